@@ -1,0 +1,100 @@
+/**
+ * The node's configuration: one object, validated in one place, with the
+ * public defaults of DESIGN.md §2. A deployment may replace the defaults with
+ * a `deployment.json` served beside the app (`npm start` and the tests point
+ * every role at their own infra node that way).
+ */
+import { multiaddr } from '@multiformats/multiaddr'
+import { InvalidConfigError } from './errors.ts'
+
+export interface NodeConfig {
+  /** Multiaddrs dialled at start. */
+  bootstrap: string[]
+  /** Delegated Routing V1 HTTP API endpoints. */
+  delegates: string[]
+  /** Kubo-RPC-compatible preload endpoints, called after every add. */
+  preload: string[]
+  /** Trustless gateways used as a last resort for blocks. */
+  gateways: string[]
+}
+
+export type ConfigList = keyof NodeConfig
+
+export const CONFIG_LISTS: readonly ConfigList[] = ['bootstrap', 'delegates', 'preload', 'gateways']
+
+export const PUBLIC_DEFAULTS: NodeConfig = {
+  bootstrap: [
+    '/dnsaddr/bootstrap.libp2p.io/p2p/QmNnooDu7bfjPFoTZYxMNLWUQJyrVwtbZg5gBMjTezGAJN',
+    '/dnsaddr/bootstrap.libp2p.io/p2p/QmQCU2EcMqAqQPR2i9bChDtGNJchTbq5TbXJJ16u19uLTa',
+    '/dnsaddr/bootstrap.libp2p.io/p2p/QmbLHAnMoJPWSCR5Zhtx6BHJX9KiKNN6tpvbUcqanj75Nb',
+    '/dnsaddr/bootstrap.libp2p.io/p2p/QmcZf59bWwK5XFi76CZX8cbJ4BhTzzA3gU1ZjYZcYW3dwt'
+  ],
+  delegates: ['https://delegated-ipfs.dev'],
+  // The public js-ipfs preload nodes were shut down; self-hosters add their own.
+  preload: [],
+  gateways: ['https://trustless-gateway.link']
+}
+
+/** Checks one entry of a list; returns it normalised or throws InvalidConfigError saying why. */
+export function validateEntry (list: ConfigList, value: string): string {
+  const entry = value.trim()
+  if (entry === '') throw new InvalidConfigError('The entry is empty')
+  if (list === 'bootstrap') {
+    let addr
+    try {
+      addr = multiaddr(entry)
+    } catch (err) {
+      throw new InvalidConfigError(`"${entry}" is not a valid multiaddr: ${(err as Error).message}`)
+    }
+    if (!addr.getComponents().some(c => c.name === 'p2p')) {
+      throw new InvalidConfigError(`"${entry}" has no /p2p/<peer id> part; a bootstrap address must name its peer`)
+    }
+    return addr.toString()
+  }
+  let url: URL
+  try {
+    url = new URL(entry)
+  } catch {
+    throw new InvalidConfigError(`"${entry}" is not a valid URL`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new InvalidConfigError(`"${entry}" must be an http:// or https:// URL`)
+  }
+  return url.href.replace(/\/$/, '')
+}
+
+/** Validates a whole config; unknown keys are dropped, duplicates removed. */
+export function validateConfig (input: unknown): NodeConfig {
+  if (typeof input !== 'object' || input === null) throw new InvalidConfigError('The configuration must be an object')
+  const source = input as Partial<Record<ConfigList, unknown>>
+  const out = {} as NodeConfig
+  for (const list of CONFIG_LISTS) {
+    const value = source[list] ?? []
+    if (!Array.isArray(value) || value.some(v => typeof v !== 'string')) {
+      throw new InvalidConfigError(`"${list}" must be a list of strings`)
+    }
+    out[list] = [...new Set(value.map(v => validateEntry(list, v as string)))]
+  }
+  return out
+}
+
+/** Applies a deployment's partial defaults over the public ones. */
+export function deploymentDefaults (deployment: unknown): NodeConfig {
+  if (deployment == null) return structuredClone(PUBLIC_DEFAULTS)
+  const partial = (deployment as { defaults?: Partial<NodeConfig> }).defaults ?? {}
+  return validateConfig({ ...PUBLIC_DEFAULTS, ...partial })
+}
+
+/** Warnings to show beside a valid config. */
+export function configWarnings (config: NodeConfig): string[] {
+  const warnings: string[] = []
+  if (config.bootstrap.length === 1) {
+    warnings.push('Only one bootstrap peer is left: if it goes down, this node has nobody to connect to after a restart. Add another or reset to the defaults.')
+  } else if (config.bootstrap.length === 0) {
+    warnings.push('No bootstrap peers: this node will not join any network at start.')
+  }
+  if (config.delegates.length === 0) {
+    warnings.push('No delegate routers: content is found only from already connected peers and gateways.')
+  }
+  return warnings
+}

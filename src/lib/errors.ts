@@ -1,0 +1,81 @@
+/**
+ * Named errors. They are matched by `.name`, which survives `postMessage`
+ * (the prototype does not), so every error that crosses a port is rebuilt
+ * from `{ name, message }` by `deserializeError`.
+ */
+
+export class InvalidCidError extends Error {
+  static name = 'InvalidCidError'
+  name = 'InvalidCidError'
+}
+
+export class InvalidConfigError extends Error {
+  static name = 'InvalidConfigError'
+  name = 'InvalidConfigError'
+}
+
+export class NotFoundError extends Error {
+  static name = 'NotFoundError'
+  name = 'NotFoundError'
+}
+
+/** The node went away (its worker crashed or was closed) while a call was pending. */
+export class NodeGoneError extends Error {
+  static name = 'NodeGoneError'
+  name = 'NodeGoneError'
+}
+
+export class TimeoutError extends Error {
+  static name = 'TimeoutError'
+  name = 'TimeoutError'
+}
+
+export class AbortError extends Error {
+  static name = 'AbortError'
+  name = 'AbortError'
+  constructor (message = 'The operation was aborted') {
+    super(message)
+  }
+}
+
+export interface SerializedError {
+  name: string
+  message: string
+  stack?: string
+}
+
+export function serializeError (err: unknown): SerializedError {
+  if (err instanceof Error || (typeof err === 'object' && err !== null && 'message' in err)) {
+    const e = err as Error
+    return { name: e.name ?? 'Error', message: String(e.message), stack: e.stack }
+  }
+  return { name: 'Error', message: String(err) }
+}
+
+export function deserializeError (data: SerializedError): Error {
+  const err = new Error(data.message)
+  err.name = data.name
+  if (data.stack != null) err.stack = data.stack
+  return err
+}
+
+/** IndexedDB reports a full disk or an exhausted origin quota under this name. */
+export function isQuotaError (err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false
+  const e = err as { name?: string, message?: string, cause?: unknown }
+  if (e.name === 'QuotaExceededError') return true
+  if (typeof e.message === 'string' && /quota/i.test(e.message)) return true
+  return e.cause != null && isQuotaError(e.cause)
+}
+
+export function isAbortError (err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { name?: string }).name === 'AbortError'
+}
+
+export class QuotaExceededError extends Error {
+  static name = 'QuotaExceededError'
+  name = 'QuotaExceededError'
+  constructor (message = 'Storage is full: this site has used up the space the browser allows it. Delete files and collect garbage, or allow persistent storage, then try again.') {
+    super(message)
+  }
+}

@@ -1,0 +1,28 @@
+/** Human-readable sizes, rates and durations for progress displays. */
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+
+export function formatBytes (bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return '–'
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024
+    unit++
+  }
+  const digits = unit === 0 || value >= 100 ? 0 : value >= 10 ? 1 : 2
+  return `${value.toFixed(digits)} ${UNITS[unit]}`
+}
+
+export function formatRate (bytesPerSecond: number): string {
+  return `${formatBytes(bytesPerSecond)}/s`
+}
+
+export function formatDuration (seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '–'
+  const s = Math.round(seconds)
+  if (s < 60) return `${s} s`
+  const m = Math.floor(s / 60)
+  if (m < 60) return `${m} min ${s % 60} s`
+  return `${Math.floor(m / 60)} h ${m % 60} min`
+}

@@ -1,0 +1,153 @@
+/**
+ * The list of what the user added: imports files and folders as UnixFS with
+ * the import profile, pins them, and keeps a record per entry in the datastore.
+ */
+import { unixfs, type UnixFS } from '@helia/unixfs'
+import { Key, type Datastore } from 'interface-datastore'
+import { CID } from 'multiformats/cid'
+import { AbortError, NotFoundError, QuotaExceededError, isAbortError, isQuotaError } from '../lib/errors.ts'
+import { IMPORT_OPTIONS } from '../lib/import-profile.ts'
+import type { AddArgs, FileEntry, ImportProgress } from '../lib/protocol.ts'
+import { withoutGc } from './gc-lock.ts'
+import { importPath, importSegments } from './import-paths.ts'
+import { readFile, throttle } from './import-source.ts'
+import type { Helia } from '@helia/interface'
+
+const RECORD_PREFIX = '/pollen/files/'
+const PROGRESS_INTERVAL_MS = 100
+
+export interface LibraryComponents {
+  helia: Helia
+  datastore: Datastore
+  /** Tells every tab that the list changed. */
+  onChange: () => void
+  /** Frees the blocks a failed import left behind. */
+  collectGarbage: () => Promise<unknown>
+}
+
+export interface AddOptions {
+  signal: AbortSignal
+  onProgress: (event: ImportProgress) => void
+}
+
+export class Library {
+  private readonly fs: UnixFS
+
+  constructor (private readonly components: LibraryComponents) {
+    this.fs = unixfs(components.helia)
+  }
+
+  async list (): Promise<FileEntry[]> {
+    const entries: FileEntry[] = []
+    for await (const { value } of this.components.datastore.query({ prefix: RECORD_PREFIX })) {
+      entries.push(JSON.parse(new TextDecoder().decode(value)))
+    }
+    return entries.sort((a, b) => b.added - a.added)
+  }
+
+  async add (args: AddArgs, { signal, onProgress }: AddOptions): Promise<FileEntry> {
+    signal.throwIfAborted()
+    const name = importSegments(args.name).join(' ') || 'untitled'
+    if (args.items.length === 0) throw new NotFoundError('Nothing to add: the selection holds no files')
+    const totalBytes = args.items.reduce((sum, item) => sum + item.file.size, 0)
+    onProgress({ type: 'import:start', totalBytes, totalFiles: args.items.length })
+    let bytes = 0
+    let files = 0
+    const report = throttle(() => { onProgress({ type: 'import:bytes', bytes, files }) }, PROGRESS_INTERVAL_MS)
+    const onBytes = (n: number): void => { bytes += n; report.tick() }
+
+    try {
+      const cid = await withoutGc(async () => {
+        const root = args.kind === 'file'
+          ? await this.fs.addByteStream(readFile(args.items[0].file, onBytes, signal), { ...IMPORT_OPTIONS, signal })
+          : await this.importDirectory(name, args, onBytes, () => { files++ }, signal)
+        // Pin inside the lock: until the pin exists, a collection would take the blocks.
+        for await (const _ of this.components.helia.pins.add(root, { signal })) { /* walks the DAG */ }
+        return root
+      }, signal)
+      files = args.items.length
+      report.flush()
+      const entry: FileEntry = {
+        id: crypto.randomUUID(),
+        name,
+        cid: cid.toString(),
+        kind: args.kind,
+        size: totalBytes,
+        files: args.items.length,
+        added: Date.now(),
+        pinned: true
+      }
+      await this.save(entry)
+      return entry
+    } catch (err) {
+      // What the failed import wrote is unpinned; give the space back now.
+      void this.components.collectGarbage().catch(() => {})
+      if (isQuotaError(err)) throw new QuotaExceededError()
+      if (signal.aborted || isAbortError(err)) throw new AbortError('The import was cancelled; nothing was added')
+      throw err
+    }
+  }
+
+  private async importDirectory (name: string, args: AddArgs, onBytes: (n: number) => void, onFile: () => void, signal: AbortSignal): Promise<CID> {
+    const candidates = args.items.map(item => ({
+      path: importPath(name, item.path),
+      content: readFile(item.file, onBytes, signal)
+    }))
+    let root: CID | undefined
+    for await (const entry of this.fs.addAll(candidates, { ...IMPORT_OPTIONS, signal })) {
+      if (entry.path === name) root = entry.cid
+      else if (entry.unixfs?.type === 'file' || entry.unixfs == null) onFile()
+    }
+    if (root == null) throw new Error(`The import produced no root for "${name}"`)
+    return root
+  }
+
+  async remove (id: string): Promise<void> {
+    const entry = await this.get(id)
+    await this.components.datastore.delete(new Key(RECORD_PREFIX + id))
+    if (entry.pinned && !(await this.pinnedElsewhere(entry))) await this.unpin(entry.cid)
+    this.components.onChange()
+  }
+
+  async setPinned (id: string, pinned: boolean): Promise<FileEntry> {
+    const entry = await this.get(id)
+    if (entry.pinned === pinned) return entry
+    const cid = CID.parse(entry.cid)
+    if (pinned) {
+      await withoutGc(async () => {
+        for await (const _ of this.components.helia.pins.add(cid)) { /* walks the DAG */ }
+      })
+    } else if (!(await this.pinnedElsewhere(entry))) {
+      await this.unpin(entry.cid)
+    }
+    const updated = { ...entry, pinned }
+    await this.save(updated)
+    return updated
+  }
+
+  private async get (id: string): Promise<FileEntry> {
+    try {
+      const bytes = await this.components.datastore.get(new Key(RECORD_PREFIX + id))
+      return JSON.parse(new TextDecoder().decode(bytes))
+    } catch {
+      throw new NotFoundError('That entry is no longer in the list')
+    }
+  }
+
+  /** The same CID may be listed twice; its pin stays while any pinned entry holds it. */
+  private async pinnedElsewhere (entry: FileEntry): Promise<boolean> {
+    return (await this.list()).some(e => e.id !== entry.id && e.cid === entry.cid && e.pinned)
+  }
+
+  private async unpin (cid: string): Promise<void> {
+    const root = CID.parse(cid)
+    if (!(await this.components.helia.pins.isPinned(root))) return
+    for await (const _ of this.components.helia.pins.rm(root)) { /* removes the pin */ }
+  }
+
+  private async save (entry: FileEntry): Promise<void> {
+    const key = new Key(RECORD_PREFIX + entry.id)
+    await this.components.datastore.put(key, new TextEncoder().encode(JSON.stringify(entry)))
+    this.components.onChange()
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The node: owns the stores, the Helia instance and the services built on it,
+ * and answers every method of the protocol. One per origin (see worker.ts).
+ */
+import { IDBBlockstore } from 'blockstore-idb'
+import { IDBDatastore } from 'datastore-idb'
+import { configWarnings, validateConfig, type NodeConfig } from '../lib/config.ts'
+import { transfer, type Handlers } from '../lib/rpc.ts'
+import { transportName } from '../lib/transport-name.ts'
+import { loadConfig, loadDefaults, saveConfig } from './config-store.ts'
+import { ContentReader } from './content.ts'
+import { LISTEN_ADDRS, USER_AGENT, createNode, type PollenHelia } from './create-node.ts'
+import { exclusiveGc } from './gc-lock.ts'
+import { Library } from './library.ts'
+import type { ConfigState, ConnectionInfo, NodeEvent, NodeIdentity, NodeMethods, StorageInfo } from '../lib/protocol.ts'
+
+export const BLOCKSTORE_NAME = 'pollen-blocks'
+export const DATASTORE_NAME = 'pollen-data'
+
+export class PollenNode {
+  private helia!: PollenHelia
+  private library!: Library
+  private content!: ContentReader
+  private config!: NodeConfig
+  private starts = 0
+
+  private constructor (
+    private readonly blockstore: IDBBlockstore,
+    private readonly datastore: IDBDatastore,
+    private readonly defaults: NodeConfig,
+    private readonly emit: (event: NodeEvent) => void
+  ) {}
+
+  static async open (appBase: URL, emit: (event: NodeEvent) => void): Promise<PollenNode> {
+    const blockstore = new IDBBlockstore(BLOCKSTORE_NAME)
+    const datastore = new IDBDatastore(DATASTORE_NAME)
+    await Promise.all([blockstore.open(), datastore.open()])
+    const defaults = await loadDefaults(appBase)
+    const node = new PollenNode(blockstore, datastore, defaults, emit)
+    await node.start(await loadConfig(datastore, defaults))
+    return node
+  }
+
+  private async start (config: NodeConfig): Promise<void> {
+    this.config = config
+    this.helia = createNode(config, { blockstore: this.blockstore, datastore: this.datastore })
+    this.emit({ type: 'status', status: 'starting' })
+    await this.helia.start()
+    this.starts++
+    const changed = (): void => { this.emit({ type: 'connections:changed' }) }
+    this.helia.libp2p.addEventListener('connection:open', changed)
+    this.helia.libp2p.addEventListener('connection:close', changed)
+    this.helia.libp2p.addEventListener('self:peer:update', changed)
+    this.library = new Library({
+      helia: this.helia,
+      datastore: this.datastore,
+      onChange: () => { this.emit({ type: 'files:changed' }) },
+      collectGarbage: async () => await this.collectGarbage()
+    })
+    this.content = new ContentReader(this.helia)
+    this.emit({ type: 'status', status: 'started' })
+  }
+
+  /** Restarts the network with new settings; the stores (blocks, key, list) stay open. */
+  private async applyConfig (config: NodeConfig | undefined): Promise<ConfigState> {
+    await exclusiveGc(async () => {
+      await saveConfig(this.datastore, config)
+      this.emit({ type: 'status', status: 'stopping' })
+      await this.helia.stop()
+      await this.start(config ?? this.defaults)
+    })
+    this.emit({ type: 'config:changed' })
+    return this.configState()
+  }
+
+  private configState (): ConfigState {
+    return { config: this.config, defaults: this.defaults, warnings: configWarnings(this.config) }
+  }
+
+  private identity (): NodeIdentity {
+    const libp2p = this.helia.libp2p
+    return {
+      peerId: libp2p.peerId.toString(),
+      agentVersion: USER_AGENT,
+      protocols: libp2p.getProtocols().sort(),
+      listenAddrs: [...LISTEN_ADDRS],
+      advertisedAddrs: libp2p.getMultiaddrs().map(String),
+      status: libp2p.status,
+      starts: this.starts
+    }
+  }
+
+  private connections (): ConnectionInfo[] {
+    return this.helia.libp2p.getConnections().map(conn => {
+      const remoteAddr = conn.remoteAddr.toString()
+      const { transport, relayed } = transportName(remoteAddr)
+      return {
+        id: conn.id,
+        peer: conn.remotePeer.toString(),
+        remoteAddr,
+        transport,
+        direction: conn.direction,
+        relayed: relayed || conn.limits != null,
+        latency: conn.rtt,
+        opened: conn.timeline.open
+      }
+    })
+  }
+
+  private async storage (): Promise<StorageInfo> {
+    const { usage = 0, quota = 0 } = await navigator.storage.estimate()
+    return { usage, quota, blocks: await this.countBlocks() }
+  }
+
+  private async countBlocks (): Promise<number> {
+    let blocks = 0
+    for await (const _ of this.blockstore.getAll()) blocks++
+    return blocks
+  }
+
+  private async collectGarbage (signal?: AbortSignal): Promise<{ removed: number }> {
+    return await exclusiveGc(async () => {
+      let removed = 0
+      await this.helia.gc({
+        signal,
+        onProgress: (event: { type: string }) => { if (event.type === 'helia:gc:deleted') removed++ }
+      })
+      return { removed }
+    }, signal)
+  }
+
+  handlers (): Handlers<NodeMethods> {
+    return {
+      'node.identity': async () => this.identity(),
+      'node.connections': async () => this.connections(),
+      'files.add': async (args, ctx) => await this.library.add(args, ctx),
+      'files.list': async () => await this.library.list(),
+      'files.remove': async ({ id }) => { await this.library.remove(id) },
+      'files.setPinned': async ({ id, pinned }) => await this.library.setPinned(id, pinned),
+      'content.stat': async ({ path }, { signal }) => await this.content.stat(path, signal),
+      'content.cat': async ({ path }) => {
+        const stream = this.content.cat(path)
+        return transfer(stream, [stream])
+      },
+      'storage.info': async () => await this.storage(),
+      'storage.gc': async (_, { signal }) => await this.collectGarbage(signal),
+      'config.get': async () => this.configState(),
+      'config.set': async config => await this.applyConfig(validateConfig(config)),
+      'config.reset': async () => await this.applyConfig(undefined)
+    }
+  }
+}

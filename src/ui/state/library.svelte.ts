@@ -1,0 +1,82 @@
+/** The list of added files, running imports and storage numbers. */
+import { describeError } from './errors.ts'
+import { ImportJob } from './import-job.svelte.ts'
+import type { AddArgs, FileEntry, StorageInfo } from '../../lib/protocol.ts'
+import type { NodeConnection } from '../node-client.ts'
+
+export class LibraryState {
+  files = $state<FileEntry[]>([])
+  jobs = $state<ImportJob[]>([])
+  storage = $state<StorageInfo>()
+  /** The browser's answer to navigator.storage.persist(), once asked or known. */
+  persisted = $state<boolean>()
+  message = $state<string>()
+  loaded = $state(false)
+
+  constructor (private readonly node: NodeConnection) {
+    node.subscribe(event => {
+      if (event.type === 'files:changed') void this.refresh()
+    })
+    void this.refresh()
+    void navigator.storage?.persisted?.().then(p => { this.persisted = p })
+  }
+
+  async refresh (): Promise<void> {
+    try {
+      const [files, storage] = await Promise.all([
+        this.node.client.call('files.list', undefined),
+        this.node.client.call('storage.info', undefined)
+      ])
+      this.files = files
+      this.storage = storage
+      this.loaded = true
+    } catch (err) {
+      this.message = describeError(err)
+    }
+  }
+
+  async add (jobs: AddArgs[]): Promise<void> {
+    await Promise.all(jobs.map(async args => {
+      const job = new ImportJob(args)
+      this.jobs.unshift(job)
+      await job.run(this.node.client, args)
+    }))
+    await this.refresh()
+  }
+
+  dismiss (job: ImportJob): void {
+    this.jobs = this.jobs.filter(j => j !== job)
+  }
+
+  async remove (entry: FileEntry): Promise<void> {
+    await this.run(() => this.node.client.call('files.remove', { id: entry.id }))
+  }
+
+  async setPinned (entry: FileEntry, pinned: boolean): Promise<void> {
+    await this.run(() => this.node.client.call('files.setPinned', { id: entry.id, pinned }))
+  }
+
+  async collectGarbage (): Promise<void> {
+    await this.run(async () => {
+      const { removed } = await this.node.client.call('storage.gc', undefined)
+      this.message = `Garbage collection removed ${removed} unpinned block${removed === 1 ? '' : 's'}.`
+    })
+  }
+
+  async requestPersistence (): Promise<void> {
+    this.persisted = await navigator.storage.persist()
+    this.message = this.persisted
+      ? 'Storage is persistent: the browser will not evict your files to free space.'
+      : 'The browser declined persistent storage (it decides from how you use the site, e.g. after installing or bookmarking it); your files may be evicted when the disk runs low.'
+  }
+
+  private async run (fn: () => Promise<unknown>): Promise<void> {
+    this.message = undefined
+    try {
+      await fn()
+    } catch (err) {
+      this.message = describeError(err)
+    }
+    await this.refresh()
+  }
+}

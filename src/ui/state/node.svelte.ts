@@ -1,0 +1,37 @@
+/** The node's identity and connections, kept fresh from node events. */
+import { describeError } from './errors.ts'
+import type { ConnectionInfo, NodeIdentity } from '../../lib/protocol.ts'
+import type { NodeConnection } from '../node-client.ts'
+
+/** Latency changes without events; refresh the peers this often while shown. */
+export const PEERS_REFRESH_MS = 2000
+
+export class NodeState {
+  identity = $state<NodeIdentity>()
+  connections = $state<ConnectionInfo[]>([])
+  error = $state<string>()
+  /** True once the node stopped answering; the page must be reloaded. */
+  gone = $state(false)
+
+  constructor (private readonly node: NodeConnection) {
+    node.subscribe(event => {
+      if (event.type === 'status' || event.type === 'connections:changed' || event.type === 'config:changed') void this.refresh()
+    })
+    void this.refresh()
+  }
+
+  async refresh (): Promise<void> {
+    try {
+      const [identity, connections] = await Promise.all([
+        this.node.client.call('node.identity', undefined),
+        this.node.client.call('node.connections', undefined)
+      ])
+      this.identity = identity
+      this.connections = connections
+      this.error = undefined
+    } catch (err) {
+      this.error = describeError(err)
+      this.gone = (err as Error).name === 'NodeGoneError'
+    }
+  }
+}

@@ -1,0 +1,66 @@
+/** Editing the node's lists of peers and endpoints. */
+import { validateEntry, type ConfigList, type NodeConfig } from '../../lib/config.ts'
+import { describeError } from './errors.ts'
+import type { ConfigState } from '../../lib/protocol.ts'
+import type { NodeConnection } from '../node-client.ts'
+
+export class SettingsState {
+  state = $state<ConfigState>()
+  errors = $state<Partial<Record<ConfigList, string>>>({})
+  saving = $state(false)
+
+  constructor (private readonly node: NodeConnection) {
+    node.subscribe(event => {
+      if (event.type === 'config:changed') void this.load()
+    })
+    void this.load()
+  }
+
+  async load (): Promise<void> {
+    this.state = await this.node.client.call('config.get', undefined)
+  }
+
+  /** Adds an entry; returns false (with the reason shown) when it is refused. */
+  async add (list: ConfigList, value: string): Promise<boolean> {
+    if (this.state == null) return false
+    let entry: string
+    try {
+      entry = validateEntry(list, value)
+    } catch (err) {
+      this.errors[list] = describeError(err)
+      return false
+    }
+    if (this.state.config[list].includes(entry)) {
+      this.errors[list] = 'That entry is already in the list.'
+      return false
+    }
+    return await this.save(list, { ...this.state.config, [list]: [...this.state.config[list], entry] })
+  }
+
+  async remove (list: ConfigList, entry: string): Promise<void> {
+    if (this.state == null) return
+    await this.save(list, { ...this.state.config, [list]: this.state.config[list].filter(e => e !== entry) })
+  }
+
+  async reset (): Promise<void> {
+    await this.apply(() => this.node.client.call('config.reset', undefined))
+  }
+
+  private async save (list: ConfigList, config: NodeConfig): Promise<boolean> {
+    this.errors[list] = undefined
+    return await this.apply(() => this.node.client.call('config.set', config), list)
+  }
+
+  private async apply (fn: () => Promise<ConfigState>, list?: ConfigList): Promise<boolean> {
+    this.saving = true
+    try {
+      this.state = await fn()
+      return true
+    } catch (err) {
+      if (list != null) this.errors[list] = describeError(err)
+      return false
+    } finally {
+      this.saving = false
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/** The open box: resolve a CID or path, list a folder, preview a file. */
+import { parseContentPath } from '../../lib/content-path.ts'
+import { readForPreview } from '../download.ts'
+import { previewKind, type PreviewKind } from '../preview-kind.ts'
+import { describeError } from './errors.ts'
+import type { ContentStat } from '../../lib/protocol.ts'
+import type { NodeConnection } from '../node-client.ts'
+
+/** Larger files are offered for download only, so a preview never fills memory. */
+export const PREVIEW_LIMIT_BYTES = 64 * 1024 * 1024
+/** Text previews show at most this much. */
+export const TEXT_PREVIEW_BYTES = 256 * 1024
+
+export class ViewerState {
+  input = $state('')
+  loading = $state(false)
+  error = $state<string>()
+  stat = $state<ContentStat>()
+  name = $state('')
+  kind = $state<PreviewKind>()
+  previewUrl = $state<string>()
+  text = $state<string>()
+  private controller?: AbortController
+
+  constructor (private readonly node: NodeConnection) {}
+
+  async open (input = this.input, name?: string): Promise<void> {
+    this.controller?.abort()
+    const controller = new AbortController()
+    this.controller = controller
+    this.input = input
+    this.clear()
+    try {
+      const parsed = parseContentPath(input)
+      this.loading = true
+      const stat = await this.node.client.call('content.stat', { path: input }, { signal: controller.signal })
+      if (controller.signal.aborted) return
+      this.stat = stat
+      this.name = name ?? parsed.segments.at(-1) ?? stat.cid
+      if (stat.type !== 'directory') await this.preview(stat)
+    } catch (err) {
+      if (!controller.signal.aborted) this.error = describeError(err)
+    } finally {
+      if (this.controller === controller) this.loading = false
+    }
+  }
+
+  cancel (): void {
+    this.controller?.abort()
+    this.loading = false
+  }
+
+  private async preview (stat: ContentStat): Promise<void> {
+    const kind = previewKind(this.name)
+    this.kind = kind
+    if (kind.type === 'none' || stat.size > PREVIEW_LIMIT_BYTES) return
+    const blob = await readForPreview(this.node.client, stat.path, kind.mime)
+    if (kind.type === 'text') {
+      this.text = new TextDecoder().decode(await blob.slice(0, TEXT_PREVIEW_BYTES).arrayBuffer())
+    } else {
+      this.previewUrl = URL.createObjectURL(blob)
+    }
+  }
+
+  private clear (): void {
+    if (this.previewUrl != null) URL.revokeObjectURL(this.previewUrl)
+    this.previewUrl = undefined
+    this.text = undefined
+    this.stat = undefined
+    this.kind = undefined
+    this.error = undefined
+  }
+}

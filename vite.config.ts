@@ -1,0 +1,38 @@
+import { svelte } from '@sveltejs/vite-plugin-svelte'
+import { defineConfig } from 'vite'
+import { VitePWA } from 'vite-plugin-pwa'
+
+export default defineConfig({
+  publicDir: 'static',
+  worker: { format: 'es' },
+  build: { target: 'es2023', sourcemap: true, chunkSizeWarningLimit: 4096 },
+  plugins: [
+    svelte(),
+    VitePWA({
+      strategies: 'injectManifest',
+      srcDir: 'src/gateway',
+      filename: 'sw.ts',
+      // Registered by src/ui/service-worker.ts with workbox-window.
+      injectRegister: false,
+      injectManifest: {
+        globPatterns: ['**/*.{js,css,html,svg,png,webmanifest}'],
+        maximumFileSizeToCacheInBytes: 8 * 1024 * 1024
+      },
+      manifest: {
+        name: 'Pollen — IPFS in your browser',
+        short_name: 'Pollen',
+        description: 'An IPFS node that runs entirely in your browser: add, keep and share files peer-to-peer.',
+        start_url: '.',
+        scope: '.',
+        display: 'standalone',
+        background_color: '#10241a',
+        theme_color: '#1d3b2a',
+        icons: [
+          { src: 'icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+          { src: 'icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+          { src: 'icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' }
+        ]
+      }
+    })
+  ]
+})
