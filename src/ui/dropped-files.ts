@@ -4,12 +4,24 @@
  */
 import type { AddArgs, ImportItem } from '../lib/protocol.ts'
 
+/**
+ * The path of a picked file inside its folder. Chromium reports backslashes
+ * of a name as slashes in webkitRelativePath, so the last segment is taken
+ * from `file.name`, which keeps them.
+ */
+function relativePathOf (file: File): string {
+  const relative = file.webkitRelativePath
+  const reported = file.name.replaceAll('\\', '/')
+  if (!relative.endsWith(reported)) return relative
+  return relative.slice(0, relative.length - reported.length) + file.name
+}
+
 export function jobsFromFileList (files: FileList | File[]): AddArgs[] {
   const folders = new Map<string, ImportItem[]>()
   const jobs: AddArgs[] = []
   for (const file of Array.from(files)) {
-    const relative = file.webkitRelativePath
-    if (relative !== '' && relative.includes('/')) {
+    const relative = relativePathOf(file)
+    if (relative.includes('/')) {
       const root = relative.slice(0, relative.indexOf('/'))
       const items = folders.get(root) ?? []
       items.push({ path: relative, file })

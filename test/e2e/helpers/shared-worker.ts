@@ -1,0 +1,57 @@
+/**
+ * Talks to the node's SharedWorker through the DevTools protocol: Playwright
+ * has no handle for shared workers, so the browser-level CDP session attaches
+ * to the worker target and relays commands to it.
+ */
+import type { Browser, CDPSession } from '@playwright/test'
+
+interface TargetInfo { targetId: string, type: string, url: string }
+
+export class SharedWorkerProbe {
+  private nextId = 1
+  private readonly waiting = new Map<number, (result: any) => void>()
+
+  private constructor (private readonly cdp: CDPSession, private readonly sessionId: string) {
+    cdp.on('Target.receivedMessageFromTarget', (event: { sessionId: string, message: string }) => {
+      if (event.sessionId !== this.sessionId) return
+      const msg = JSON.parse(event.message)
+      if (msg.id != null) this.waiting.get(msg.id)?.(msg.error ?? msg.result)
+    })
+  }
+
+  static async sharedWorkers (browser: Browser): Promise<TargetInfo[]> {
+    const cdp = await browser.newBrowserCDPSession()
+    const { targetInfos } = await cdp.send('Target.getTargets') as { targetInfos: TargetInfo[] }
+    await cdp.detach()
+    return targetInfos.filter(t => t.type === 'shared_worker')
+  }
+
+  static async attach (browser: Browser): Promise<SharedWorkerProbe> {
+    const workers = await SharedWorkerProbe.sharedWorkers(browser)
+    if (workers.length !== 1) throw new Error(`expected one shared worker, found ${workers.length}`)
+    const cdp = await browser.newBrowserCDPSession()
+    const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: workers[0].targetId, flatten: false }) as { sessionId: string }
+    return new SharedWorkerProbe(cdp, sessionId)
+  }
+
+  async send<T = any> (method: string, params: Record<string, unknown> = {}): Promise<T> {
+    const id = this.nextId++
+    const result = new Promise<T>(resolve => { this.waiting.set(id, resolve) })
+    await this.cdp.send('Target.sendMessageToTarget', { sessionId: this.sessionId, message: JSON.stringify({ id, method, params }) })
+    return await result
+  }
+
+  /** Bytes of JavaScript heap in use by the worker (V8's used heap size). */
+  async heapUsed (): Promise<number> {
+    const { usedSize } = await this.send<{ usedSize: number }>('Runtime.getHeapUsage')
+    return usedSize
+  }
+
+  async collectGarbage (): Promise<void> {
+    await this.send('HeapProfiler.collectGarbage')
+  }
+
+  async detach (): Promise<void> {
+    await this.cdp.detach()
+  }
+}

@@ -1,0 +1,40 @@
+import { expectedFileCid, pseudoRandomBytes, sha256, writeTempFile } from './helpers/content.ts'
+import { downloadDigest, openApp, waitForImport } from './helpers/app.ts'
+import { SharedWorkerProbe } from './helpers/shared-worker.ts'
+import { expect, test } from './fixtures.ts'
+
+const SIZE = 64 * 1024 * 1024
+const HEAP_SAMPLE_MS = 50
+
+test('a 64 MiB file gets the CID of ipfs-unixfs-importer, reads back identical, and the node heap grows less than 64 MiB', async ({ page, browser, appUrl }) => {
+  const bytes = pseudoRandomBytes(SIZE, 64)
+  const [expectedCid, path] = await Promise.all([expectedFileCid(bytes), writeTempFile('random-64MiB.bin', bytes)])
+  const digest = sha256(bytes)
+
+  await openApp(page, appUrl)
+  // Memory is read as V8's used JS heap of the node's SharedWorker
+  // (CDP Runtime.getHeapUsage on the worker target), sampled during the import.
+  const probe = await SharedWorkerProbe.attach(browser)
+  await probe.collectGarbage()
+  const baseline = await probe.heapUsed()
+  let peak = baseline
+  let sampling = true
+  const sampler = (async () => {
+    while (sampling) {
+      peak = Math.max(peak, await probe.heapUsed())
+      await new Promise(resolve => setTimeout(resolve, HEAP_SAMPLE_MS))
+    }
+  })()
+
+  await page.getByTestId('file-input').setInputFiles(path)
+  const cid = await waitForImport(page, 'random-64MiB.bin')
+  sampling = false
+  await sampler
+  await probe.detach()
+
+  expect(cid).toBe(expectedCid)
+  const growth = peak - baseline
+  test.info().annotations.push({ type: 'heap growth', description: `${(growth / 1024 / 1024).toFixed(1)} MiB` })
+  expect(growth).toBeLessThan(SIZE)
+  expect(await downloadDigest(page, `/ipfs/${cid}`)).toBe(digest)
+})
