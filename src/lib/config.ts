@@ -4,6 +4,7 @@
  * a `deployment.json` served beside the app (`npm start` and the tests point
  * every role at their own infra node that way).
  */
+import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { InvalidConfigError } from './errors.ts'
 
@@ -46,8 +47,14 @@ export function validateEntry (list: ConfigList, value: string): string {
     } catch (err) {
       throw new InvalidConfigError(`"${entry}" is not a valid multiaddr: ${(err as Error).message}`)
     }
-    if (!addr.getComponents().some(c => c.name === 'p2p')) {
+    const peer = addr.getComponents().find(c => c.name === 'p2p')?.value
+    if (peer == null) {
       throw new InvalidConfigError(`"${entry}" has no /p2p/<peer id> part; a bootstrap address must name its peer`)
+    }
+    try {
+      peerIdFromString(peer)
+    } catch {
+      throw new InvalidConfigError(`"${peer}" in "${entry}" is not a valid peer ID`)
     }
     return addr.toString()
   }

@@ -30,6 +30,7 @@ function splitPath (path: string): string[] {
       throw new InvalidCidError(`The path segment "${s}" is not valid percent-encoding`)
     }
     if (decoded === '.' || decoded === '..') throw new InvalidCidError('A content path may not contain "." or ".." segments')
+    if (decoded.includes('/')) throw new InvalidCidError(`The path segment "${s}" hides a "/" in percent-encoding`)
     return decoded
   })
 }

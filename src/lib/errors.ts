@@ -60,12 +60,14 @@ export function deserializeError (data: SerializedError): Error {
 }
 
 /** IndexedDB reports a full disk or an exhausted origin quota under this name. */
-export function isQuotaError (err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false
+export function isQuotaError (err: unknown, seen = new Set<unknown>()): boolean {
+  if (typeof err !== 'object' || err === null || seen.has(err)) return false
+  seen.add(err)
   const e = err as { name?: string, message?: string, cause?: unknown }
   if (e.name === 'QuotaExceededError') return true
-  if (typeof e.message === 'string' && /quota/i.test(e.message)) return true
-  return e.cause != null && isQuotaError(e.cause)
+  // blockstore-idb rethrows as PutFailedError with the DOMException's text in the message.
+  if (typeof e.message === 'string' && /QuotaExceeded|\bquota\b|full disk/i.test(e.message)) return true
+  return isQuotaError(e.cause, seen)
 }
 
 export function isAbortError (err: unknown): boolean {

@@ -6,12 +6,13 @@ export function formatBytes (bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 0) return '–'
   let value = bytes
   let unit = 0
-  while (value >= 1024 && unit < UNITS.length - 1) {
+  const digitsFor = (v: number): number => unit === 0 || v >= 100 ? 0 : v >= 10 ? 1 : 2
+  // Compare the rounded value, so 1048575 B reads 1.00 MiB rather than 1024 KiB.
+  while (unit < UNITS.length - 1 && Number(value.toFixed(digitsFor(value))) >= 1024) {
     value /= 1024
     unit++
   }
-  const digits = unit === 0 || value >= 100 ? 0 : value >= 10 ? 1 : 2
-  return `${value.toFixed(digits)} ${UNITS[unit]}`
+  return `${value.toFixed(digitsFor(value))} ${UNITS[unit]}`
 }
 
 export function formatRate (bytesPerSecond: number): string {

@@ -91,6 +91,10 @@ export class RpcClient<M extends MethodMap, Event = never> {
     port.start()
     const lock = `${LOCK_PREFIX}client:${crypto.randomUUID()}`
     void holdLock(lock).then(release => {
+      if (this.closedWith != null) {
+        release()
+        return
+      }
       this.releaseOwnLock = release
       port.postMessage({ kind: 'hello', lock } satisfies WireMessage)
     })
@@ -121,7 +125,12 @@ export class RpcClient<M extends MethodMap, Event = never> {
           options.signal?.removeEventListener('abort', onAbort)
         }
       })
-      this.port.postMessage({ kind: 'call', id, method, args } satisfies WireMessage)
+      try {
+        this.port.postMessage({ kind: 'call', id, method, args } satisfies WireMessage)
+      } catch (err) {
+        // Arguments that cannot be cloned never reach the node: forget the call here.
+        this.settle(id)?.reject(err as Error)
+      }
     })
   }
 

@@ -1,0 +1,33 @@
+import { defineConfig } from '@playwright/test'
+
+// Browser tests run against the production build (dist/), served by scripts/serve.js from
+// test/e2e/global-setup.ts on a free port as http://app.localhost:<port>/ (see fixtures.ts).
+// Playwright cannot download its own browsers here: use Debian's Chromium (DESIGN.md §3).
+export default defineConfig({
+  testDir: 'test/e2e',
+  globalSetup: './test/e2e/global-setup.ts',
+  workers: 1,
+  fullyParallel: false,
+  timeout: 120_000,
+  expect: { timeout: 15_000 },
+  retries: 0,
+  reporter: [['list']],
+  use: {
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic'
+      ]
+    },
+    acceptDownloads: true
+  },
+  projects: [
+    { name: 'chromium', use: { browserName: 'chromium' } }
+  ]
+})

@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// The one command that runs every test (`npm test`): make sure Chromium is there, build the app,
+// run the unit tests, then the browser tests. Stops at the first failing step with its exit code.
+//
+// Usage: node scripts/test.js
+
+import { spawn } from 'node:child_process'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { constants } from 'node:os'
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+
+/** @type {Array<{ title: string, command: string, args: string[] }>} */
+const STEPS = [
+  { title: 'Chromium', command: process.execPath, args: ['scripts/ensure-chromium.js'] },
+  { title: 'Build', command: 'npm', args: ['run', 'build'] },
+  { title: 'Unit tests (Vitest)', command: 'npx', args: ['vitest', 'run'] },
+  { title: 'Browser tests (Playwright)', command: 'npx', args: ['playwright', 'test'] }
+]
+
+/** @type {import('node:child_process').ChildProcess | undefined} */
+let current
+
+// Each step runs in its own process group, so a signal reaches all of it (npm, the shell npm starts,
+// the browser Playwright starts) exactly once: SIGINT (Ctrl-C) and SIGTERM (a CI timeout) received
+// here are forwarded to the step's group, and the step's exit code is then ours.
+for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+  process.on(signal, () => {
+    if (current?.pid == null) process.exit(128 + constants.signals[signal])
+    try {
+      process.kill(-current.pid, signal)
+    } catch {
+      // the group is already gone
+    }
+  })
+}
+
+/** @returns {Promise<number>} the step's exit code (128 + signal number when it was killed) */
+function runStep (step) {
+  return new Promise((resolveStep) => {
+    const child = spawn(step.command, step.args, { cwd: REPO_ROOT, stdio: 'inherit', detached: true })
+    current = child
+    child.once('error', (err) => {
+      console.error(`test: could not start ${step.command}: ${err.message}`)
+      resolveStep(127)
+    })
+    child.once('exit', (code, signal) => {
+      current = undefined
+      if (signal != null) {
+        console.error(`test: ${step.title} was killed by ${signal}`)
+        resolveStep(128 + (constants.signals[signal] ?? 0))
+      } else {
+        resolveStep(code ?? 1)
+      }
+    })
+  })
+}
+
+function display (step) {
+  const name = step.command === process.execPath ? 'node' : step.command
+  return [name, ...step.args].join(' ')
+}
+
+const started = Date.now()
+for (const [index, step] of STEPS.entries()) {
+  console.log(`\n=== [${index + 1}/${STEPS.length}] ${step.title}: ${display(step)} ===\n`)
+  const stepStarted = Date.now()
+  const code = await runStep(step)
+  const seconds = ((Date.now() - stepStarted) / 1000).toFixed(1)
+  if (code !== 0) {
+    console.error(`\n=== FAILED: ${step.title} (exit code ${code}, ${seconds} s) ===`)
+    process.exit(code)
+  }
+  console.log(`\n=== ok: ${step.title} (${seconds} s) ===`)
+}
+console.log(`\n=== all ${STEPS.length} steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s ===`)
+process.exit(0)
