@@ -34,12 +34,14 @@ export class SettingsState {
       this.errors[list] = 'That entry is already in the list.'
       return false
     }
-    return await this.save(list, { ...this.state.config, [list]: [...this.state.config[list], entry] })
+    const config = $state.snapshot(this.state.config)
+    return await this.save(list, { ...config, [list]: [...config[list], entry] })
   }
 
   async remove (list: ConfigList, entry: string): Promise<void> {
     if (this.state == null) return
-    await this.save(list, { ...this.state.config, [list]: this.state.config[list].filter(e => e !== entry) })
+    const config = $state.snapshot(this.state.config)
+    await this.save(list, { ...config, [list]: config[list].filter(e => e !== entry) })
   }
 
   async reset (): Promise<void> {
