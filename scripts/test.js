@@ -14,6 +14,7 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 /** @type {Array<{ title: string, command: string, args: string[] }>} */
 const STEPS = [
   { title: 'Chromium', command: process.execPath, args: ['scripts/ensure-chromium.js'] },
+  { title: 'Type check', command: 'npm', args: ['run', 'check'] },
   { title: 'Build', command: 'npm', args: ['run', 'build'] },
   { title: 'Unit tests (Vitest)', command: 'npx', args: ['vitest', 'run'] },
   { title: 'Browser tests (Playwright)', command: 'npx', args: ['playwright', 'test'] }

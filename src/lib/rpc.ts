@@ -68,8 +68,12 @@ function holdLock (name: string): Promise<() => void> {
 }
 
 /** Resolves when nobody holds the lock any more: the holder ended. */
-function waitForRelease (name: string, signal: AbortSignal): Promise<void> {
-  return navigator.locks.request(name, { signal }, async () => {}).catch(() => {})
+async function waitForRelease (name: string, signal: AbortSignal): Promise<void> {
+  try {
+    await navigator.locks.request(name, { signal }, async () => {})
+  } catch {
+    // aborted: the watcher was stopped on purpose
+  }
 }
 
 interface Pending {

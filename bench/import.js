@@ -1,0 +1,380 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * Import benchmark (DESIGN.md §8): the same 256 MiB of pseudo-random bytes imported several ways in
+ * one headless Chromium, each measurement in a fresh browser context (empty storage), each way
+ * RUNS times in alternating order; reports the median MiB/s of each way and Pollen's ratios to the
+ * baselines.
+ *
+ *   pollen          the app itself: setInputFiles on the Files screen's input, through the UI, the
+ *                   RPC and the SharedWorker node (import with the profile, pin, list record)
+ *   raw-best        raw IndexedDB, best pipeline: 1 MiB slices, SHA-256 by WebCrypto, 16 hashed in
+ *                   parallel and put in one transaction (bench/pages/raw.js)
+ *   raw-naive       raw IndexedDB, one block at a time, one transaction each
+ *   helia-defaults  Helia in a page, createHelia + @helia/unixfs addByteStream with their defaults,
+ *                   blockstore-idb and datastore-idb, offline (bench/pages/helia.js)
+ *   helia-profile   the same with Pollen's import options, no pin        } to tell where Pollen's
+ *   helia-pin       the same with Pollen's import options, then the pin  } time goes
+ *
+ * Every clock runs in the page: it starts in the file input's `change` event and stops when the
+ * import is complete (for Pollen: when a MutationObserver sees the job's status turn to "Added",
+ * i.e. after the import, the pin and the list record; the node does not expose its own duration).
+ * The driver's wall clock from setInputFiles to the result is recorded beside it.
+ *
+ * Run by `npm run bench` (bench/run.js builds dist/ and the pages first); alone:
+ *   node bench/import.js [--runs N] [--size MiB] [--no-write]
+ */
+import { realpathSync } from 'node:fs'
+import { mkdtemp, open, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
+import { startServer } from '../scripts/serve.js'
+import { launchChromium, withTimeout } from './lib/browser.js'
+import { median, table, writeSection } from './lib/results.js'
+
+const BENCH = dirname(fileURLToPath(import.meta.url))
+const PAGES = join(BENCH, 'out', 'pages')
+const DEPLOYMENT = join(BENCH, 'deployment.json')
+export const RESULTS = join(BENCH, 'RESULTS.md')
+const MiB = 1024 * 1024
+
+export const DEFAULT_SIZE_MIB = 256
+export const DEFAULT_RUNS = 2
+/** Longest a single import may take before the run is abandoned. */
+const IMPORT_TIMEOUT_MS = 180_000
+/** Quiet time after a page is ready and before the file is picked. */
+const SETTLE_MS = 500
+
+/**
+ * @typedef {object} Measurement
+ * @property {number} ms in-page time from the change event to the end of the import
+ * @property {number} driverMs the driver's time from setInputFiles to the result
+ * @property {string} [cid]
+ * @property {number} [stored] blocks in the store afterwards (raw and Helia pages)
+ */
+
+/**
+ * @typedef {object} Way
+ * @property {string} id
+ * @property {string} label
+ * @property {string} what
+ * @property {(ctx: RunContext) => Promise<Measurement>} measure
+ */
+
+/**
+ * @typedef {object} RunContext
+ * @property {import('@playwright/test').Browser} browser
+ * @property {string} appUrl
+ * @property {string} file
+ * @property {number} size
+ */
+
+/** Deterministic pseudo-random bytes (xorshift32, as test/e2e/helpers/content.ts), written in 16 MiB pieces. */
+async function writeRandomFile (path, size, seed = 256) {
+  const handle = await open(path, 'w')
+  try {
+    const piece = new Uint32Array(16 * MiB / 4)
+    let x = seed >>> 0 || 1
+    for (let written = 0; written < size; written += piece.byteLength) {
+      for (let i = 0; i < piece.length; i++) {
+        x ^= x << 13; x >>>= 0
+        x ^= x >>> 17
+        x ^= x << 5; x >>>= 0
+        piece[i] = x
+      }
+      const bytes = new Uint8Array(piece.buffer, 0, Math.min(piece.byteLength, size - written))
+      await handle.write(bytes)
+    }
+  } finally {
+    await handle.close()
+  }
+}
+
+/**
+ * A fresh context (so an empty origin: no IndexedDB, no service worker) and a page that logs its
+ * errors.
+ * @param {RunContext} ctx
+ * @param {string} id
+ */
+async function freshPage (ctx, id) {
+  const context = await ctx.browser.newContext()
+  const page = await context.newPage()
+  page.on('pageerror', err => { console.error(`  [${id}] page error: ${err.message}`) })
+  page.on('console', msg => {
+    if (msg.type() === 'error') console.error(`  [${id}] console: ${msg.text()}`)
+  })
+  return { context, page }
+}
+
+/** @param {import('@playwright/test').Page} page */
+async function settle (page) {
+  await page.waitForTimeout(SETTLE_MS)
+}
+
+/** @type {(ctx: RunContext) => Promise<Measurement>} */
+async function measurePollen (ctx) {
+  const { context, page } = await freshPage(ctx, 'pollen')
+  try {
+    await page.goto(`${ctx.appUrl}#/files`)
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=node-status]')?.textContent?.includes('started'),
+      undefined, { timeout: 60_000 })
+    // Let the service worker install (it precaches the app) before the clock starts.
+    await page.evaluate(() => Promise.race([
+      navigator.serviceWorker?.ready,
+      new Promise(resolve => setTimeout(resolve, 10_000))
+    ]).then(() => undefined))
+    await settle(page)
+    await page.evaluate(() => {
+      // @ts-ignore -- read below
+      window.benchResult = new Promise(resolve => {
+        /** @type {number | undefined} */
+        let start
+        document.addEventListener('change', (event) => {
+          const target = /** @type {Element} */ (event.target)
+          if (target.matches('[data-testid=file-input]')) start ??= performance.now()
+        }, true)
+        const check = () => {
+          if (start == null) return
+          const status = document.querySelector('[data-testid=import-job] [data-testid=import-status]')
+          const text = status?.textContent?.trim() ?? ''
+          if (text.startsWith('Added')) {
+            const ms = performance.now() - start
+            observer.disconnect()
+            resolve({ ok: true, ms, text, cid: status?.querySelector('code')?.textContent ?? undefined })
+          } else if (status?.querySelector('[role=alert]') != null) {
+            observer.disconnect()
+            resolve({ ok: false, error: text })
+          }
+        }
+        const observer = new MutationObserver(check)
+        observer.observe(document.body, { subtree: true, childList: true, characterData: true })
+      })
+    })
+    const t0 = performance.now()
+    await page.getByTestId('file-input').setInputFiles(ctx.file)
+    const result = await withTimeout(page.evaluate(() => /** @type {any} */ (window).benchResult), IMPORT_TIMEOUT_MS, 'pollen')
+    const driverMs = performance.now() - t0
+    if (!result.ok) throw new Error(`pollen: import failed: ${result.error}`)
+    return { ms: result.ms, driverMs, cid: result.cid }
+  } finally {
+    await context.close()
+  }
+}
+
+/**
+ * A page of bench/pages served under /bench/ of the app's own origin (answered by the driver, so
+ * the app's server stays as it is).
+ * @param {string} pagePath e.g. 'raw.html?mode=best'
+ * @param {string} id
+ * @returns {(ctx: RunContext) => Promise<Measurement>}
+ */
+function measurePage (pagePath, id) {
+  return async (ctx) => {
+    const { context, page } = await freshPage(ctx, id)
+    try {
+      await context.route(`${ctx.appUrl}bench/**`, async (route) => {
+        const { pathname } = new URL(route.request().url())
+        const file = resolve(PAGES, `.${pathname.slice('/bench'.length)}`)
+        if (!file.startsWith(PAGES + '/')) return await route.fulfill({ status: 404 })
+        await route.fulfill({ path: file })
+      })
+      await page.goto(`${ctx.appUrl}bench/${pagePath}`)
+      await withTimeout(page.evaluate(() => /** @type {any} */ (window).benchReady), 60_000, `${id}: page ready`)
+      await settle(page)
+      const t0 = performance.now()
+      await page.getByTestId('file-input').setInputFiles(ctx.file)
+      const result = await withTimeout(page.evaluate(() => /** @type {any} */ (window).benchResult), IMPORT_TIMEOUT_MS, id)
+      const driverMs = performance.now() - t0
+      if (!result.ok) throw new Error(`${id}: import failed: ${result.error}`)
+      return { ms: result.ms, driverMs, cid: result.cid, stored: result.stored }
+    } finally {
+      await context.close()
+    }
+  }
+}
+
+/** @type {Way[]} */
+export const WAYS = [
+  {
+    id: 'pollen',
+    label: 'Pollen',
+    what: 'the app: file input → UI → RPC → SharedWorker node (profile import, pin, list record)',
+    measure: measurePollen
+  },
+  {
+    id: 'raw-best',
+    label: 'raw IndexedDB, best',
+    what: '1 MiB slices, WebCrypto SHA-256, 16 hashed in parallel, one transaction per 16 blocks',
+    measure: measurePage('raw.html?mode=best', 'raw-best')
+  },
+  {
+    id: 'raw-naive',
+    label: 'raw IndexedDB, naive',
+    what: 'the same one block at a time, one transaction per block',
+    measure: measurePage('raw.html?mode=naive', 'raw-naive')
+  },
+  {
+    id: 'helia-defaults',
+    label: 'Helia defaults, page',
+    what: 'createHelia (offline) + blockstore-idb, unixfs addByteStream with its defaults, no pin',
+    measure: measurePage('helia.html?variant=defaults', 'helia-defaults')
+  },
+  {
+    id: 'helia-profile',
+    label: 'Helia + profile, page',
+    what: 'the same with Pollen\'s import options, no pin',
+    measure: measurePage('helia.html?variant=profile', 'helia-profile')
+  },
+  {
+    id: 'helia-pin',
+    label: 'Helia + profile + pin, page',
+    what: 'the same, then helia.pins.add(root) as Pollen does',
+    measure: measurePage('helia.html?variant=profile-pin', 'helia-pin')
+  }
+]
+
+/** Ratios reported for Pollen: [label, denominator way]. */
+const RATIOS = [
+  ['Pollen / raw-best', 'raw-best'],
+  ['Pollen / raw-naive', 'raw-naive'],
+  ['Pollen / Helia-defaults', 'helia-defaults']
+]
+
+/** @param {number} bytes @param {number} ms */
+const mibps = (bytes, ms) => bytes / MiB / (ms / 1000)
+/** @param {number} n */
+const f1 = n => n.toFixed(1)
+/** @param {number} n */
+const f2 = n => n.toFixed(2)
+
+/**
+ * Runs the benchmark and returns the Markdown section (without heading) and a plain summary.
+ * @param {{ runs?: number, sizeMiB?: number, write?: boolean }} [options]
+ */
+export async function run ({ runs = DEFAULT_RUNS, sizeMiB = DEFAULT_SIZE_MIB, write = true } = {}) {
+  const size = sizeMiB * MiB
+  const heading = `Import (${sizeMiB} MiB)`
+  const dir = await mkdtemp(join(tmpdir(), 'pollen-bench-'))
+  const file = join(dir, `random-${sizeMiB}MiB.bin`)
+  const server = await startServer({ port: 0, deploymentFile: DEPLOYMENT, host: 'app.localhost' })
+  const browser = await launchChromium()
+  const startedAt = new Date()
+  try {
+    await writeRandomFile(file, size)
+    const version = browser.version()
+    console.log(`import: ${sizeMiB} MiB, ${runs} runs of ${WAYS.length} ways, Chromium ${version}, app at ${server.url}`)
+
+    /** @type {Map<string, Measurement[]>} */
+    const samples = new Map(WAYS.map(w => [w.id, []]))
+    for (let r = 0; r < runs; r++) {
+      const order = r % 2 === 0 ? WAYS : [...WAYS].reverse()
+      for (const way of order) {
+        const m = await way.measure({ browser, appUrl: server.url, file, size })
+        samples.get(way.id)?.push(m)
+        const extra = [m.cid != null ? `cid ${m.cid}` : '', m.stored != null ? `${m.stored} blocks stored` : ''].filter(Boolean).join(', ')
+        console.log(`  run ${r + 1} ${way.id.padEnd(15)} ${f1(mibps(size, m.ms)).padStart(6)} MiB/s  (${(m.ms / 1000).toFixed(2)} s in page, ${(m.driverMs / 1000).toFixed(2)} s from the driver${extra ? `; ${extra}` : ''})`)
+      }
+    }
+
+    /** @type {Map<string, number>} */
+    const rate = new Map()
+    for (const way of WAYS) rate.set(way.id, median(/** @type {Measurement[]} */ (samples.get(way.id)).map(m => mibps(size, m.ms))))
+    const pollen = /** @type {number} */ (rate.get('pollen'))
+
+    const waysTable = table(
+      ['way', `MiB/s (median of ${runs})`, 'runs, MiB/s', 'Pollen / this', 'what'],
+      WAYS.map(w => [
+        w.id,
+        f1(/** @type {number} */ (rate.get(w.id))),
+        /** @type {Measurement[]} */ (samples.get(w.id)).map(m => f1(mibps(size, m.ms))).join(', '),
+        w.id === 'pollen' ? '' : f2(pollen / /** @type {number} */ (rate.get(w.id))),
+        w.what
+      ]),
+      ['l', 'r', 'r', 'r', 'l'])
+    const ratioTable = table(
+      ['ratio', 'value'],
+      RATIOS.map(([label, id]) => [label, f2(pollen / /** @type {number} */ (rate.get(id)))]),
+      ['l', 'r'])
+
+    const cids = new Map(WAYS.map(w => [w.id, new Set(/** @type {Measurement[]} */ (samples.get(w.id)).map(m => m.cid).filter(Boolean))]))
+    const pollenCids = [...(cids.get('pollen') ?? [])]
+    const profileCids = [...(cids.get('helia-profile') ?? [])]
+    const sameCid = pollenCids.length === 1 && profileCids.length === 1 && pollenCids[0] === profileCids[0]
+
+    const notes = analysis(rate, runs)
+    const body = `Measured ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, headless Chromium ${version}
+(Debian, flags of playwright.config.ts), by \`npm run bench\`. The same ${sizeMiB} MiB file of
+pseudo-random bytes imported each way ${runs} times in alternating order, each time in a fresh
+browser context (empty storage), all in the same browser and run. Clocks run in the page, from the
+file input's \`change\` event to the end of the import; Pollen's stops when a MutationObserver sees
+the job's status turn to "Added" (after the import, the pin and the list record; the node does not
+expose its own duration). The baseline pages are served under \`/bench/\` of the app's origin.
+Playwright's browser contexts are off the record, so IndexedDB lives in memory: disk writes are not
+part of any figure.
+
+${waysTable}
+
+${ratioTable}
+
+Pollen's root CID ${pollenCids.length === 1 ? `\`${pollenCids[0]}\`` : `varied: ${pollenCids.join(', ')}`}${sameCid ? ', the same as Helia with the profile in a page' : profileCids.length > 0 ? `; Helia with the profile in a page gave ${profileCids.join(', ')}` : ''}.
+
+${notes}
+`
+    const ratioLine = RATIOS.map(([label, id]) => `${label} ${f2(pollen / /** @type {number} */ (rate.get(id)))}`).join(', ')
+    console.log(`\n${waysTable}\n\n${ratioTable}\n`)
+    if (write) {
+      await writeSection(RESULTS, heading, body)
+      console.log(`import: wrote "## ${heading}" in ${RESULTS}`)
+    }
+    return { heading, body, summary: ratioLine }
+  } finally {
+    await browser.close()
+    await server.close()
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * What the extra Helia variants tell about where Pollen's time goes.
+ * @param {Map<string, number>} rate MiB/s per way
+ * @param {number} runs
+ */
+function analysis (rate, runs) {
+  const get = (/** @type {string} */ id) => /** @type {number} */ (rate.get(id))
+  const sec = (/** @type {string} */ id) => DEFAULT_SIZE_MIB / get(id)
+  const importS = sec('helia-profile')
+  const pinS = Math.max(0, sec('helia-pin') - sec('helia-profile'))
+  const overheadS = sec('pollen') - sec('helia-pin')
+  return `Where Pollen's time goes (from the extra Helia variants; medians of ${runs}, so rough): the
+import itself, Helia + @helia/unixfs with the profile in a page, takes ${importS.toFixed(2)} s of
+Pollen's ${sec('pollen').toFixed(2)} s; the pin that follows adds ${pinS.toFixed(2)} s; the rest,
+${overheadS.toFixed(2)} s, is what running it in the app adds (UI, RPC, the SharedWorker, the node's
+libp2p). Raw IndexedDB with the best pipeline needs ${sec('raw-best').toFixed(2)} s for the same bytes.`
+}
+
+function isMainModule () {
+  if (process.argv[1] == null) return false
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href
+  } catch {
+    return false
+  }
+}
+
+if (isMainModule()) {
+  const { values } = parseArgs({
+    options: { runs: { type: 'string' }, size: { type: 'string' }, 'no-write': { type: 'boolean' } }
+  })
+  run({
+    runs: values.runs != null ? Number(values.runs) : undefined,
+    sizeMiB: values.size != null ? Number(values.size) : undefined,
+    write: values['no-write'] !== true
+  }).catch((err) => {
+    console.error(err)
+    process.exit(1)
+  })
+}

@@ -1,0 +1,45 @@
+/**
+ * The Chromium the benchmarks run in: Debian's, headless, with the flags of playwright.config.ts
+ * (keep the two lists the same, so benchmarks and e2e tests see the same browser).
+ */
+import { chromium } from '@playwright/test'
+
+export const CHROMIUM = '/usr/bin/chromium'
+
+export const CHROMIUM_ARGS = Object.freeze([
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic'
+])
+
+/** @returns {Promise<import('@playwright/test').Browser>} */
+export async function launchChromium () {
+  return await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS], headless: true })
+}
+
+/**
+ * Resolves with what `fn` resolves, or rejects after `ms`.
+ * @template T
+ * @param {Promise<T>} promise
+ * @param {number} ms
+ * @param {string} what
+ * @returns {Promise<T>}
+ */
+export async function withTimeout (promise, ms, what) {
+  /** @type {NodeJS.Timeout | undefined} */
+  let timer
+  try {
+    return await Promise.race([
+      promise,
+      new Promise((_resolve, reject) => {
+        timer = setTimeout(() => { reject(new Error(`${what}: no result after ${ms / 1000} s`)) }, ms)
+      })
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}
