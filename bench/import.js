@@ -21,8 +21,12 @@
  * i.e. after the import, the pin and the list record; the node does not expose its own duration).
  * The driver's wall clock from setInputFiles to the result is recorded beside it.
  *
+ * Playwright's browser contexts are off the record: Chromium keeps their IndexedDB in memory. With
+ * --persistent, each measurement gets its own Chromium (same binary and flags) with a new profile
+ * directory on disk instead, so disk writes are measured too; such a run writes its own section.
+ *
  * Run by `npm run bench` (bench/run.js builds dist/ and the pages first); alone:
- *   node bench/import.js [--runs N] [--size MiB] [--no-write]
+ *   node bench/import.js [--runs N] [--size MiB] [--persistent] [--no-write]
  */
 import { realpathSync } from 'node:fs'
 import { mkdtemp, open, rm } from 'node:fs/promises'
@@ -32,7 +36,7 @@ import { performance } from 'node:perf_hooks'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { startServer } from '../scripts/serve.js'
-import { launchChromium, withTimeout } from './lib/browser.js'
+import { launchChromium, launchPersistent, withTimeout } from './lib/browser.js'
 import { median, table, writeSection } from './lib/results.js'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
@@ -54,6 +58,7 @@ const SETTLE_MS = 500
  * @property {number} driverMs the driver's time from setInputFiles to the result
  * @property {string} [cid]
  * @property {number} [stored] blocks in the store afterwards (raw and Helia pages)
+ * @property {{ hasMs: number, getMs: number }} [probe] blockstore-idb per-call costs (helia-profile)
  */
 
 /**
@@ -66,7 +71,7 @@ const SETTLE_MS = 500
 
 /**
  * @typedef {object} RunContext
- * @property {import('@playwright/test').Browser} browser
+ * @property {() => Promise<import('@playwright/test').BrowserContext>} newContext an empty one
  * @property {string} appUrl
  * @property {string} file
  * @property {number} size
@@ -100,8 +105,8 @@ async function writeRandomFile (path, size, seed = 256) {
  * @param {string} id
  */
 async function freshPage (ctx, id) {
-  const context = await ctx.browser.newContext()
-  const page = await context.newPage()
+  const context = await ctx.newContext()
+  const page = context.pages()[0] ?? await context.newPage()
   page.on('pageerror', err => { console.error(`  [${id}] page error: ${err.message}`) })
   page.on('console', msg => {
     if (msg.type() === 'error') console.error(`  [${id}] console: ${msg.text()}`)
@@ -188,9 +193,9 @@ function measurePage (pagePath, id) {
       const t0 = performance.now()
       await page.getByTestId('file-input').setInputFiles(ctx.file)
       const result = await withTimeout(page.evaluate(() => /** @type {any} */ (window).benchResult), IMPORT_TIMEOUT_MS, id)
-      const driverMs = performance.now() - t0
+      const driverMs = performance.now() - t0 - (result.verifyMs ?? 0)
       if (!result.ok) throw new Error(`${id}: import failed: ${result.error}`)
-      return { ms: result.ms, driverMs, cid: result.cid, stored: result.stored }
+      return { ms: result.ms, driverMs, cid: result.cid, stored: result.stored, probe: result.probe }
     } finally {
       await context.close()
     }
@@ -253,11 +258,11 @@ const f2 = n => n.toFixed(2)
 
 /**
  * Runs the benchmark and returns the Markdown section (without heading) and a plain summary.
- * @param {{ runs?: number, sizeMiB?: number, write?: boolean }} [options]
+ * @param {{ runs?: number, sizeMiB?: number, persistent?: boolean, write?: boolean }} [options]
  */
-export async function run ({ runs = DEFAULT_RUNS, sizeMiB = DEFAULT_SIZE_MIB, write = true } = {}) {
+export async function run ({ runs = DEFAULT_RUNS, sizeMiB = DEFAULT_SIZE_MIB, persistent = false, write = true } = {}) {
   const size = sizeMiB * MiB
-  const heading = `Import (${sizeMiB} MiB)`
+  const heading = `Import (${sizeMiB} MiB${persistent ? ', profiles on disk' : ''})`
   const dir = await mkdtemp(join(tmpdir(), 'pollen-bench-'))
   const file = join(dir, `random-${sizeMiB}MiB.bin`)
   const server = await startServer({ port: 0, deploymentFile: DEPLOYMENT, host: 'app.localhost' })
@@ -266,14 +271,17 @@ export async function run ({ runs = DEFAULT_RUNS, sizeMiB = DEFAULT_SIZE_MIB, wr
   try {
     await writeRandomFile(file, size)
     const version = browser.version()
-    console.log(`import: ${sizeMiB} MiB, ${runs} runs of ${WAYS.length} ways, Chromium ${version}, app at ${server.url}`)
+    console.log(`import: ${sizeMiB} MiB, ${runs} runs of ${WAYS.length} ways, Chromium ${version}${persistent ? ', a profile on disk each' : ''}, app at ${server.url}`)
+    const newContext = persistent
+      ? async () => await launchPersistent(await mkdtemp(join(dir, 'profile-')))
+      : async () => await browser.newContext()
 
     /** @type {Map<string, Measurement[]>} */
     const samples = new Map(WAYS.map(w => [w.id, []]))
     for (let r = 0; r < runs; r++) {
       const order = r % 2 === 0 ? WAYS : [...WAYS].reverse()
       for (const way of order) {
-        const m = await way.measure({ browser, appUrl: server.url, file, size })
+        const m = await way.measure({ newContext, appUrl: server.url, file, size })
         samples.get(way.id)?.push(m)
         const extra = [m.cid != null ? `cid ${m.cid}` : '', m.stored != null ? `${m.stored} blocks stored` : ''].filter(Boolean).join(', ')
         console.log(`  run ${r + 1} ${way.id.padEnd(15)} ${f1(mibps(size, m.ms)).padStart(6)} MiB/s  (${(m.ms / 1000).toFixed(2)} s in page, ${(m.driverMs / 1000).toFixed(2)} s from the driver${extra ? `; ${extra}` : ''})`)
@@ -305,16 +313,26 @@ export async function run ({ runs = DEFAULT_RUNS, sizeMiB = DEFAULT_SIZE_MIB, wr
     const profileCids = [...(cids.get('helia-profile') ?? [])]
     const sameCid = pollenCids.length === 1 && profileCids.length === 1 && pollenCids[0] === profileCids[0]
 
-    const notes = analysis(rate, runs)
+    const probes = /** @type {Measurement[]} */ (samples.get('helia-profile')).map(m => m.probe).filter(p => p != null)
+    const probe = probes.length === 0
+      ? undefined
+      : { hasMs: median(probes.map(p => p.hasMs)), getMs: median(probes.map(p => p.getMs)) }
+    const defaultsCids = [...(cids.get('helia-defaults') ?? [])]
+    const defaultsAsProfile = defaultsCids.length === 1 && profileCids.length === 1 && defaultsCids[0] === profileCids[0]
+    const notes = analysis(rate, { runs, sizeMiB, probe, defaultsAsProfile })
+    const command = `npm run bench${persistent ? ' (import alone: node bench/import.js --persistent)' : ''}`
+    const where = persistent
+      ? `each time in its own Chromium (same binary and flags) with a new profile directory on disk,
+so IndexedDB writes go to disk`
+      : `each time in a fresh browser context (empty storage), all in the same browser. Playwright's
+contexts are off the record, so IndexedDB lives in memory: disk writes are in no figure`
     const body = `Measured ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, headless Chromium ${version}
-(Debian, flags of playwright.config.ts), by \`npm run bench\`. The same ${sizeMiB} MiB file of
-pseudo-random bytes imported each way ${runs} times in alternating order, each time in a fresh
-browser context (empty storage), all in the same browser and run. Clocks run in the page, from the
-file input's \`change\` event to the end of the import; Pollen's stops when a MutationObserver sees
-the job's status turn to "Added" (after the import, the pin and the list record; the node does not
-expose its own duration). The baseline pages are served under \`/bench/\` of the app's origin.
-Playwright's browser contexts are off the record, so IndexedDB lives in memory: disk writes are not
-part of any figure.
+(Debian, flags of playwright.config.ts), by \`${command}\`. The same ${sizeMiB} MiB file of
+pseudo-random bytes imported each way ${runs} times in alternating order, ${where}. Clocks run in
+the page, from the file input's \`change\` event to the end of the import; Pollen's stops when a
+MutationObserver sees the job's status turn to "Added" (after the import, the pin and the list
+record; the node does not expose its own duration). The baseline pages are served under
+\`/bench/\` of the app's origin.
 
 ${waysTable}
 
@@ -341,19 +359,31 @@ ${notes}
 /**
  * What the extra Helia variants tell about where Pollen's time goes.
  * @param {Map<string, number>} rate MiB/s per way
- * @param {number} runs
+ * @param {{ runs: number, sizeMiB: number, probe?: { hasMs: number, getMs: number }, defaultsAsProfile: boolean }} facts
  */
-function analysis (rate, runs) {
-  const get = (/** @type {string} */ id) => /** @type {number} */ (rate.get(id))
-  const sec = (/** @type {string} */ id) => DEFAULT_SIZE_MIB / get(id)
+function analysis (rate, { runs, sizeMiB, probe, defaultsAsProfile }) {
+  const sec = (/** @type {string} */ id) => sizeMiB / /** @type {number} */ (rate.get(id))
+  const pollenS = sec('pollen')
   const importS = sec('helia-profile')
-  const pinS = Math.max(0, sec('helia-pin') - sec('helia-profile'))
-  const overheadS = sec('pollen') - sec('helia-pin')
-  return `Where Pollen's time goes (from the extra Helia variants; medians of ${runs}, so rough): the
-import itself, Helia + @helia/unixfs with the profile in a page, takes ${importS.toFixed(2)} s of
-Pollen's ${sec('pollen').toFixed(2)} s; the pin that follows adds ${pinS.toFixed(2)} s; the rest,
-${overheadS.toFixed(2)} s, is what running it in the app adds (UI, RPC, the SharedWorker, the node's
-libp2p). Raw IndexedDB with the best pipeline needs ${sec('raw-best').toFixed(2)} s for the same bytes.`
+  const pinS = Math.max(0, sec('helia-pin') - importS)
+  const restS = Math.max(0, pollenS - sec('helia-pin'))
+  const pct = (/** @type {number} */ s) => `${Math.round(100 * s / pollenS)} %`
+  const blocks = Math.ceil(sizeMiB) + 1
+  const perCall = probe == null
+    ? ''
+    : ` Timed one call at a time afterwards, blockstore-idb's \`has\` (an IndexedDB \`getKey\` in
+its own transaction) costs ${probe.hasMs.toFixed(1)} ms per block and \`get\` of a 1 MiB block
+${probe.getMs.toFixed(1)} ms, so the walk's ${blocks} has + get alone come to about
+${(blocks * (probe.hasMs * 2 + probe.getMs) / 1000).toFixed(1)} s (Helia's \`get\` calls \`has\` first), and the
+import's has-before-put adds about ${(blocks * probe.hasMs / 1000).toFixed(1)} s to the puts.`
+  return `**Where Pollen's time goes** (split by the extra Helia rows, medians of ${runs}, so rough):
+the import proper (Helia with the profile in a page) accounts for ${importS.toFixed(1)} s
+(${pct(importS)}) of Pollen's ${pollenS.toFixed(1)} s; the pin that follows for ${pinS.toFixed(1)} s
+(${pct(pinS)}); running it in the app (UI, RPC, SharedWorker, the node's libp2p, the list record)
+for the remaining ${restS.toFixed(1)} s (${pct(restS)}). Helia's \`pins.add\` walks the whole DAG
+again, one block at a time: it reads every 1 MiB leaf back from IndexedDB and does a datastore get
+and put per block.${perCall} Raw IndexedDB with the best pipeline takes ${sec('raw-best').toFixed(1)} s
+for the same bytes.${defaultsAsProfile ? ` @helia/unixfs's defaults give the same root CID as Pollen's profile, so the two Helia import rows do the same work and their gap is noise.` : ''}`
 }
 
 function isMainModule () {
@@ -367,11 +397,17 @@ function isMainModule () {
 
 if (isMainModule()) {
   const { values } = parseArgs({
-    options: { runs: { type: 'string' }, size: { type: 'string' }, 'no-write': { type: 'boolean' } }
+    options: {
+      runs: { type: 'string' },
+      size: { type: 'string' },
+      persistent: { type: 'boolean' },
+      'no-write': { type: 'boolean' }
+    }
   })
   run({
     runs: values.runs != null ? Number(values.runs) : undefined,
     sizeMiB: values.size != null ? Number(values.size) : undefined,
+    persistent: values.persistent === true,
     write: values['no-write'] !== true
   }).catch((err) => {
     console.error(err)

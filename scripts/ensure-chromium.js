@@ -10,7 +10,11 @@ import { existsSync } from 'node:fs'
 
 const CHROMIUM = '/usr/bin/chromium'
 
-/** Runs a command with inherited stdio; exits with its status when it fails. */
+/**
+ * Runs a command with inherited stdio; exits with its status when it fails.
+ * @param {string} command
+ * @param {string[]} args
+ */
 function run (command, args) {
   console.log(`$ ${command} ${args.join(' ')}`)
   const result = spawnSync(command, args, {

@@ -145,7 +145,10 @@ export async function startServer (options = {}) {
 
   const serveFiles = sirv(root, { etag: true, gzip: true, brotli: true, dotfiles: false })
 
-  /** @type {import('node:http').RequestListener} */
+  /**
+   * @param {import('node:http').IncomingMessage} req
+   * @param {import('node:http').ServerResponse} res
+   */
   async function handle (req, res) {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value)
 
@@ -241,7 +244,7 @@ async function main (argv) {
     return
   }
 
-  const portText = values.port ?? process.env.PORT ?? String(DEFAULT_PORT)
+  const portText = values.port ?? (process.env.PORT || String(DEFAULT_PORT))
   const port = /^\d+$/.test(portText) ? Number(portText) : NaN
   if (!Number.isInteger(port) || port > 65535) {
     throw new Error(`invalid port: ${JSON.stringify(portText)}`)

@@ -11,7 +11,9 @@ import { constants } from 'node:os'
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
-/** @type {Array<{ title: string, command: string, args: string[] }>} */
+/** @typedef {{ title: string, command: string, args: string[] }} Step */
+
+/** @type {Step[]} */
 const STEPS = [
   { title: 'Chromium', command: process.execPath, args: ['scripts/ensure-chromium.js'] },
   { title: 'Type check', command: 'npm', args: ['run', 'check'] },
@@ -37,7 +39,10 @@ for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
   })
 }
 
-/** @returns {Promise<number>} the step's exit code (128 + signal number when it was killed) */
+/**
+ * @param {Step} step
+ * @returns {Promise<number>} the step's exit code (128 + signal number when it was killed)
+ */
 function runStep (step) {
   return new Promise((resolveStep) => {
     const child = spawn(step.command, step.args, { cwd: REPO_ROOT, stdio: 'inherit', detached: true })
@@ -58,6 +63,7 @@ function runStep (step) {
   })
 }
 
+/** @param {Step} step */
 function display (step) {
   const name = step.command === process.execPath ? 'node' : step.command
   return [name, ...step.args].join(' ')

@@ -22,7 +22,17 @@ export async function launchChromium () {
 }
 
 /**
- * Resolves with what `fn` resolves, or rejects after `ms`.
+ * A Chromium of its own with a profile directory on disk (for storage measured on disk rather
+ * than in an off-the-record context); closing the context ends that browser.
+ * @param {string} userDataDir
+ * @returns {Promise<import('@playwright/test').BrowserContext>}
+ */
+export async function launchPersistent (userDataDir) {
+  return await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args: [...CHROMIUM_ARGS], headless: true })
+}
+
+/**
+ * Resolves with what `promise` resolves, or rejects after `ms`.
  * @template T
  * @param {Promise<T>} promise
  * @param {number} ms

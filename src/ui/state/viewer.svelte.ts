@@ -1,7 +1,7 @@
 /** The open box: resolve a CID or path, list a folder, preview a file. */
 import { parseContentPath } from '../../lib/content-path.ts'
 import { readForPreview } from '../download.ts'
-import { previewKind, type PreviewKind } from '../preview-kind.ts'
+import { previewKind, sniffKind, type PreviewKind } from '../preview-kind.ts'
 import { describeError } from './errors.ts'
 import type { ContentStat } from '../../lib/protocol.ts'
 import type { NodeConnection } from '../node-client.ts'
@@ -10,6 +10,8 @@ import type { NodeConnection } from '../node-client.ts'
 export const PREVIEW_LIMIT_BYTES = 64 * 1024 * 1024
 /** Text previews show at most this much. */
 export const TEXT_PREVIEW_BYTES = 256 * 1024
+/** How much of a file is read to recognise its type. */
+const SNIFF_BYTES = 8192
 
 export class ViewerState {
   input = $state('')
@@ -51,10 +53,14 @@ export class ViewerState {
   }
 
   private async preview (stat: ContentStat): Promise<void> {
-    const kind = previewKind(this.name)
+    const guess = previewKind(this.name)
+    this.kind = guess
+    if (stat.size > PREVIEW_LIMIT_BYTES) return
+    const bytes = await readForPreview(this.node.client, stat.path, guess.mime)
+    const kind = sniffKind(new Uint8Array(await bytes.slice(0, SNIFF_BYTES).arrayBuffer()), guess)
     this.kind = kind
-    if (kind.type === 'none' || stat.size > PREVIEW_LIMIT_BYTES) return
-    const blob = await readForPreview(this.node.client, stat.path, kind.mime)
+    if (kind.type === 'none') return
+    const blob = kind.mime === guess.mime ? bytes : new Blob([bytes], { type: kind.mime })
     if (kind.type === 'text') {
       this.text = new TextDecoder().decode(await blob.slice(0, TEXT_PREVIEW_BYTES).arrayBuffer())
     } else {

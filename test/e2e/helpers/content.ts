@@ -16,7 +16,8 @@ export function pseudoRandomBytes (size: number, seed = 1): Buffer {
     x ^= x << 13; x >>>= 0
     x ^= x >>> 17
     x ^= x << 5; x >>>= 0
-    out.writeUInt32LE(x, i)
+    if (i + 4 <= size) out.writeUInt32LE(x, i)
+    else for (let j = i; j < size; j++) out[j] = (x >>> ((j - i) * 8)) & 0xff
   }
   return out
 }
