@@ -25,8 +25,9 @@
  * --persistent, each measurement gets its own Chromium (same binary and flags) with a new profile
  * directory on disk instead, so disk writes are measured too; such a run writes its own section.
  *
- * Run by `npm run bench` (bench/run.js builds dist/ and the pages first); alone:
- *   node bench/import.js [--runs N] [--size MiB] [--persistent] [--no-write]
+ * Run by `npm run bench` (bench/run.js builds the app into bench/out/dist/ and the pages into
+ * bench/out/pages/ first); alone, once those exist:
+ *   node bench/import.js [--runs N] [--size MiB] [--persistent] [--no-write] [--root dir]
  */
 import { realpathSync } from 'node:fs'
 import { mkdtemp, open, rm } from 'node:fs/promises'
@@ -37,10 +38,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { startServer } from '../scripts/serve.js'
 import { launchChromium, launchPersistent, withTimeout } from './lib/browser.js'
-import { median, table, writeSection } from './lib/results.js'
+import { median, reflow, table, writeSection } from './lib/results.js'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
 const PAGES = join(BENCH, 'out', 'pages')
+/** Where bench/run.js builds the app (`npm run build -- --outDir bench/out/dist`). */
+const APP_ROOT = join(BENCH, 'out', 'dist')
 const DEPLOYMENT = join(BENCH, 'deployment.json')
 export const RESULTS = join(BENCH, 'RESULTS.md')
 const MiB = 1024 * 1024
@@ -64,7 +67,6 @@ const SETTLE_MS = 500
 /**
  * @typedef {object} Way
  * @property {string} id
- * @property {string} label
  * @property {string} what
  * @property {(ctx: RunContext) => Promise<Measurement>} measure
  */
@@ -77,7 +79,11 @@ const SETTLE_MS = 500
  * @property {number} size
  */
 
-/** Deterministic pseudo-random bytes (xorshift32, as test/e2e/helpers/content.ts), written in 16 MiB pieces. */
+/**
+ * Deterministic pseudo-random bytes (xorshift32, as test/e2e/helpers/content.ts), written in 16 MiB pieces.
+ * @param {string} path
+ * @param {number} size
+ */
 async function writeRandomFile (path, size, seed = 256) {
   const handle = await open(path, 'w')
   try {
@@ -206,37 +212,31 @@ function measurePage (pagePath, id) {
 export const WAYS = [
   {
     id: 'pollen',
-    label: 'Pollen',
     what: 'the app: file input → UI → RPC → SharedWorker node (profile import, pin, list record)',
     measure: measurePollen
   },
   {
     id: 'raw-best',
-    label: 'raw IndexedDB, best',
     what: '1 MiB slices, WebCrypto SHA-256, 16 hashed in parallel, one transaction per 16 blocks',
     measure: measurePage('raw.html?mode=best', 'raw-best')
   },
   {
     id: 'raw-naive',
-    label: 'raw IndexedDB, naive',
     what: 'the same one block at a time, one transaction per block',
     measure: measurePage('raw.html?mode=naive', 'raw-naive')
   },
   {
     id: 'helia-defaults',
-    label: 'Helia defaults, page',
     what: 'createHelia (offline) + blockstore-idb, unixfs addByteStream with its defaults, no pin',
     measure: measurePage('helia.html?variant=defaults', 'helia-defaults')
   },
   {
     id: 'helia-profile',
-    label: 'Helia + profile, page',
     what: 'the same with Pollen\'s import options, no pin',
     measure: measurePage('helia.html?variant=profile', 'helia-profile')
   },
   {
     id: 'helia-pin',
-    label: 'Helia + profile + pin, page',
     what: 'the same, then helia.pins.add(root) as Pollen does',
     measure: measurePage('helia.html?variant=profile-pin', 'helia-pin')
   }
@@ -258,22 +258,28 @@ const f2 = n => n.toFixed(2)
 
 /**
  * Runs the benchmark and returns the Markdown section (without heading) and a plain summary.
- * @param {{ runs?: number, sizeMiB?: number, persistent?: boolean, write?: boolean }} [options]
+ * @param {{ runs?: number, sizeMiB?: number, persistent?: boolean, write?: boolean, appRoot?: string }} [options]
  */
-export async function run ({ runs = DEFAULT_RUNS, sizeMiB = DEFAULT_SIZE_MIB, persistent = false, write = true } = {}) {
+export async function run ({ runs = DEFAULT_RUNS, sizeMiB = DEFAULT_SIZE_MIB, persistent = false, write = true, appRoot = APP_ROOT } = {}) {
   const size = sizeMiB * MiB
   const heading = `Import (${sizeMiB} MiB${persistent ? ', profiles on disk' : ''})`
   const dir = await mkdtemp(join(tmpdir(), 'pollen-bench-'))
   const file = join(dir, `random-${sizeMiB}MiB.bin`)
-  const server = await startServer({ port: 0, deploymentFile: DEPLOYMENT, host: 'app.localhost' })
+  const server = await startServer({ port: 0, root: appRoot, deploymentFile: DEPLOYMENT, host: 'app.localhost' })
   const browser = await launchChromium()
   const startedAt = new Date()
   try {
     await writeRandomFile(file, size)
     const version = browser.version()
     console.log(`import: ${sizeMiB} MiB, ${runs} runs of ${WAYS.length} ways, Chromium ${version}${persistent ? ', a profile on disk each' : ''}, app at ${server.url}`)
+    /** @type {string[]} profile directories of persistent contexts, removed after each measurement */
+    const profiles = []
     const newContext = persistent
-      ? async () => await launchPersistent(await mkdtemp(join(dir, 'profile-')))
+      ? async () => {
+        const profile = await mkdtemp(join(dir, 'profile-'))
+        profiles.push(profile)
+        return await launchPersistent(profile)
+      }
       : async () => await browser.newContext()
 
     /** @type {Map<string, Measurement[]>} */
@@ -283,6 +289,7 @@ export async function run ({ runs = DEFAULT_RUNS, sizeMiB = DEFAULT_SIZE_MIB, pe
       for (const way of order) {
         const m = await way.measure({ newContext, appUrl: server.url, file, size })
         samples.get(way.id)?.push(m)
+        for (const profile of profiles.splice(0)) await rm(profile, { recursive: true, force: true })
         const extra = [m.cid != null ? `cid ${m.cid}` : '', m.stored != null ? `${m.stored} blocks stored` : ''].filter(Boolean).join(', ')
         console.log(`  run ${r + 1} ${way.id.padEnd(15)} ${f1(mibps(size, m.ms)).padStart(6)} MiB/s  (${(m.ms / 1000).toFixed(2)} s in page, ${(m.driverMs / 1000).toFixed(2)} s from the driver${extra ? `; ${extra}` : ''})`)
       }
@@ -320,15 +327,15 @@ export async function run ({ runs = DEFAULT_RUNS, sizeMiB = DEFAULT_SIZE_MIB, pe
     const defaultsCids = [...(cids.get('helia-defaults') ?? [])]
     const defaultsAsProfile = defaultsCids.length === 1 && profileCids.length === 1 && defaultsCids[0] === profileCids[0]
     const notes = analysis(rate, { runs, sizeMiB, probe, defaultsAsProfile })
-    const command = `npm run bench${persistent ? ' (import alone: node bench/import.js --persistent)' : ''}`
+    const command = 'npm run bench'
     const where = persistent
-      ? `each time in its own Chromium (same binary and flags) with a new profile directory on disk,
-so IndexedDB writes go to disk`
+      ? `each time in its own Chromium (same binary and flags) with a new profile directory, so
+IndexedDB writes go to files (on this machine, with RAM to spare, mostly to the OS page cache)`
       : `each time in a fresh browser context (empty storage), all in the same browser. Playwright's
 contexts are off the record, so IndexedDB lives in memory: disk writes are in no figure`
     const body = `Measured ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, headless Chromium ${version}
 (Debian, flags of playwright.config.ts), by \`${command}\`. The same ${sizeMiB} MiB file of
-pseudo-random bytes imported each way ${runs} times in alternating order, ${where}. Clocks run in
+pseudo-random bytes imported each way ${runs === 1 ? 'once' : `${runs} times in alternating order`}, ${where}. Clocks run in
 the page, from the file input's \`change\` event to the end of the import; Pollen's stops when a
 MutationObserver sees the job's status turn to "Added" (after the import, the pin and the list
 record; the node does not expose its own duration). The baseline pages are served under
@@ -343,9 +350,9 @@ Pollen's root CID ${pollenCids.length === 1 ? `\`${pollenCids[0]}\`` : `varied: 
 ${notes}
 `
     const ratioLine = RATIOS.map(([label, id]) => `${label} ${f2(pollen / /** @type {number} */ (rate.get(id)))}`).join(', ')
-    console.log(`\n${waysTable}\n\n${ratioTable}\n`)
+    console.log(`\n${waysTable}\n\n${ratioTable}\n\n${reflow(notes)}\n`)
     if (write) {
-      await writeSection(RESULTS, heading, body)
+      await writeSection(RESULTS, heading, reflow(body))
       console.log(`import: wrote "## ${heading}" in ${RESULTS}`)
     }
     return { heading, body, summary: ratioLine }
@@ -365,25 +372,34 @@ function analysis (rate, { runs, sizeMiB, probe, defaultsAsProfile }) {
   const sec = (/** @type {string} */ id) => sizeMiB / /** @type {number} */ (rate.get(id))
   const pollenS = sec('pollen')
   const importS = sec('helia-profile')
-  const pinS = Math.max(0, sec('helia-pin') - importS)
-  const restS = Math.max(0, pollenS - sec('helia-pin'))
-  const pct = (/** @type {number} */ s) => `${Math.round(100 * s / pollenS)} %`
+  const inPageS = sec('helia-pin')
+  const pinS = inPageS - importS
+  const restS = pollenS - inPageS
+  // Shares of Pollen's time, or of the same work in a page when that took longer (noise).
+  const pct = (/** @type {number} */ s) => `${Math.round(100 * s / Math.max(pollenS, inPageS))} %`
+  /** Differences smaller than this are taken as noise. */
+  const noise = 0.05 * pollenS
   const blocks = Math.ceil(sizeMiB) + 1
+  const app = restS > noise
+    ? `running it in the app (UI, RPC, SharedWorker, the node's libp2p, the list record) for the
+remaining ${restS.toFixed(1)} s (${pct(restS)})`
+    : `running it in the app (UI, RPC, SharedWorker, the node's libp2p, the list record) adds no
+measurable time: the same import and pin in a page took ${inPageS.toFixed(1)} s`
   const perCall = probe == null
     ? ''
-    : ` Timed one call at a time afterwards, blockstore-idb's \`has\` (an IndexedDB \`getKey\` in
-its own transaction) costs ${probe.hasMs.toFixed(1)} ms per block and \`get\` of a 1 MiB block
-${probe.getMs.toFixed(1)} ms, so the walk's ${blocks} has + get alone come to about
-${(blocks * (probe.hasMs * 2 + probe.getMs) / 1000).toFixed(1)} s (Helia's \`get\` calls \`has\` first), and the
-import's has-before-put adds about ${(blocks * probe.hasMs / 1000).toFixed(1)} s to the puts.`
-  return `**Where Pollen's time goes** (split by the extra Helia rows, medians of ${runs}, so rough):
+    : ` Timed one call at a time afterwards, blockstore-idb's \`has\` (an IndexedDB \`getKey\`)
+costs ${probe.hasMs.toFixed(1)} ms per block and \`get\` of a 1 MiB block ${probe.getMs.toFixed(1)} ms: the
+walk's ${blocks} has + get come to about ${(blocks * (probe.hasMs + probe.getMs) / 1000).toFixed(1)} s, the import's
+has-before-put to about ${(blocks * probe.hasMs / 1000).toFixed(1)} s.`
+  return `**Where Pollen's time goes** (split by the extra Helia rows; medians of ${runs}, so rough):
 the import proper (Helia with the profile in a page) accounts for ${importS.toFixed(1)} s
-(${pct(importS)}) of Pollen's ${pollenS.toFixed(1)} s; the pin that follows for ${pinS.toFixed(1)} s
-(${pct(pinS)}); running it in the app (UI, RPC, SharedWorker, the node's libp2p, the list record)
-for the remaining ${restS.toFixed(1)} s (${pct(restS)}). Helia's \`pins.add\` walks the whole DAG
-again, one block at a time: it reads every 1 MiB leaf back from IndexedDB and does a datastore get
-and put per block.${perCall} Raw IndexedDB with the best pipeline takes ${sec('raw-best').toFixed(1)} s
-for the same bytes.${defaultsAsProfile ? ` @helia/unixfs's defaults give the same root CID as Pollen's profile, so the two Helia import rows do the same work and their gap is noise.` : ''}`
+(${pct(importS)}) of Pollen's ${pollenS.toFixed(1)} s, the pin that follows for
+${Math.max(0, pinS).toFixed(1)} s (${pct(Math.max(0, pinS))}), and ${app}. Helia stores each block on
+its own (\`has\`, then \`put\`, each an IndexedDB transaction), the naive pipeline's pattern rather
+than the batched one's, and \`pins.add\` then walks the whole DAG again one block at a time,
+reading every 1 MiB leaf back (\`has\`, then \`get\`) and doing a datastore get and put per
+block.${perCall} Raw IndexedDB with the best pipeline takes ${sec('raw-best').toFixed(1)} s for the same
+bytes.${defaultsAsProfile ? ` @helia/unixfs's defaults give the same root CID as Pollen's profile, so the two Helia import rows do the same work and their gap is noise.` : ''}`
 }
 
 function isMainModule () {
@@ -401,13 +417,15 @@ if (isMainModule()) {
       runs: { type: 'string' },
       size: { type: 'string' },
       persistent: { type: 'boolean' },
-      'no-write': { type: 'boolean' }
+      'no-write': { type: 'boolean' },
+      root: { type: 'string' }
     }
   })
   run({
     runs: values.runs != null ? Number(values.runs) : undefined,
     sizeMiB: values.size != null ? Number(values.size) : undefined,
     persistent: values.persistent === true,
+    appRoot: values.root != null ? resolve(values.root) : undefined,
     write: values['no-write'] !== true
   }).catch((err) => {
     console.error(err)

@@ -6,10 +6,10 @@ import { readFile, writeFile } from 'node:fs/promises'
 
 const PREAMBLE = `# Benchmarks
 
-Measured by \`npm run bench\` (bench/run.js), which builds the app and the benchmark pages and runs
-every benchmark in one headless Chromium. Absolute figures drift on the shared machines; compare the
-ratios, which are measured side by side in the same run (DESIGN.md §8). Each section is rewritten
-by its benchmark; the rest of this file is left alone.
+Measured by \`npm run bench\` (bench/run.js), which builds the app and the benchmark pages, runs
+every benchmark in headless Chromium and rewrites its section here; the other sections are left
+alone. Absolute figures drift on the shared machines; compare the ratios, which are measured side by
+side in the same run (DESIGN.md §8). Each section says how it was measured.
 `
 
 /**
@@ -39,6 +39,30 @@ export async function writeSection (file, heading, body) {
     text = `${before}\n\n${section}${after === '' ? '' : `\n${after}\n`}`
   }
   await writeFile(file, text)
+}
+
+/**
+ * Re-wraps the prose paragraphs of `text` (separated by blank lines) at `width` columns; tables
+ * (paragraphs starting with `|`) and lists stay as they are.
+ * @param {string} text
+ * @param {number} [width]
+ */
+export function reflow (text, width = 100) {
+  return text.trim().split(/\n\s*\n/).map((paragraph) => {
+    if (/^\s*([|*-]|\d+\.)\s/.test(paragraph)) return paragraph
+    const lines = []
+    let line = ''
+    for (const word of paragraph.split(/\s+/).filter(Boolean)) {
+      if (line !== '' && line.length + 1 + word.length > width) {
+        lines.push(line)
+        line = word
+      } else {
+        line = line === '' ? word : `${line} ${word}`
+      }
+    }
+    if (line !== '') lines.push(line)
+    return lines.join('\n')
+  }).join('\n\n')
 }
 
 /** @param {number[]} values */
