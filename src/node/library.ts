@@ -8,6 +8,7 @@ import { CID } from 'multiformats/cid'
 import { AbortError, NotFoundError, QuotaExceededError, isAbortError, isQuotaError } from '../lib/errors.ts'
 import { IMPORT_OPTIONS } from '../lib/import-profile.ts'
 import type { AddArgs, FileEntry, ImportProgress } from '../lib/protocol.ts'
+import { freshDagWalker } from './fresh-dag-walker.ts'
 import { withoutGc } from './gc-lock.ts'
 import { importPath, importSegments } from './import-paths.ts'
 import { readFile, throttle } from './import-source.ts'
@@ -15,6 +16,8 @@ import type { Helia } from '@helia/interface'
 
 const RECORD_PREFIX = '/pollen/files/'
 const PROGRESS_INTERVAL_MS = 100
+/** Blocks hashed and written at once; the blockstore commits them together. */
+export const DEFAULT_BLOCK_WRITE_CONCURRENCY = 16
 
 export interface LibraryComponents {
   helia: Helia
@@ -59,10 +62,10 @@ export class Library {
     try {
       const cid = await withoutGc(async () => {
         const root = args.kind === 'file'
-          ? await this.fs.addByteStream(readFile(args.items[0].file, onBytes, signal), { ...IMPORT_OPTIONS, signal })
+          ? await this.fs.addByteStream(readFile(args.items[0].file, onBytes, signal), { ...IMPORT_OPTIONS, blockWriteConcurrency: DEFAULT_BLOCK_WRITE_CONCURRENCY, signal })
           : await this.importDirectory(name, args, onBytes, () => { files++ }, signal)
         // Pin inside the lock: until the pin exists, a collection would take the blocks.
-        for await (const _ of this.components.helia.pins.add(root, { signal })) { /* walks the DAG */ }
+        for await (const _ of this.components.helia.pins.add(root, { signal, walker: freshDagWalker() })) { /* records each block */ }
         return root
       }, signal)
       files = args.items.length
@@ -94,7 +97,7 @@ export class Library {
       content: readFile(item.file, onBytes, signal)
     }))
     let root: CID | undefined
-    for await (const entry of this.fs.addAll(candidates, { ...IMPORT_OPTIONS, signal })) {
+    for await (const entry of this.fs.addAll(candidates, { ...IMPORT_OPTIONS, blockWriteConcurrency: DEFAULT_BLOCK_WRITE_CONCURRENCY, signal })) {
       if (entry.path === name) root = entry.cid
       else if (entry.unixfs?.type === 'file' || entry.unixfs == null) onFile()
     }
@@ -139,10 +142,13 @@ export class Library {
     return (await this.list()).some(e => e.id !== entry.id && e.cid === entry.cid && e.pinned)
   }
 
+  /** Under the import lock too, so a collection never sees a pin half removed. */
   private async unpin (cid: string): Promise<void> {
     const root = CID.parse(cid)
-    if (!(await this.components.helia.pins.isPinned(root))) return
-    for await (const _ of this.components.helia.pins.rm(root)) { /* removes the pin */ }
+    await withoutGc(async () => {
+      if (!(await this.components.helia.pins.isPinned(root))) return
+      for await (const _ of this.components.helia.pins.rm(root)) { /* updates each block's pin count */ }
+    })
   }
 
   private async save (entry: FileEntry): Promise<void> {

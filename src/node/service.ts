@@ -2,7 +2,6 @@
  * The node: owns the stores, the Helia instance and the services built on it,
  * and answers every method of the protocol. One per origin (see worker.ts).
  */
-import { IDBBlockstore } from 'blockstore-idb'
 import { IDBDatastore } from 'datastore-idb'
 import { configWarnings, validateConfig, type NodeConfig } from '../lib/config.ts'
 import { transfer, type Handlers } from '../lib/rpc.ts'
@@ -11,10 +10,11 @@ import { loadConfig, loadDefaults, saveConfig } from './config-store.ts'
 import { ContentReader } from './content.ts'
 import { LISTEN_ADDRS, USER_AGENT, createNode, type PollenHelia } from './create-node.ts'
 import { exclusiveGc } from './gc-lock.ts'
+import { BatchingIdbBlockstore } from './idb-blockstore.ts'
 import { Library } from './library.ts'
 import type { ConfigState, ConnectionInfo, NodeEvent, NodeIdentity, NodeMethods, StorageInfo } from '../lib/protocol.ts'
 
-export const BLOCKSTORE_NAME = 'pollen-blocks'
+export const BLOCKSTORE_NAME = 'pollen-blockstore'
 export const DATASTORE_NAME = 'pollen-data'
 
 export class PollenNode {
@@ -25,14 +25,14 @@ export class PollenNode {
   private starts = 0
 
   private constructor (
-    private readonly blockstore: IDBBlockstore,
+    private readonly blockstore: BatchingIdbBlockstore,
     private readonly datastore: IDBDatastore,
     private readonly defaults: NodeConfig,
     private readonly emit: (event: NodeEvent) => void
   ) {}
 
   static async open (appBase: URL, emit: (event: NodeEvent) => void): Promise<PollenNode> {
-    const blockstore = new IDBBlockstore(BLOCKSTORE_NAME)
+    const blockstore = new BatchingIdbBlockstore(BLOCKSTORE_NAME)
     const datastore = new IDBDatastore(DATASTORE_NAME)
     await Promise.all([blockstore.open(), datastore.open()])
     const defaults = await loadDefaults(appBase)
@@ -109,14 +109,9 @@ export class PollenNode {
 
   private async storage (): Promise<StorageInfo> {
     const { usage = 0, quota = 0 } = await navigator.storage.estimate()
-    return { usage, quota, blocks: await this.countBlocks() }
+    return { usage, quota, blocks: await this.blockstore.count() }
   }
 
-  private async countBlocks (): Promise<number> {
-    let blocks = 0
-    for await (const _ of this.blockstore.getAll()) blocks++
-    return blocks
-  }
 
   private async collectGarbage (signal?: AbortSignal): Promise<{ removed: number }> {
     return await exclusiveGc(async () => {

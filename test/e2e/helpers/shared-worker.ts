@@ -41,10 +41,14 @@ export class SharedWorkerProbe {
     return await result
   }
 
-  /** Bytes of JavaScript heap in use by the worker (V8's used heap size). */
-  async heapUsed (): Promise<number> {
-    const { usedSize } = await this.send<{ usedSize: number }>('Runtime.getHeapUsage')
-    return usedSize
+  /**
+   * Bytes the worker's JavaScript holds: V8's used heap plus the backing
+   * stores of ArrayBuffers (file chunks and blocks live there, outside the heap).
+   */
+  async memoryUsed (): Promise<number> {
+    const usage = await this.send<{ usedSize: number, backingStorageSize?: number }>('Runtime.getHeapUsage')
+    if (usage.backingStorageSize == null) throw new Error('this Chromium does not report ArrayBuffer backing storage')
+    return usage.usedSize + usage.backingStorageSize
   }
 
   async collectGarbage (): Promise<void> {
