@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test'
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/chromium.js'
 
 // Browser tests run against the production build (dist/), served by scripts/serve.js from
 // test/e2e/global-setup.ts on a free port as http://app.localhost:<port>/ (see fixtures.ts).
@@ -14,16 +15,8 @@ export default defineConfig({
   reporter: [['list']],
   use: {
     launchOptions: {
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic'
-      ]
+      executablePath: CHROMIUM_PATH,
+      args: [...CHROMIUM_ARGS]
     },
     acceptDownloads: true
   },

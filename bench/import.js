@@ -364,42 +364,26 @@ ${notes}
 }
 
 /**
- * What the extra Helia variants tell about where Pollen's time goes.
+ * What the rows say about Pollen's import, against Helia doing the same work.
  * @param {Map<string, number>} rate MiB/s per way
  * @param {{ runs: number, sizeMiB: number, probe?: { hasMs: number, getMs: number }, defaultsAsProfile: boolean }} facts
  */
 function analysis (rate, { runs, sizeMiB, probe, defaultsAsProfile }) {
   const sec = (/** @type {string} */ id) => sizeMiB / /** @type {number} */ (rate.get(id))
-  const pollenS = sec('pollen')
-  const importS = sec('helia-profile')
-  const inPageS = sec('helia-pin')
-  const pinS = inPageS - importS
-  const restS = pollenS - inPageS
-  // Shares of Pollen's time, or of the same work in a page when that took longer (noise).
-  const pct = (/** @type {number} */ s) => `${Math.round(100 * s / Math.max(pollenS, inPageS))} %`
-  /** Differences smaller than this are taken as noise. */
-  const noise = 0.05 * pollenS
   const blocks = Math.ceil(sizeMiB) + 1
-  const app = restS > noise
-    ? `running it in the app (UI, RPC, SharedWorker, the node's libp2p, the list record) for the
-remaining ${restS.toFixed(1)} s (${pct(restS)})`
-    : `running it in the app (UI, RPC, SharedWorker, the node's libp2p, the list record) adds no
-measurable time: the same import and pin in a page took ${inPageS.toFixed(1)} s`
   const perCall = probe == null
     ? ''
-    : ` Timed one call at a time afterwards, blockstore-idb's \`has\` (an IndexedDB \`getKey\`)
-costs ${probe.hasMs.toFixed(1)} ms per block and \`get\` of a 1 MiB block ${probe.getMs.toFixed(1)} ms: the
-walk's ${blocks} has + get come to about ${(blocks * (probe.hasMs + probe.getMs) / 1000).toFixed(1)} s, the import's
-has-before-put to about ${(blocks * probe.hasMs / 1000).toFixed(1)} s.`
-  return `**Where Pollen's time goes** (split by the extra Helia rows; medians of ${runs}, so rough):
-the import proper (Helia with the profile in a page) accounts for ${importS.toFixed(1)} s
-(${pct(importS)}) of Pollen's ${pollenS.toFixed(1)} s, the pin that follows for
-${Math.max(0, pinS).toFixed(1)} s (${pct(Math.max(0, pinS))}), and ${app}. Helia stores each block on
-its own (\`has\`, then \`put\`, each an IndexedDB transaction), the naive pipeline's pattern rather
-than the batched one's, and \`pins.add\` then walks the whole DAG again one block at a time,
-reading every 1 MiB leaf back (\`has\`, then \`get\`) and doing a datastore get and put per
-block.${perCall} Raw IndexedDB with the best pipeline takes ${sec('raw-best').toFixed(1)} s for the same
-bytes.${defaultsAsProfile ? ` @helia/unixfs's defaults give the same root CID as Pollen's profile, so the two Helia import rows do the same work and their gap is noise.` : ''}`
+    : ` Timed one call at a time afterwards, blockstore-idb's \`has\` costs ${probe.hasMs.toFixed(1)} ms and \`get\`
+of a 1 MiB block ${probe.getMs.toFixed(1)} ms, so that walk alone reads for about
+${(blocks * (probe.hasMs + probe.getMs) / 1000).toFixed(1)} s.`
+  return `**Reading the rows** (medians of ${runs}): Pollen took ${sec('pollen').toFixed(1)} s, the raw best
+pipeline ${sec('raw-best').toFixed(1)} s. Helia in a page with blockstore-idb stores each block on its own
+(\`has\`, then \`put\`, an IndexedDB transaction each) and its \`pins.add\` walks the DAG again reading
+every 1 MiB leaf back; import and pin that way took ${sec('helia-pin').toFixed(1)} s.${perCall} Pollen commits the
+importer's parallel puts together (src/node/idb-blockstore.ts) and pins a fresh import with a walk
+that never reads raw leaves (src/node/fresh-dag-walker.ts). What still separates it from the raw
+pipeline: a \`has\` per block before each put, a datastore get and put per block for the pin
+records, bitswap's announce per block, and the app around it (UI, RPC, SharedWorker).${defaultsAsProfile ? ` @helia/unixfs's defaults give the same root CID as Pollen's profile, so the two Helia import rows do the same work and their gap is noise.` : ''}`
 }
 
 function isMainModule () {

@@ -1,20 +1,11 @@
 /**
- * The Chromium the benchmarks run in: Debian's, headless, with the flags of playwright.config.ts
- * (keep the two lists the same, so benchmarks and e2e tests see the same browser).
+ * The Chromium the benchmarks run in: the one of scripts/chromium.js, as the e2e tests.
  */
 import { chromium } from '@playwright/test'
 
-export const CHROMIUM = '/usr/bin/chromium'
+import { CHROMIUM_ARGS, CHROMIUM_PATH as CHROMIUM } from '../../scripts/chromium.js'
 
-export const CHROMIUM_ARGS = Object.freeze([
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic'
-])
+export { CHROMIUM, CHROMIUM_ARGS }
 
 /** @returns {Promise<import('@playwright/test').Browser>} */
 export async function launchChromium () {

@@ -76,7 +76,9 @@ export class BatchingIdbBlockstore extends BaseBlockstore {
       await existing.done.promise
       return cid
     }
-    const write: PendingWrite = { key, bytes: await toBytes(value), done: Promise.withResolvers<void>() }
+    // Bytes are queued in the same tick as the call, so has() and close() see them at once.
+    const bytes = value instanceof Uint8Array ? value : await toBytes(value)
+    const write: PendingWrite = { key, bytes, done: Promise.withResolvers<void>() }
     this.pending.set(key, write)
     this.queue.push(write)
     if (this.queue.length >= this.maxBatch) void this.flush()
@@ -92,16 +94,24 @@ export class BatchingIdbBlockstore extends BaseBlockstore {
     const batch = this.queue
     this.queue = []
     if (batch.length === 0) return
+    let tx: IDBTransaction | undefined
     try {
-      const tx = this.database.transaction(STORE, 'readwrite')
-      for (const write of batch) void tx.store.put(write.bytes, write.key).catch(() => {})
-      await tx.done
+      const batchTx = this.database.transaction(STORE, 'readwrite')
+      tx = batchTx as unknown as IDBTransaction
+      // Observed here too: if a put throws below, nobody awaits `done` any more.
+      batchTx.done.catch(() => {})
+      for (const write of batch) void batchTx.store.put(write.bytes, write.key).catch(() => {})
+      await batchTx.done
       for (const write of batch) write.done.resolve()
     } catch (err) {
+      // All or nothing: a batch that failed part-way must not commit its first puts.
+      try { tx?.abort() } catch { /* already finished */ }
       // The DOMException's name (QuotaExceededError) is kept for the caller to match.
       for (const write of batch) write.done.reject(err)
     } finally {
-      for (const write of batch) this.pending.delete(write.key)
+      for (const write of batch) {
+        if (this.pending.get(write.key) === write) this.pending.delete(write.key)
+      }
     }
   }
 

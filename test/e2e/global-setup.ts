@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url'
 import type { FullConfig } from '@playwright/test'
-// @ts-ignore -- plain ESM script, typed with JSDoc; no declaration file
 import { startServer } from '../../scripts/serve.js'
 
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url))
