@@ -65,7 +65,7 @@ export class Library {
           ? await this.fs.addByteStream(readFile(args.items[0].file, onBytes, signal), { ...IMPORT_OPTIONS, blockWriteConcurrency: DEFAULT_BLOCK_WRITE_CONCURRENCY, signal })
           : await this.importDirectory(name, args, onBytes, () => { files++ }, signal)
         // Pin inside the lock: until the pin exists, a collection would take the blocks.
-        for await (const _ of this.components.helia.pins.add(root, { signal, walker: freshDagWalker() })) { /* records each block */ }
+        await this.pinFresh(root, signal)
         return root
       }, signal)
       files = args.items.length
@@ -88,6 +88,15 @@ export class Library {
       if (isQuotaError(err)) throw new QuotaExceededError()
       if (signal.aborted || isAbortError(err)) throw new AbortError('The import was cancelled; nothing was added')
       throw err
+    }
+  }
+
+  /** Pins a DAG just imported; the same content added twice shares one pin. */
+  private async pinFresh (root: CID, signal: AbortSignal): Promise<void> {
+    try {
+      for await (const _ of this.components.helia.pins.add(root, { signal, walker: freshDagWalker() })) { /* records each block */ }
+    } catch (err) {
+      if ((err as Error).name !== 'AlreadyPinnedError') throw err
     }
   }
 

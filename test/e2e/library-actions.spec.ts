@@ -45,3 +45,22 @@ test('persistent storage: the button asks the browser and shows its answer', asy
   await expect(answer).toHaveText(expected ? 'granted' : 'not granted')
   await expect(page.getByTestId('library-message')).toContainText(expected ? 'Storage is persistent' : 'declined persistent storage')
 })
+
+test('the same file added twice is listed twice and stays pinned until both entries are gone', async ({ page, appUrl }) => {
+  await openApp(page, appUrl)
+  const bytes = pseudoRandomBytes(1024 * 1024 + 1, 13)
+  await page.getByTestId('file-input').setInputFiles({ name: 'twice.bin', mimeType: 'application/octet-stream', buffer: bytes })
+  const first = await waitForImport(page, 'twice.bin')
+  await page.getByTestId('file-input').setInputFiles({ name: 'twice.bin', mimeType: 'application/octet-stream', buffer: bytes })
+  await expect(page.getByTestId('file-row')).toHaveCount(2)
+  await expect(page.getByTestId('file-row').nth(0)).toHaveAttribute('data-cid', first)
+
+  await page.getByTestId('file-row').first().getByRole('button', { name: 'Delete' }).click()
+  await expect(page.getByTestId('file-row')).toHaveCount(1)
+  await page.getByRole('button', { name: 'Collect garbage' }).click()
+  await expect(page.getByTestId('library-message')).toHaveText('Garbage collection removed 0 unpinned blocks.')
+  await page.getByTestId('file-row').first().getByRole('button', { name: 'Delete' }).click()
+  await expect(page.getByTestId('file-row')).toHaveCount(0)
+  await page.getByRole('button', { name: 'Collect garbage' }).click()
+  await expect(page.getByTestId('library-message')).toHaveText('Garbage collection removed 3 unpinned blocks.')
+})
