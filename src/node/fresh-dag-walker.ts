@@ -8,22 +8,13 @@
  * dag-pb nodes. Only for DAGs known to be complete locally: a pin of content
  * from the network needs Helia's walker, which fetches what is missing.
  */
+import toBuffer from 'it-to-buffer'
 import { createUnsafe } from 'multiformats/block'
 import * as raw from 'multiformats/codecs/raw'
 import type { GraphNode, GraphWalker, GraphWalkerComponents, WalkOptions } from '@helia/interface'
 import type { CID } from 'multiformats/cid'
 
 const NO_BYTES = new Uint8Array(0)
-
-async function readAll (source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = []
-  for await (const part of source) parts.push(part)
-  if (parts.length === 1) return parts[0]
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0))
-  let offset = 0
-  for (const part of parts) { out.set(part, offset); offset += part.byteLength }
-  return out
-}
 
 export function freshDagWalker () {
   return (components: GraphWalkerComponents): GraphWalker => ({
@@ -38,7 +29,7 @@ export function freshDagWalker () {
         }
         const block = createUnsafe({
           cid,
-          bytes: await readAll(components.blockstore.get(cid, options)),
+          bytes: await toBuffer(components.blockstore.get(cid, options)),
           codec: await components.getCodec(cid.code)
         })
         yield { block: block as any, depth, path }

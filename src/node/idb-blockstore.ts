@@ -10,6 +10,7 @@
  */
 import { BaseBlockstore } from 'blockstore-core'
 import { openDB, type IDBPDatabase } from 'idb'
+import toBuffer from 'it-to-buffer'
 import { base32 } from 'multiformats/bases/base32'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
@@ -30,17 +31,6 @@ interface PendingWrite {
 
 function keyOf (cid: CID): string {
   return base32.encode(cid.multihash.bytes)
-}
-
-async function toBytes (value: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  if (value instanceof Uint8Array) return value
-  const parts: Uint8Array[] = []
-  for await (const part of value) parts.push(part)
-  if (parts.length === 1) return parts[0]
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0))
-  let offset = 0
-  for (const part of parts) { out.set(part, offset); offset += part.byteLength }
-  return out
 }
 
 export class BatchingIdbBlockstore extends BaseBlockstore {
@@ -77,7 +67,7 @@ export class BatchingIdbBlockstore extends BaseBlockstore {
       return cid
     }
     // Bytes are queued in the same tick as the call, so has() and close() see them at once.
-    const bytes = value instanceof Uint8Array ? value : await toBytes(value)
+    const bytes = value instanceof Uint8Array ? value : await toBuffer(value)
     const write: PendingWrite = { key, bytes, done: Promise.withResolvers<void>() }
     this.pending.set(key, write)
     this.queue.push(write)
