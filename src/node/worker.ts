@@ -31,10 +31,12 @@ const node: Promise<PollenNode> = new Promise((resolve, reject) => {
   })
 })
 
+const nodeHandlers = node.then(n => n.handlers())
+
 /** Every method waits for the node to be open, then runs on it. */
 const handlers = new Proxy({} as Handlers<NodeMethods>, {
   get: (_, method: string) => async (args: unknown, ctx: any) => {
-    const handler = (await node).handlers()[method]
+    const handler = (await nodeHandlers)[method]
     if (handler == null) throw new TypeError(`Unknown method ${method}`)
     return await handler(args, ctx)
   }
