@@ -29,16 +29,16 @@
  * bench/out/pages/ first); alone, once those exist:
  *   node bench/import.js [--runs N] [--size MiB] [--persistent] [--no-write] [--root dir]
  */
-import { realpathSync } from 'node:fs'
 import { mkdtemp, open, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { startServer } from '../scripts/serve.js'
 import { launchChromium, launchPersistent, withTimeout } from './lib/browser.js'
 import { median, reflow, table, writeSection } from './lib/results.js'
+import { isMainModule } from '../scripts/is-main-module.js'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
 const PAGES = join(BENCH, 'out', 'pages')
@@ -386,16 +386,8 @@ pipeline: a \`has\` per block before each put, a datastore get and put per block
 records, bitswap's announce per block, and the app around it (UI, RPC, SharedWorker).${defaultsAsProfile ? ` @helia/unixfs's defaults give the same root CID as Pollen's profile, so the two Helia import rows do the same work and their gap is noise.` : ''}`
 }
 
-function isMainModule () {
-  if (process.argv[1] == null) return false
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href
-  } catch {
-    return false
-  }
-}
 
-if (isMainModule()) {
+if (isMainModule(import.meta.url)) {
   const { values } = parseArgs({
     options: {
       runs: { type: 'string' },

@@ -11,12 +11,12 @@
 //   --root        directory to serve (default dist/ of the repository)
 
 import { readFile, stat } from 'node:fs/promises'
-import { realpathSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { dirname, resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import sirv from 'sirv'
+import { isMainModule } from './is-main-module.js'
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -272,16 +272,8 @@ async function main (argv) {
   process.once('SIGTERM', stop)
 }
 
-function isMainModule () {
-  if (process.argv[1] == null) return false
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href
-  } catch {
-    return false
-  }
-}
 
-if (isMainModule()) {
+if (isMainModule(import.meta.url)) {
   main(process.argv.slice(2)).catch((err) => {
     const code = err?.code === 'EADDRINUSE' ? ` (port in use; try --port 0 for any free port)` : ''
     console.error(`serve: ${err instanceof Error ? err.message : err}${code}`)
