@@ -1,0 +1,90 @@
+/**
+ * The infra node: one Helia + js-libp2p node in Node.js playing the server
+ * roles browser nodes depend on (DESIGN.md §2): bootstrap peer and circuit
+ * relay v2 over WebSockets, and over HTTP a Delegated Routing V1 server, a
+ * Kubo-compatible preload endpoint and a trustless gateway. Identity and
+ * blocks persist in the data directory.
+ */
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { createDelegatedRoutingV1HttpApiServer } from '@helia/delegated-routing-v1-http-api-server'
+import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
+import { identify, identifyPush } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
+import { webSockets } from '@libp2p/websockets'
+import { FsBlockstore } from 'blockstore-fs'
+import { FsDatastore } from 'datastore-fs'
+import fastify, { type FastifyInstance } from 'fastify'
+import { createHelia } from 'helia'
+import { gatewayRoutes } from './gateway.ts'
+import { localProviders } from './local-providers.ts'
+import { preloadRoutes } from './preload.ts'
+import type { InfraOptions } from './options.ts'
+
+export const INFRA_AGENT = 'pollen-infra/0.1.0'
+
+export interface InfraNode {
+  peerId: string
+  /** Multiaddrs browsers dial, each ending in /p2p/<peer id>. */
+  multiaddrs: string[]
+  /** Base URL of the HTTP API (routing, preload, gateway), no trailing slash. */
+  httpUrl: string
+  stop: () => Promise<void>
+}
+
+export async function startInfraNode (options: InfraOptions, server: FastifyInstance = fastify({ logger: true })): Promise<InfraNode> {
+  await mkdir(options.dataDir, { recursive: true })
+  const blockstore = new FsBlockstore(join(options.dataDir, 'blocks'))
+  const datastore = new FsDatastore(join(options.dataDir, 'datastore'))
+  await Promise.all([blockstore.open(), datastore.open()])
+
+  const helia = await createHelia({
+    blockstore,
+    datastore,
+    // Offline apart from its own peers: no public routers or gateways.
+    http: { delegatedRouters: [], recursiveGateways: [] },
+    libp2p: {
+      nodeInfo: { name: 'pollen-infra', version: '0.1.0', userAgent: INFRA_AGENT },
+      addresses: { listen: [`/ip4/${options.host}/tcp/${options.wsPort}/ws`] },
+      transports: [webSockets()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      peerDiscovery: [],
+      services: {
+        identify: identify(),
+        identifyPush: identifyPush(),
+        ping: ping(),
+        relay: circuitRelayServer({
+          reservations: {
+            maxReservations: options.relay.maxReservations,
+            defaultDataLimit: BigInt(options.relay.dataLimit),
+            defaultDurationLimit: options.relay.durationLimitMs
+          }
+        })
+      }
+    }
+  })
+  await helia.start()
+  helia.addRouter(localProviders(helia.libp2p, blockstore))
+
+  preloadRoutes(server, { helia, allowedOrigins: options.allowedOrigins })
+  gatewayRoutes(server, helia)
+  // Registers CORS for GET (routing answers are public) and starts listening.
+  await createDelegatedRoutingV1HttpApiServer(helia as any, { fastify: server, listen: { host: options.host, port: options.httpPort } })
+  const address = server.server.address()
+  const port = typeof address === 'object' && address != null ? address.port : options.httpPort
+
+  const peerId = helia.libp2p.peerId.toString()
+  return {
+    peerId,
+    multiaddrs: helia.libp2p.getMultiaddrs().map(String),
+    httpUrl: `http://${options.host}:${port}`,
+    stop: async () => {
+      await server.close()
+      await helia.stop()
+      await Promise.all([blockstore.close(), datastore.close()])
+    }
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The infra node as a process, over its real HTTP API and CLI.
+ */
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { deploymentFor, node22, startInfraProcess } from '../../scripts/infra-process.js'
+
+const APP_ORIGIN = 'http://app.localhost:1234'
+const MISSING = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
+let dataDir: string
+let infra: Awaited<ReturnType<typeof startInfraProcess>>
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'pollen-infra-test-'))
+  infra = await startInfraProcess({ dataDir, allowedOrigins: [APP_ORIGIN] })
+}, 60_000)
+
+afterAll(async () => {
+  await infra?.stop()
+  await rm(dataDir, { recursive: true, force: true })
+})
+
+describe('the infra node', () => {
+  it('announces a WebSocket multiaddr with its peer ID and an HTTP URL', () => {
+    expect(infra.peerId).toMatch(/^12D3KooW/)
+    expect(infra.multiaddrs.some((a: string) => a.includes('/ws/p2p/' + infra.peerId))).toBe(true)
+    expect(infra.httpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(deploymentFor(infra).defaults.bootstrap).toEqual(infra.multiaddrs)
+  })
+
+  it('keeps its identity across restarts of the same data directory', async () => {
+    const again = await startInfraProcess({ dataDir: await mkdtemp(join(tmpdir(), 'pollen-infra-id-')) })
+    const other = again.peerId
+    await again.stop()
+    expect(other).not.toBe(infra.peerId)
+    const first = infra.peerId
+    await infra.stop()
+    infra = await startInfraProcess({ dataDir, allowedOrigins: [APP_ORIGIN] })
+    expect(infra.peerId).toBe(first)
+  }, 60_000)
+
+  it('answers delegated routing for a CID nobody has with an empty list, with CORS for any origin', async () => {
+    const response = await fetch(`${infra.httpUrl}/routing/v1/providers/${MISSING}`, { headers: { Origin: APP_ORIGIN } })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('access-control-allow-origin')).toBe('*')
+    expect(await response.json()).toEqual({ Providers: [] })
+  })
+
+  it('serves as a trustless gateway only raw blocks and CARs it has', async () => {
+    expect((await fetch(`${infra.httpUrl}/ipfs/${MISSING}`)).status).toBe(406)
+    expect((await fetch(`${infra.httpUrl}/ipfs/${MISSING}?format=raw`)).status).toBe(404)
+    expect((await fetch(`${infra.httpUrl}/ipfs/${MISSING}`, { headers: { Accept: 'application/vnd.ipld.car' } })).status).toBe(404)
+    expect((await fetch(`${infra.httpUrl}/ipfs/not-a-cid?format=raw`)).status).toBe(400)
+  })
+
+  it('refuses preload calls from origins it was not told about, and malformed CIDs', async () => {
+    const foreign = await fetch(`${infra.httpUrl}/api/v0/refs?r=true&arg=${MISSING}`, { method: 'POST', headers: { Origin: 'https://evil.example' } })
+    expect(foreign.status).toBe(403)
+    const malformed = await fetch(`${infra.httpUrl}/api/v0/refs?r=true&arg=nope`, { method: 'POST', headers: { Origin: APP_ORIGIN } })
+    expect(malformed.status).toBe(400)
+  })
+
+  it('shuts down gracefully on SIGTERM', async () => {
+    const lines: string[] = []
+    const node = await startInfraProcess({ dataDir: await mkdtemp(join(tmpdir(), 'pollen-infra-stop-')), log: (line: string) => { lines.push(line) } })
+    await node.stop()
+    expect(await node.exited).toBe(0)
+    expect(lines.some(line => line.includes('"event":"stopping"'))).toBe(true)
+  }, 60_000)
+})
+
+describe('the infra CLI', () => {
+  it('prints its options with --help', async () => {
+    const { stdout } = await promisify(execFile)(node22(), ['src/infra/cli.ts', '--help'])
+    expect(stdout).toContain('--relay-max-reservations')
+    expect(stdout).toContain('--allow-origin')
+  })
+
+  it('refuses a malformed option with a message', async () => {
+    await expect(promisify(execFile)(node22(), ['src/infra/cli.ts', '--ws-port', 'many'])).rejects.toMatchObject({ stderr: expect.stringContaining('--ws-port must be a whole number') })
+  })
+})
