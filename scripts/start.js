@@ -7,36 +7,26 @@
  * Environment: PORT (app, default 8080), POLLEN_INFRA_WS_PORT (4101),
  * POLLEN_INFRA_HTTP_PORT (4102), POLLEN_INFRA_DATA_DIR (.pollen-infra).
  */
-import { mkdtemp, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { deploymentFor, startInfraProcess } from './infra-process.js'
-import { startServer } from './serve.js'
+import { startLocalNetwork } from './local-network.js'
 
-const appPort = Number(process.env.PORT ?? 8080)
-const deploymentFile = join(await mkdtemp(join(tmpdir(), 'pollen-start-')), 'deployment.json')
-await writeFile(deploymentFile, JSON.stringify({ defaults: {} }))
-const app = await startServer({ port: appPort, deploymentFile })
-const appOrigin = `http://app.localhost:${app.port}`
-
-const infra = await startInfraProcess({
-  dataDir: process.env.POLLEN_INFRA_DATA_DIR ?? '.pollen-infra',
-  wsPort: Number(process.env.POLLEN_INFRA_WS_PORT ?? 4101),
-  httpPort: Number(process.env.POLLEN_INFRA_HTTP_PORT ?? 4102),
-  allowedOrigins: [appOrigin]
+const network = await startLocalNetwork({
+  appPort: Number(process.env.PORT ?? 8080),
+  infraDataDir: process.env.POLLEN_INFRA_DATA_DIR ?? '.pollen-infra',
+  infraWsPort: Number(process.env.POLLEN_INFRA_WS_PORT ?? 4101),
+  infraHttpPort: Number(process.env.POLLEN_INFRA_HTTP_PORT ?? 4102)
 })
-await writeFile(deploymentFile, JSON.stringify(deploymentFor(infra), null, 2))
+const { infra } = network
 
 console.log(`Infra node ${infra.peerId}`)
 for (const addr of infra.multiaddrs) console.log(`  libp2p  ${addr}`)
 console.log(`  http    ${infra.httpUrl} (delegated routing, preload, trustless gateway)`)
-console.log(`Pollen is running at ${appOrigin}/`)
+console.log(`Pollen is running at ${network.appUrl}`)
 
 let stopping = false
 async function stop () {
   if (stopping) return
   stopping = true
-  await Promise.allSettled([infra.stop(), app.close()])
+  await network.close()
   process.exit(0)
 }
 process.once('SIGINT', () => { void stop() })

@@ -19,6 +19,13 @@ export interface FileEntry {
   /** Milliseconds since the epoch. */
   added: number
   pinned: boolean
+  /** Per preload node URL: whether it has fetched this entry. */
+  preload?: Record<string, PreloadState>
+}
+
+export interface PreloadState {
+  status: 'pending' | 'done' | 'failed'
+  error?: string
 }
 
 export interface ImportItem {
@@ -64,6 +71,7 @@ export interface NodeIdentity {
   /** Addresses others can dial, as advertised (listen + observed + relayed). */
   advertisedAddrs: string[]
   status: 'starting' | 'started' | 'stopping' | 'stopped'
+  bootstrap: BootstrapState[]
   /** How many times libp2p was started in this node's lifetime. */
   starts: number
 }
@@ -78,6 +86,16 @@ export interface ConnectionInfo {
   /** Round-trip time in milliseconds, when measured. */
   latency?: number
   opened: number
+}
+
+/** How the node stands with one of its bootstrap peers. */
+export interface BootstrapState {
+  addr: string
+  status: 'connected' | 'connecting' | 'disconnected' | 'retrying'
+  /** Milliseconds since the epoch of the next attempt, when retrying. */
+  retryAt?: number
+  /** Why the last attempt failed. */
+  error?: string
 }
 
 export interface StorageInfo {

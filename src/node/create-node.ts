@@ -21,8 +21,8 @@ import type { Datastore } from 'interface-datastore'
 export const AGENT_NAME = 'pollen'
 export const AGENT_VERSION = '0.1.0'
 export const USER_AGENT = `${AGENT_NAME}/${AGENT_VERSION}`
-/** A browser cannot listen on a port; relay listening comes with the relay client. */
-export const LISTEN_ADDRS: readonly string[] = []
+/** A browser cannot open a port: it reserves a slot on a relay and is reachable through it. */
+export const LISTEN_ADDRS: readonly string[] = ['/p2p-circuit']
 
 export interface NodeStores {
   blockstore: Blockstore

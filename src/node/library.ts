@@ -7,9 +7,10 @@ import { Key, type Datastore } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
 import { AbortError, NotFoundError, QuotaExceededError, isAbortError, isQuotaError } from '../lib/errors.ts'
 import { IMPORT_OPTIONS } from '../lib/import-profile.ts'
-import type { AddArgs, FileEntry, ImportProgress } from '../lib/protocol.ts'
+import type { AddArgs, FileEntry, ImportProgress, PreloadState } from '../lib/protocol.ts'
 import { freshDagWalker } from './fresh-dag-walker.ts'
 import { withoutGc } from './gc-lock.ts'
+import { preload } from './preload.ts'
 import { importPath, importSegments } from './import-paths.ts'
 import { readFile, throttle } from './import-source.ts'
 import type { Helia } from '@helia/interface'
@@ -26,6 +27,8 @@ export interface LibraryComponents {
   onChange: () => void
   /** Frees the blocks a failed import left behind. */
   collectGarbage: () => Promise<unknown>
+  /** Preload nodes asked to fetch every added entry. */
+  preloadNodes: string[]
 }
 
 export interface AddOptions {
@@ -78,9 +81,11 @@ export class Library {
         size: totalBytes,
         files: args.items.length,
         added: Date.now(),
-        pinned: true
+        pinned: true,
+        preload: Object.fromEntries(this.components.preloadNodes.map(node => [node, { status: 'pending' as const }]))
       }
       await this.save(entry)
+      void this.preloadEntry(entry)
       return entry
     } catch (err) {
       // What the failed import wrote is unpinned; give the space back now.
@@ -89,6 +94,31 @@ export class Library {
       if (signal.aborted || isAbortError(err)) throw new AbortError('The import was cancelled; nothing was added')
       throw err
     }
+  }
+
+  /** Asks every preload node for the entry, recording each answer as it comes. */
+  private async preloadEntry (entry: FileEntry): Promise<void> {
+    await Promise.all(Object.keys(entry.preload ?? {}).map(async node => {
+      let state: PreloadState
+      try {
+        await preload(node, entry.cid)
+        state = { status: 'done' }
+      } catch (err) {
+        state = { status: 'failed', error: (err as Error).message }
+      }
+      await this.update(entry.id, current => ({ ...current, preload: { ...current.preload, [node]: state } }))
+    }))
+  }
+
+  /** Changes a record unless it was deleted meanwhile. */
+  private async update (id: string, change: (entry: FileEntry) => FileEntry): Promise<void> {
+    let current: FileEntry
+    try {
+      current = await this.get(id)
+    } catch {
+      return
+    }
+    await this.save(change(current))
   }
 
   /** Pins a DAG just imported; the same content added twice shares one pin. */

@@ -12,6 +12,7 @@ import { LISTEN_ADDRS, USER_AGENT, createNode, type PollenHelia } from './create
 import { exclusiveGc } from './gc-lock.ts'
 import { BatchingIdbBlockstore } from './idb-blockstore.ts'
 import { Library } from './library.ts'
+import { PeerKeeper } from './peer-keeper.ts'
 import type { ConfigState, ConnectionInfo, NodeEvent, NodeIdentity, NodeMethods, StorageInfo } from '../lib/protocol.ts'
 
 export const BLOCKSTORE_NAME = 'pollen-blockstore'
@@ -23,6 +24,7 @@ export class PollenNode {
   private content!: ContentReader
   private config!: NodeConfig
   private starts = 0
+  private keeper!: PeerKeeper
 
   private constructor (
     private readonly blockstore: BatchingIdbBlockstore,
@@ -47,6 +49,8 @@ export class PollenNode {
     this.emit({ type: 'status', status: 'starting' })
     await this.helia.start()
     this.starts++
+    this.keeper = new PeerKeeper(this.helia.libp2p, { bootstrap: config.bootstrap, onChange: () => { this.emit({ type: 'connections:changed' }) } })
+    this.keeper.start()
     const changed = (): void => { this.emit({ type: 'connections:changed' }) }
     this.helia.libp2p.addEventListener('connection:open', changed)
     this.helia.libp2p.addEventListener('connection:close', changed)
@@ -55,7 +59,8 @@ export class PollenNode {
       helia: this.helia,
       datastore: this.datastore,
       onChange: () => { this.emit({ type: 'files:changed' }) },
-      collectGarbage: async () => await this.collectGarbage()
+      collectGarbage: async () => await this.collectGarbage(),
+      preloadNodes: config.preload
     })
     this.content = new ContentReader(this.helia)
     this.emit({ type: 'status', status: 'started' })
@@ -66,6 +71,7 @@ export class PollenNode {
     await exclusiveGc(async () => {
       await saveConfig(this.datastore, config)
       this.emit({ type: 'status', status: 'stopping' })
+      this.keeper.stop()
       await this.helia.stop()
       await this.start(config ?? this.defaults)
     })
@@ -86,6 +92,7 @@ export class PollenNode {
       listenAddrs: [...LISTEN_ADDRS],
       advertisedAddrs: libp2p.getMultiaddrs().map(String),
       status: libp2p.status,
+      bootstrap: this.keeper.states(),
       starts: this.starts
     }
   }

@@ -12,6 +12,8 @@ export class NodeState {
   error = $state<string>()
   /** True once the node stopped answering; the page must be reloaded. */
   gone = $state(false)
+  /** No connection at all while bootstrap peers are being redialled. */
+  offline = $derived(this.connections.length === 0 && (this.identity?.bootstrap.some(b => b.status === 'retrying') ?? false))
 
   constructor (private readonly node: NodeConnection) {
     node.subscribe(event => {

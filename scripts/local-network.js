@@ -1,0 +1,56 @@
+// @ts-check
+/**
+ * A self-contained Pollen network on this machine: the infra node and the app
+ * served at http://app.localhost:PORT with a deployment.json that points
+ * every role of the browser node at the infra node. `npm start` runs one; the
+ * network tests start their own.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { deploymentFor, startInfraProcess } from './infra-process.js'
+import { startServer } from './serve.js'
+
+/**
+ * @param {{ appPort?: number, root?: string, infraDataDir: string, infraWsPort?: number, infraHttpPort?: number, log?: (line: string) => void }} options
+ */
+export async function startLocalNetwork (options) {
+  const deploymentFile = join(await mkdtemp(join(tmpdir(), 'pollen-network-')), 'deployment.json')
+  await writeFile(deploymentFile, JSON.stringify({ defaults: {} }))
+  const app = await startServer({ port: options.appPort ?? 0, root: options.root, deploymentFile })
+  const appOrigin = `http://app.localhost:${app.port}`
+  const infraOptions = {
+    dataDir: options.infraDataDir,
+    wsPort: options.infraWsPort ?? 0,
+    httpPort: options.infraHttpPort ?? 0,
+    allowedOrigins: [appOrigin],
+    log: options.log
+  }
+  let infra = await startInfraProcess(infraOptions)
+  // A restart keeps the ports, so the addresses browsers were given stay valid.
+  infraOptions.wsPort = Number(/\/tcp\/(\d+)\//.exec(infra.multiaddrs[0])?.[1])
+  infraOptions.httpPort = Number(new URL(infra.httpUrl).port)
+  await writeFile(deploymentFile, JSON.stringify(deploymentFor(infra), null, 2))
+
+  return {
+    appUrl: `${appOrigin}/`,
+    appOrigin,
+    get infra () { return infra },
+    /** Stops the infra node (SIGKILL when `crash`), leaving the app served. */
+    async stopInfra (crash = false) {
+      if (crash) {
+        infra.kill()
+        await infra.exited
+      } else {
+        await infra.stop()
+      }
+    },
+    async startInfra () {
+      infra = await startInfraProcess(infraOptions)
+      return infra
+    },
+    async close () {
+      await Promise.allSettled([infra.stop(), app.close()])
+    }
+  }
+}
