@@ -38,6 +38,7 @@ export interface AddOptions {
 
 export class Library {
   private readonly fs: UnixFS
+  private updates: Promise<void> = Promise.resolve()
 
   constructor (private readonly components: LibraryComponents) {
     this.fs = unixfs(components.helia)
@@ -112,13 +113,18 @@ export class Library {
 
   /** Changes a record unless it was deleted meanwhile. */
   private async update (id: string, change: (entry: FileEntry) => FileEntry): Promise<void> {
-    let current: FileEntry
-    try {
-      current = await this.get(id)
-    } catch {
-      return
-    }
-    await this.save(change(current))
+    // Read-modify-write, one at a time: preload nodes answering together must not undo each other.
+    const run = this.updates.then(async () => {
+      let current: FileEntry
+      try {
+        current = await this.get(id)
+      } catch {
+        return
+      }
+      await this.save(change(current))
+    })
+    this.updates = run.catch(() => {})
+    await run
   }
 
   /** Pins a DAG just imported; the same content added twice shares one pin. */

@@ -45,5 +45,7 @@ export async function downloadContent (client: NodeClient, path: string, name: s
 /** Reads up to `limit` bytes of a file into a Blob for preview. */
 export async function readForPreview (client: NodeClient, path: string, type: string): Promise<Blob> {
   const stream = await client.call('content.cat', { path })
-  return new Blob([await new Response(stream).arrayBuffer()], { type })
+  // Re-typing a Blob with slice() shares its bytes instead of copying them.
+  const blob = await new Response(stream).blob()
+  return blob.slice(0, blob.size, type)
 }
