@@ -17,9 +17,17 @@ export interface NodeConfig {
   preload: string[]
   /** Trustless gateways used as a last resort for blocks. */
   gateways: string[]
+  /** How long a read waits for blocks from the network before it gives up. */
+  fetchTimeoutSeconds: number
+  /** Announce added content to the public DHT (as a DHT client, never a server). */
+  dhtAnnounce: boolean
 }
 
-export type ConfigList = keyof NodeConfig
+export type ConfigList = 'bootstrap' | 'delegates' | 'preload' | 'gateways'
+
+export const DEFAULT_FETCH_TIMEOUT_SECONDS = 60
+export const MIN_FETCH_TIMEOUT_SECONDS = 1
+export const MAX_FETCH_TIMEOUT_SECONDS = 3600
 
 export const CONFIG_LISTS: readonly ConfigList[] = ['bootstrap', 'delegates', 'preload', 'gateways']
 
@@ -33,7 +41,9 @@ export const PUBLIC_DEFAULTS: NodeConfig = {
   delegates: ['https://delegated-ipfs.dev'],
   // The public js-ipfs preload nodes were shut down; self-hosters add their own.
   preload: [],
-  gateways: ['https://trustless-gateway.link']
+  gateways: ['https://trustless-gateway.link'],
+  fetchTimeoutSeconds: DEFAULT_FETCH_TIMEOUT_SECONDS,
+  dhtAnnounce: false
 }
 
 /** Checks one entry of a list; returns it normalised or throws InvalidConfigError saying why. */
@@ -70,11 +80,22 @@ export function validateEntry (list: ConfigList, value: string): string {
   return url.href.replace(/\/$/, '')
 }
 
+export function validateFetchTimeout (value: unknown): number {
+  const seconds = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
+  if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < MIN_FETCH_TIMEOUT_SECONDS || seconds > MAX_FETCH_TIMEOUT_SECONDS) {
+    throw new InvalidConfigError(`The fetch timeout must be a whole number of seconds from ${MIN_FETCH_TIMEOUT_SECONDS} to ${MAX_FETCH_TIMEOUT_SECONDS}`)
+  }
+  return seconds
+}
+
 /** Validates a whole config; unknown keys are dropped, duplicates removed. */
 export function validateConfig (input: unknown): NodeConfig {
   if (typeof input !== 'object' || input === null) throw new InvalidConfigError('The configuration must be an object')
-  const source = input as Partial<Record<ConfigList, unknown>>
+  const source = input as Partial<Record<keyof NodeConfig, unknown>>
   const out = {} as NodeConfig
+  out.fetchTimeoutSeconds = validateFetchTimeout(source.fetchTimeoutSeconds ?? DEFAULT_FETCH_TIMEOUT_SECONDS)
+  if (typeof (source.dhtAnnounce ?? false) !== 'boolean') throw new InvalidConfigError('"dhtAnnounce" must be true or false')
+  out.dhtAnnounce = source.dhtAnnounce === true
   for (const list of CONFIG_LISTS) {
     const value = source[list] ?? []
     if (!Array.isArray(value) || value.some(v => typeof v !== 'string')) {

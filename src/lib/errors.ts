@@ -9,6 +9,12 @@ export class InvalidCidError extends Error {
   name = 'InvalidCidError'
 }
 
+/** A share link that cannot be read: no CID, or addresses that are not multiaddrs of a peer. */
+export class InvalidShareLinkError extends Error {
+  static name = 'InvalidShareLinkError'
+  name = 'InvalidShareLinkError'
+}
+
 export class InvalidConfigError extends Error {
   static name = 'InvalidConfigError'
   name = 'InvalidConfigError'

@@ -21,6 +21,8 @@ export interface FileEntry {
   pinned: boolean
   /** Per preload node URL: whether it has fetched this entry. */
   preload?: Record<string, PreloadState>
+  /** Whether the root was announced to the DHT (only with that setting on). */
+  dht?: PreloadState
 }
 
 export interface PreloadState {
@@ -63,6 +65,55 @@ export interface ContentStat {
   entries?: DirectoryItem[]
 }
 
+export interface FetchArgs {
+  /** CID or /ipfs/ path of what to fetch, whole. */
+  path: string
+  /** Multiaddrs of the sharer, from a share link: dialled first. */
+  providers?: string[]
+}
+
+/** One place blocks came from during a fetch. */
+export interface BlockSource {
+  kind: 'peer' | 'gateway'
+  /** Peer ID, or the gateway's URL. */
+  id: string
+  /** The sharer from the link, one of this node's bootstrap peers, another provider, or a gateway. */
+  role: 'sharer' | 'bootstrap' | 'provider' | 'gateway'
+  /** For peers: whether every connection to it went through a relay. */
+  relayed?: boolean
+  /** For peers: the router that named it as a provider, when one did. */
+  foundVia?: string
+  blocks: number
+  bytes: number
+}
+
+/** What came of dialling the sharer named in a share link. */
+export interface SharerDial {
+  peer: string
+  reached: boolean
+  /** The address the connection used, when reached. */
+  addr?: string
+  relayed?: boolean
+  error?: string
+}
+
+export type FetchProgress =
+  | { type: 'fetch:sharer', sharer: SharerDial }
+  | { type: 'fetch:progress', bytes: number, totalBytes: number, blocks: number, sources: BlockSource[] }
+
+export interface FetchSummary {
+  /** CID of the fetched DAG's root (the path's target). */
+  cid: string
+  /** Bytes of all blocks of the DAG, verified and stored. */
+  bytes: number
+  totalBytes: number
+  blocks: number
+  /** Blocks that were already in this browser. */
+  localBlocks: number
+  sources: BlockSource[]
+  sharer?: SharerDial
+}
+
 export interface NodeIdentity {
   peerId: string
   agentVersion: string
@@ -72,6 +123,8 @@ export interface NodeIdentity {
   advertisedAddrs: string[]
   status: 'starting' | 'started' | 'stopping' | 'stopped'
   bootstrap: BootstrapState[]
+  /** Relays holding a slot for this node: how peers behind other routers reach it. */
+  relays: RelayReservation[]
   /** How many times libp2p was started in this node's lifetime. */
   starts: number
 }
@@ -86,6 +139,15 @@ export interface ConnectionInfo {
   /** Round-trip time in milliseconds, when measured. */
   latency?: number
   opened: number
+}
+
+export interface RelayReservation {
+  /** Peer ID of the relay. */
+  relay: string
+  /** Milliseconds since the epoch when the relay drops the slot unless it is refreshed. */
+  expires: number
+  /** Milliseconds since the epoch when the slot was last reserved or refreshed. */
+  reserved: number
 }
 
 /** How the node stands with one of its bootstrap peers. */
@@ -118,8 +180,12 @@ export interface NodeMethods {
   'files.add': Method<AddArgs, FileEntry, ImportProgress>
   'files.list': Method<void, FileEntry[]>
   'files.remove': Method<{ id: string }, void>
+  /** Lists and pins content fetched from elsewhere, such as a share link. */
+  'files.keep': Method<{ cid: string, name: string, kind: FileEntry['kind'], size: number, files: number }, FileEntry>
   'files.setPinned': Method<{ id: string, pinned: boolean }, FileEntry>
   'content.stat': Method<{ path: string }, ContentStat>
+  /** Fetches a whole file or folder into this browser's blockstore, verified, reporting sources. */
+  'content.fetch': Method<FetchArgs, FetchSummary, FetchProgress>
   /** Streams the bytes of a file; the stream is transferred to the caller. */
   'content.cat': Method<{ path: string }, ReadableStream<Uint8Array>>
   'storage.info': Method<void, StorageInfo>

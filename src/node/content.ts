@@ -7,18 +7,16 @@ import { NotFoundError, TimeoutError } from '../lib/errors.ts'
 import type { ContentStat, DirectoryItem } from '../lib/protocol.ts'
 import type { Helia } from '@helia/interface'
 
-/** How long a read may wait for blocks from the network before it gives up. */
-export const DEFAULT_FETCH_TIMEOUT_MS = 60_000
 const LISTING_STAT_CONCURRENCY = 16
 
 function withTimeout (signal: AbortSignal, ms: number): AbortSignal {
   return AbortSignal.any([signal, AbortSignal.timeout(ms)])
 }
 
-function explain (err: unknown, what: string, signal: AbortSignal): Error {
+function explain (err: unknown, what: string, signal: AbortSignal, timeoutMs: number): Error {
   if (signal.aborted && !(signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError')) return err as Error
   if ((err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError') {
-    return new TimeoutError(`${what} was not found: no connected peer, provider or gateway sent it within ${DEFAULT_FETCH_TIMEOUT_MS / 1000} s. Check the Peers screen and try again later.`)
+    return new TimeoutError(`${what} was not found: no connected peer, provider or gateway sent it within ${Math.round(timeoutMs / 1000)} s. Check the Peers screen, or raise the timeout in Settings, and try again later.`)
   }
   if ((err as Error).name === 'NotFoundError' || (err as Error).name === 'DoesNotExistError') {
     return new NotFoundError(`${what} does not exist`)
@@ -30,24 +28,29 @@ function statType (type: string): DirectoryItem['type'] {
   return type === 'file' || type === 'directory' || type === 'raw' ? type : 'other'
 }
 
+export interface ReadOptions {
+  onProgress?: (event: { type: string, detail: any }) => void
+}
+
 export class ContentReader {
   private readonly fs: UnixFS
 
-  constructor (helia: Helia) {
+  /** @param timeoutMs how long a read may wait for blocks from the network before it gives up */
+  constructor (helia: Helia, private readonly timeoutMs: number) {
     this.fs = unixfs(helia)
   }
 
-  async stat (input: string, outer: AbortSignal): Promise<ContentStat> {
+  async stat (input: string, outer: AbortSignal, options: ReadOptions = {}): Promise<ContentStat> {
     const parsed = parseContentPath(input)
     const path = formatContentPath(parsed)
-    const signal = withTimeout(outer, DEFAULT_FETCH_TIMEOUT_MS)
+    const signal = withTimeout(outer, this.timeoutMs)
     try {
-      const stat = await this.fs.stat(parsed.cid, { path: parsed.segments.join('/'), signal })
+      const stat = await this.fs.stat(parsed.cid, { path: parsed.segments.join('/'), signal, onProgress: options.onProgress as any })
       const result: ContentStat = { path, cid: stat.cid.toString(), type: statType(stat.type), size: Number(stat.size) }
       if (stat.type === 'directory') result.entries = await this.list(stat.cid, signal)
       return result
     } catch (err) {
-      throw explain(err, path, signal)
+      throw explain(err, path, signal, this.timeoutMs)
     }
   }
 
@@ -71,15 +74,20 @@ export class ContentReader {
     const parsed = parseContentPath(input)
     const path = formatContentPath(parsed)
     const controller = new AbortController()
+    const timeoutMs = this.timeoutMs
     const source = this.fs.cat(parsed.cid, { path: parsed.segments.join('/'), signal: controller.signal })[Symbol.asyncIterator]()
     return new ReadableStream<Uint8Array>({
       async pull (stream) {
+        // Each chunk gets the whole timeout: a long file may take longer than that in total.
+        const timer = setTimeout(() => { controller.abort(new DOMException('no block arrived in time', 'TimeoutError')) }, timeoutMs)
         try {
           const { done, value } = await source.next()
           if (done) stream.close()
           else stream.enqueue(value)
         } catch (err) {
-          stream.error(explain(err, path, controller.signal))
+          stream.error(explain(err, path, controller.signal, timeoutMs))
+        } finally {
+          clearTimeout(timer)
         }
       },
       cancel () {

@@ -8,12 +8,15 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
-import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { identify, identifyPush } from '@libp2p/identify'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { webSockets } from '@libp2p/websockets'
 import { webTransport } from '@libp2p/webtransport'
 import { createHelia } from 'helia'
+import { gatewayFallback } from './gateway-fallback.ts'
+import { reuseLimitedConnections } from './limited-connections.ts'
+import type { RelayReservations } from './relay-reservations.ts'
 import type { NodeConfig } from '../lib/config.ts'
 import type { Blockstore } from 'interface-blockstore'
 import type { Datastore } from 'interface-datastore'
@@ -24,15 +27,29 @@ export const USER_AGENT = `${AGENT_NAME}/${AGENT_VERSION}`
 /** A browser cannot open a port: it reserves a slot on a relay and is reachable through it. */
 export const LISTEN_ADDRS: readonly string[] = ['/p2p-circuit']
 
-export interface NodeStores {
+/** The public Amino DHT's protocol. */
+export const DHT_PROTOCOL = '/ipfs/kad/1.0.0'
+
+export interface NodeParts {
   blockstore: Blockstore
   datastore: Datastore
+  relays: RelayReservations
 }
 
-export function createNode (config: NodeConfig, stores: NodeStores) {
-  return createHelia({
-    blockstore: stores.blockstore,
-    datastore: stores.datastore,
+function optionalServices (config: NodeConfig) {
+  // A browser is not reachable enough to serve DHT records: client mode only.
+  // Private addresses are kept because a self-hosted DHT lives on them.
+  return config.dhtAnnounce ? { dht: kadDHT({ clientMode: true, protocol: DHT_PROTOCOL, peerInfoMapper: passthroughMapper }) } : {}
+}
+
+export function createNode (config: NodeConfig, parts: NodeParts) {
+  const helia = createHelia({
+    blockstore: parts.blockstore,
+    datastore: parts.datastore,
+    blockBrokers: [gatewayFallback({ gateways: config.gateways })],
+    // Until WebRTC upgrades them, relayed connections are the only way two
+    // browsers reach each other; the relay's data limit bounds what crosses.
+    bitswap: { runOnLimitedConnections: true },
     http: {
       delegatedRouters: config.delegates,
       recursiveGateways: config.gateways
@@ -40,7 +57,7 @@ export function createNode (config: NodeConfig, stores: NodeStores) {
     libp2p: {
       nodeInfo: { name: AGENT_NAME, version: AGENT_VERSION, userAgent: USER_AGENT },
       addresses: { listen: [...LISTEN_ADDRS] },
-      transports: [webSockets(), webTransport(), circuitRelayTransport()],
+      transports: [webSockets(), webTransport(), parts.relays.transport()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       // The browser's default gater refuses private and loopback addresses; a
@@ -50,10 +67,18 @@ export function createNode (config: NodeConfig, stores: NodeStores) {
       services: {
         identify: identify(),
         identifyPush: identifyPush(),
-        ping: ping()
+        ping: ping(),
+        ...optionalServices(config)
       }
     }
   })
+  return helia
+}
+
+/** Starts the node; libp2p exists only from here on. */
+export async function startNode (helia: PollenHelia): Promise<void> {
+  await helia.start()
+  reuseLimitedConnections(helia.libp2p)
 }
 
 export type PollenHelia = ReturnType<typeof createNode>

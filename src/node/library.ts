@@ -29,6 +29,8 @@ export interface LibraryComponents {
   collectGarbage: () => Promise<unknown>
   /** Preload nodes asked to fetch every added entry. */
   preloadNodes: string[]
+  /** Announces an added entry's root to the DHT, when that setting is on. */
+  announce?: (cid: CID) => Promise<void>
 }
 
 export interface AddOptions {
@@ -83,10 +85,12 @@ export class Library {
         files: args.items.length,
         added: Date.now(),
         pinned: true,
-        preload: Object.fromEntries(this.components.preloadNodes.map(node => [node, { status: 'pending' as const }]))
+        preload: Object.fromEntries(this.components.preloadNodes.map(node => [node, { status: 'pending' as const }])),
+        ...(this.components.announce != null ? { dht: { status: 'pending' as const } } : {})
       }
       await this.save(entry)
       void this.preloadEntry(entry)
+      void this.announceEntry(entry)
       return entry
     } catch (err) {
       // What the failed import wrote is unpinned; give the space back now.
@@ -109,6 +113,46 @@ export class Library {
       }
       await this.update(entry.id, current => ({ ...current, preload: { ...current.preload, [node]: state } }))
     }))
+  }
+
+  private async announceEntry (entry: FileEntry): Promise<void> {
+    const announce = this.components.announce
+    if (announce == null) return
+    let state: PreloadState
+    try {
+      await announce(CID.parse(entry.cid))
+      state = { status: 'done' }
+    } catch (err) {
+      state = { status: 'failed', error: (err as Error).message }
+    }
+    await this.update(entry.id, current => ({ ...current, dht: state }))
+  }
+
+  /**
+   * Lists and pins content fetched from elsewhere (a share link), so it stays
+   * and this browser serves it too.
+   */
+  async keep (args: { cid: string, name: string, kind: FileEntry['kind'], size: number, files: number }): Promise<FileEntry> {
+    const cid = CID.parse(args.cid)
+    await withoutGc(async () => {
+      try {
+        for await (const _ of this.components.helia.pins.add(cid)) { /* walks the DAG, already local */ }
+      } catch (err) {
+        if ((err as Error).name !== 'AlreadyPinnedError') throw err
+      }
+    })
+    const entry: FileEntry = {
+      id: crypto.randomUUID(),
+      name: importSegments(args.name).join(' ') || args.cid,
+      cid: args.cid,
+      kind: args.kind,
+      size: args.size,
+      files: args.files,
+      added: Date.now(),
+      pinned: true
+    }
+    await this.save(entry)
+    return entry
   }
 
   /** Changes a record unless it was deleted meanwhile. */

@@ -8,20 +8,26 @@ import { transfer, type Handlers } from '../lib/rpc.ts'
 import { transportName } from '../lib/transport-name.ts'
 import { loadConfig, loadDefaults, saveConfig } from './config-store.ts'
 import { ContentReader } from './content.ts'
-import { LISTEN_ADDRS, USER_AGENT, createNode, type PollenHelia } from './create-node.ts'
+import { LISTEN_ADDRS, USER_AGENT, createNode, startNode, type PollenHelia } from './create-node.ts'
+import { Fetcher } from './fetcher.ts'
 import { exclusiveGc } from './gc-lock.ts'
 import { BatchingIdbBlockstore } from './idb-blockstore.ts'
 import { Library } from './library.ts'
 import { PeerKeeper } from './peer-keeper.ts'
+import { RelayReservations } from './relay-reservations.ts'
 import type { ConfigState, ConnectionInfo, NodeEvent, NodeIdentity, NodeMethods, StorageInfo } from '../lib/protocol.ts'
 
 export const BLOCKSTORE_NAME = 'pollen-blockstore'
 export const DATASTORE_NAME = 'pollen-data'
+/** A DHT announce walks the network to the closest peers; past this it is reported failed. */
+export const ANNOUNCE_TIMEOUT_MS = 120_000
 
 export class PollenNode {
   private helia!: PollenHelia
   private library!: Library
   private content!: ContentReader
+  private fetcher!: Fetcher
+  private relays!: RelayReservations
   private config!: NodeConfig
   private starts = 0
   private keeper!: PeerKeeper
@@ -45,9 +51,10 @@ export class PollenNode {
 
   private async start (config: NodeConfig): Promise<void> {
     this.config = config
-    this.helia = createNode(config, { blockstore: this.blockstore, datastore: this.datastore })
+    this.relays = new RelayReservations(() => { this.emit({ type: 'connections:changed' }) })
+    this.helia = createNode(config, { blockstore: this.blockstore, datastore: this.datastore, relays: this.relays })
     this.emit({ type: 'status', status: 'starting' })
-    await this.helia.start()
+    await startNode(this.helia)
     this.starts++
     this.keeper = new PeerKeeper(this.helia.libp2p, { bootstrap: config.bootstrap, onChange: () => { this.emit({ type: 'connections:changed' }) } })
     this.keeper.start()
@@ -60,9 +67,11 @@ export class PollenNode {
       datastore: this.datastore,
       onChange: () => { this.emit({ type: 'files:changed' }) },
       collectGarbage: async () => await this.collectGarbage(),
-      preloadNodes: config.preload
+      preloadNodes: config.preload,
+      announce: config.dhtAnnounce ? async cid => { await this.helia.libp2p.contentRouting.provide(cid, { signal: AbortSignal.timeout(ANNOUNCE_TIMEOUT_MS) }) } : undefined
     })
-    this.content = new ContentReader(this.helia)
+    this.content = new ContentReader(this.helia, config.fetchTimeoutSeconds * 1000)
+    this.fetcher = new Fetcher({ helia: this.helia, content: this.content, bootstrap: config.bootstrap, fetchTimeoutMs: config.fetchTimeoutSeconds * 1000 })
     this.emit({ type: 'status', status: 'started' })
   }
 
@@ -93,6 +102,7 @@ export class PollenNode {
       advertisedAddrs: libp2p.getMultiaddrs().map(String),
       status: libp2p.status,
       bootstrap: this.keeper.states(),
+      relays: this.relays.list(),
       starts: this.starts
     }
   }
@@ -138,8 +148,10 @@ export class PollenNode {
       'files.add': async (args, ctx) => await this.library.add(args, ctx),
       'files.list': async () => await this.library.list(),
       'files.remove': async ({ id }) => { await this.library.remove(id) },
+      'files.keep': async args => await this.library.keep(args),
       'files.setPinned': async ({ id, pinned }) => await this.library.setPinned(id, pinned),
       'content.stat': async ({ path }, { signal }) => await this.content.stat(path, signal),
+      'content.fetch': async (args, { signal, onProgress }) => await this.fetcher.fetch(args, signal, onProgress),
       'content.cat': async ({ path }) => {
         const stream = this.content.cat(path)
         return transfer(stream, [stream])

@@ -148,7 +148,9 @@ describe('validateConfig', () => {
       bootstrap: [`/ip4/1.2.3.4/tcp/4001/p2p/${PEER}`],
       delegates: ['https://d.example'],
       preload: ['http://p.example:5001'],
-      gateways: ['https://g.example']
+      gateways: ['https://g.example'],
+      fetchTimeoutSeconds: 60,
+      dhtAnnounce: false
     })
   })
 
@@ -166,8 +168,8 @@ describe('validateConfig', () => {
 
   it('treats missing lists as empty and drops unknown keys', () => {
     const out = validateConfig({ gateways: ['https://g.example'], extra: ['x'], __proto__: null })
-    expect(out).toEqual({ bootstrap: [], delegates: [], preload: [], gateways: ['https://g.example'] })
-    expect(Object.keys(out).sort()).toEqual([...CONFIG_LISTS].sort())
+    expect(out).toEqual({ bootstrap: [], delegates: [], preload: [], gateways: ['https://g.example'], fetchTimeoutSeconds: 60, dhtAnnounce: false })
+    expect(Object.keys(out).sort()).toEqual([...CONFIG_LISTS, 'fetchTimeoutSeconds', 'dhtAnnounce'].sort())
   })
 
   it('treats null lists as empty', () => {
@@ -226,7 +228,9 @@ describe('deploymentDefaults', () => {
       bootstrap: [`/ip4/127.0.0.1/tcp/4001/ws/p2p/${PEER}`],
       delegates: PUBLIC_DEFAULTS.delegates,
       preload: PUBLIC_DEFAULTS.preload,
-      gateways: ['http://127.0.0.1:8080']
+      gateways: ['http://127.0.0.1:8080'],
+      fetchTimeoutSeconds: PUBLIC_DEFAULTS.fetchTimeoutSeconds,
+      dhtAnnounce: PUBLIC_DEFAULTS.dhtAnnounce
     })
   })
 
@@ -245,7 +249,9 @@ describe('configWarnings', () => {
     bootstrap: [`/ip4/1.2.3.4/tcp/4001/p2p/${PEER}`, `/ip4/1.2.3.4/tcp/4001/p2p/${PEER2}`],
     delegates: ['https://d.example'],
     preload: [],
-    gateways: []
+    gateways: [],
+    fetchTimeoutSeconds: 60,
+    dhtAnnounce: false
   }
 
   it('has no warnings for a config with two bootstrap peers and a delegate', () => {
@@ -271,7 +277,7 @@ describe('configWarnings', () => {
   })
 
   it('gives both warnings together, bootstrap first', () => {
-    const warnings = configWarnings({ bootstrap: [], delegates: [], preload: [], gateways: [] })
+    const warnings = configWarnings({ bootstrap: [], delegates: [], preload: [], gateways: [], fetchTimeoutSeconds: 60, dhtAnnounce: false })
     expect(warnings).toHaveLength(2)
     expect(warnings[0]).toMatch(/^No bootstrap peers/)
     expect(warnings[1]).toMatch(/^No delegate routers/)
@@ -279,5 +285,37 @@ describe('configWarnings', () => {
 
   it('does not warn about empty preload or gateway lists', () => {
     expect(configWarnings({ ...base, preload: [], gateways: [] })).toEqual([])
+  })
+})
+
+describe('validateConfig: fetch timeout and DHT announce', () => {
+  it('defaults to 60 s and no DHT announce when the keys are missing', () => {
+    const config = validateConfig({ bootstrap: [] })
+    expect(config.fetchTimeoutSeconds).toBe(60)
+    expect(config.dhtAnnounce).toBe(false)
+  })
+
+  it('keeps a valid timeout, also given as text from a form field', () => {
+    expect(validateConfig({ fetchTimeoutSeconds: 5 }).fetchTimeoutSeconds).toBe(5)
+    expect(validateConfig({ fetchTimeoutSeconds: '120' }).fetchTimeoutSeconds).toBe(120)
+  })
+
+  it('refuses a timeout that is not a whole number of seconds in range', () => {
+    for (const value of [0, -3, 1.5, 3601, 'soon', '', true]) {
+      const err = configError(() => validateConfig({ fetchTimeoutSeconds: value }))
+      expect(err.message).toContain('whole number of seconds from 1 to 3600')
+    }
+  })
+
+  it('keeps dhtAnnounce when it is a boolean and refuses anything else', () => {
+    expect(validateConfig({ dhtAnnounce: true }).dhtAnnounce).toBe(true)
+    expect(configError(() => validateConfig({ dhtAnnounce: 'yes' })).message).toContain('"dhtAnnounce" must be true or false')
+  })
+
+  it('lets a deployment change the scalar defaults', () => {
+    const defaults = deploymentDefaults({ defaults: { fetchTimeoutSeconds: 10, dhtAnnounce: true } })
+    expect(defaults.fetchTimeoutSeconds).toBe(10)
+    expect(defaults.dhtAnnounce).toBe(true)
+    expect(defaults.bootstrap).toEqual(PUBLIC_DEFAULTS.bootstrap)
   })
 })

@@ -8,6 +8,7 @@ export function describeError (err: unknown): string {
     case 'QuotaExceededError':
     case 'InvalidCidError':
     case 'InvalidConfigError':
+    case 'InvalidShareLinkError':
     case 'NotFoundError':
       return e.message ?? e.name
     default:

@@ -1,12 +1,12 @@
 /** Editing the node's lists of peers and endpoints. */
-import { validateEntry, type ConfigList, type NodeConfig } from '../../lib/config.ts'
+import { validateEntry, validateFetchTimeout, type ConfigList, type NodeConfig } from '../../lib/config.ts'
 import { describeError } from './errors.ts'
 import type { ConfigState } from '../../lib/protocol.ts'
 import type { NodeConnection } from '../node-client.ts'
 
 export class SettingsState {
   state = $state<ConfigState>()
-  errors = $state<Partial<Record<ConfigList, string>>>({})
+  errors = $state<Partial<Record<ConfigList | 'options', string>>>({})
   saving = $state(false)
 
   constructor (private readonly node: NodeConnection) {
@@ -44,16 +44,30 @@ export class SettingsState {
     await this.save(list, { ...config, [list]: config[list].filter(e => e !== entry) })
   }
 
+  /** Changes the fetch timeout or the DHT setting; returns false (with the reason shown) when refused. */
+  async setOptions (options: { fetchTimeoutSeconds?: unknown, dhtAnnounce?: boolean }): Promise<boolean> {
+    if (this.state == null) return false
+    const config = $state.snapshot(this.state.config)
+    try {
+      if (options.fetchTimeoutSeconds !== undefined) config.fetchTimeoutSeconds = validateFetchTimeout(options.fetchTimeoutSeconds)
+    } catch (err) {
+      this.errors.options = describeError(err)
+      return false
+    }
+    if (options.dhtAnnounce !== undefined) config.dhtAnnounce = options.dhtAnnounce
+    return await this.save('options', config)
+  }
+
   async reset (): Promise<void> {
     await this.apply(() => this.node.client.call('config.reset', undefined))
   }
 
-  private async save (list: ConfigList, config: NodeConfig): Promise<boolean> {
+  private async save (list: ConfigList | 'options', config: NodeConfig): Promise<boolean> {
     this.errors[list] = undefined
     return await this.apply(() => this.node.client.call('config.set', config), list)
   }
 
-  private async apply (fn: () => Promise<ConfigState>, list?: ConfigList): Promise<boolean> {
+  private async apply (fn: () => Promise<ConfigState>, list?: ConfigList | 'options'): Promise<boolean> {
     this.saving = true
     try {
       this.state = await fn()

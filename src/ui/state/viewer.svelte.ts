@@ -1,5 +1,7 @@
 /** The open box: resolve a CID or path, list a folder, preview a file. */
 import { parseContentPath } from '../../lib/content-path.ts'
+import { parseShareLink, type ShareLink } from '../../lib/share-link.ts'
+import { FetchJob } from './fetch-job.svelte.ts'
 import { readForPreview } from '../download.ts'
 import { previewKind, sniffKind, type PreviewKind } from '../preview-kind.ts'
 import { describeError } from './errors.ts'
@@ -22,12 +24,59 @@ export class ViewerState {
   kind = $state<PreviewKind>()
   previewUrl = $state<string>()
   text = $state<string>()
+  /** The fetch of a share link, while it runs and after. */
+  fetchJob = $state<FetchJob>()
+  /** Set once the viewed content was saved to the file list. */
+  kept = $state(false)
   private controller?: AbortController
 
   constructor (private readonly node: NodeConnection) {}
 
-  async open (input = this.input, name?: string): Promise<void> {
+  /**
+   * Opens a share link: the whole DAG is fetched first (sharer first, then
+   * providers, then gateways), with progress, then shown from local blocks.
+   */
+  async openShared (link: ShareLink): Promise<void> {
     this.controller?.abort()
+    this.fetchJob?.cancel()
+    this.clear()
+    this.input = `/ipfs/${link.cid}`
+    const job = new FetchJob(link)
+    this.fetchJob = job
+    const summary = await job.run(this.node.client)
+    if (summary == null || this.fetchJob !== job) return
+    await this.open(`/ipfs/${link.cid}`, link.name, job)
+  }
+
+  /** Lists and pins what is being viewed, so it stays and is served to others. */
+  async keep (): Promise<void> {
+    if (this.stat == null) return
+    try {
+      await this.node.client.call('files.keep', {
+        cid: this.stat.cid,
+        name: this.name,
+        kind: this.stat.type === 'directory' ? 'directory' : 'file',
+        size: this.stat.entries?.reduce((sum, item) => sum + item.size, 0) ?? this.stat.size,
+        files: this.stat.entries?.length ?? 1
+      })
+      this.kept = true
+    } catch (err) {
+      this.error = describeError(err)
+    }
+  }
+
+  async open (input = this.input, name?: string, fetchJob?: FetchJob): Promise<void> {
+    let link: ShareLink | undefined
+    try {
+      link = parseShareLink(input.trim())
+    } catch (err) {
+      this.clear()
+      this.error = describeError(err)
+      return
+    }
+    if (link != null) { await this.openShared(link); return }
+    this.controller?.abort()
+    if (fetchJob == null) { this.fetchJob?.cancel(); this.fetchJob = undefined }
     const controller = new AbortController()
     this.controller = controller
     this.input = input
@@ -49,6 +98,7 @@ export class ViewerState {
 
   cancel (): void {
     this.controller?.abort()
+    this.fetchJob?.cancel()
     this.loading = false
   }
 
@@ -75,5 +125,6 @@ export class ViewerState {
     this.stat = undefined
     this.kind = undefined
     this.error = undefined
+    this.kept = false
   }
 }

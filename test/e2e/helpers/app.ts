@@ -32,6 +32,11 @@ export async function openPath (page: Page, path: string): Promise<void> {
 /** Opens a CID, clicks Download and returns the SHA-256 of the saved file. */
 export async function downloadDigest (page: Page, path: string): Promise<string> {
   await openPath(page, path)
+  return await downloadShownDigest(page)
+}
+
+/** Clicks Download on the file the viewer shows and returns the SHA-256 of the saved file. */
+export async function downloadShownDigest (page: Page): Promise<string> {
   const downloadStarted = page.waitForEvent('download')
   await page.getByTestId('download-button').click()
   const download = await downloadStarted

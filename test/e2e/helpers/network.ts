@@ -2,8 +2,13 @@
 import { startLocalNetwork } from '../../../scripts/local-network.js'
 import { tempDir } from './content.ts'
 
-export type LocalNetwork = Awaited<ReturnType<typeof startLocalNetwork>>
+export type LocalNetwork = Awaited<ReturnType<typeof startLocalNetwork>> & {
+  /** Every line the infra node logged (JSON lines: requests, events). */
+  infraLog: string[]
+}
 
 export async function startNetwork (): Promise<LocalNetwork> {
-  return await startLocalNetwork({ infraDataDir: await tempDir('pollen-infra-') })
+  const infraLog: string[] = []
+  const network = await startLocalNetwork({ infraDataDir: await tempDir('pollen-infra-'), log: line => { infraLog.push(...line.split('\n').filter(l => l !== '')) } })
+  return Object.assign(network, { infraLog })
 }

@@ -1,0 +1,77 @@
+import { pseudoRandomBytes, sha256 } from './helpers/content.ts'
+import { downloadShownDigest, openApp, peerId, waitForImport } from './helpers/app.ts'
+import { startNetwork, type LocalNetwork } from './helpers/network.ts'
+import type { Page } from '@playwright/test'
+import { expect, test } from './fixtures.ts'
+
+let network: LocalNetwork
+
+test.beforeEach(async () => { network = await startNetwork() })
+test.afterEach(async () => { await network.close() })
+
+/** Clicks Share on the named entry and returns the link once it carries the relay address. */
+async function shareLink (page: Page, name: string, sharer: string): Promise<string> {
+  await page.goto(new URL('#/files', page.url()).href)
+  await page.getByTestId('file-row').filter({ hasText: name }).getByTestId('share-button').click()
+  const link = page.getByTestId('share-link')
+  await expect(link).toHaveValue(new RegExp(`p2p-circuit%2Fp2p%2F${sharer}`), { timeout: 20_000 })
+  await expect(page.getByTestId('share-qr')).toBeVisible()
+  return await link.inputValue()
+}
+
+test('B opens A\'s share link and gets identical bytes from A over a relayed connection; with A gone, C gets them from the infra node', async ({ browser }) => {
+  test.setTimeout(180_000)
+  const bytes = pseudoRandomBytes(10 * 1024 * 1024, 41)
+
+  const a = await browser.newContext()
+  const pageA = await a.newPage()
+  await openApp(pageA, network.appUrl)
+  const peerA = await peerId(pageA)
+  await pageA.goto(`${network.appUrl}#/files`)
+  await pageA.getByTestId('file-input').setInputFiles({ name: 'shared.bin', mimeType: 'application/octet-stream', buffer: bytes })
+  const root = await waitForImport(pageA, 'shared.bin')
+  await expect(pageA.getByTestId('preload-status')).toHaveText(/done/, { timeout: 60_000 })
+  expect(network.infraLog.some(line => line.includes('/api/v0/refs') && line.includes(root))).toBe(true)
+  const link = await shareLink(pageA, 'shared.bin', peerA)
+  expect(link).toContain(`cid=${root}`)
+  expect(link).toContain('name=shared.bin')
+
+  // B: a separate profile opens the link.
+  const b = await browser.newContext()
+  const pageB = await b.newPage()
+  await pageB.goto(link)
+  const jobB = pageB.getByTestId('fetch-job')
+  await expect(jobB).toHaveAttribute('data-status', 'done', { timeout: 90_000 })
+  await expect(pageB.getByTestId('fetch-sharer')).toContainText('Connected to the sharer')
+  await expect(pageB.getByTestId('fetch-sharer')).toContainText('relayed')
+  // The sharer served the blocks, over the relay.
+  const fromSharer = pageB.getByTestId('fetch-source').and(pageB.locator('[data-role="sharer"]'))
+  await expect(fromSharer).toHaveCount(1)
+  await expect(fromSharer).toHaveAttribute('data-relayed', 'true')
+  await expect(fromSharer).toContainText(/Served 10\.0 MiB/)
+  expect(await downloadShownDigest(pageB)).toBe(sha256(bytes))
+  await pageB.goto(`${network.appUrl}#/peers`)
+  const rowA = pageB.locator(`[data-testid="peer-row"][data-peer="${peerA}"]`)
+  await expect(rowA).toHaveAttribute('data-relayed', 'true')
+  await expect(rowA).toContainText('relayed')
+  await b.close()
+
+  // C: A has gone; a fresh profile opens the same link.
+  await a.close()
+  const c = await browser.newContext()
+  const pageC = await c.newPage()
+  await pageC.goto(link)
+  await expect(pageC.getByTestId('fetch-job')).toHaveAttribute('data-status', 'done', { timeout: 90_000 })
+  await expect(pageC.getByTestId('fetch-sharer')).toContainText('is not reachable')
+  const fromInfra = pageC.getByTestId('fetch-source').and(pageC.locator('[data-role="bootstrap"]'))
+  await expect(fromInfra).toContainText(network.infra.peerId.slice(0, 8))
+  await expect(pageC.getByTestId('fetch-source').and(pageC.locator('[data-role="sharer"]'))).toHaveCount(0)
+  expect(network.infraLog.some(line => line.includes(`/routing/v1/providers/${root}`))).toBe(true)
+  expect(await downloadShownDigest(pageC)).toBe(sha256(bytes))
+  // Saving it lists it, pinned, in C's files.
+  await pageC.getByTestId('keep-button').click()
+  await expect(pageC.getByTestId('kept')).toBeVisible()
+  await pageC.goto(`${network.appUrl}#/files`)
+  await expect(pageC.getByTestId('file-row').filter({ hasText: 'shared.bin' })).toHaveAttribute('data-cid', root)
+  await c.close()
+})
