@@ -14,12 +14,18 @@ function withTimeout (signal: AbortSignal, ms: number): AbortSignal {
 }
 
 function explain (err: unknown, what: string, signal: AbortSignal, timeoutMs: number): Error {
-  if (signal.aborted && !(signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError')) return err as Error
-  if ((err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError') {
+  const timedOut = signal.aborted && signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError'
+  // Cancelled by the caller: not a failure to explain.
+  if (signal.aborted && !timedOut) return err as Error
+  const name = (err as Error).name
+  if (timedOut || name === 'TimeoutError' || name === 'AbortError') {
     return new TimeoutError(`${what} was not found: no connected peer, provider or gateway sent it within ${Math.round(timeoutMs / 1000)} s. Check the Peers screen, or raise the timeout in Settings, and try again later.`)
   }
-  if ((err as Error).name === 'NotFoundError' || (err as Error).name === 'DoesNotExistError') {
+  if (name === 'NotFoundError' || name === 'DoesNotExistError') {
     return new NotFoundError(`${what} does not exist`)
+  }
+  if (name === 'LoadBlockFailedError') {
+    return new NotFoundError(`${what} could not be fetched: every source that was asked failed (${(err as Error).message}). Check the Peers screen and try again later.`)
   }
   return err as Error
 }

@@ -13,7 +13,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { parseContentPath } from '../lib/content-path.ts'
-import { InvalidShareLinkError, TimeoutError } from '../lib/errors.ts'
+import { InvalidShareLinkError, NotFoundError, TimeoutError } from '../lib/errors.ts'
 import { transportName } from '../lib/transport-name.ts'
 import type { BlockSource, FetchArgs, FetchProgress, FetchSummary, SharerDial } from '../lib/protocol.ts'
 import type { PollenHelia } from './create-node.ts'
@@ -144,6 +144,9 @@ export class Fetcher {
     } catch (err) {
       if (signal.aborted) throw err
       if (idle.signal.aborted) throw this.timeoutError(args.path, summary, sharer)
+      if ((err as Error).name === 'LoadBlockFailedError') {
+        throw new NotFoundError(`${args.path} could not be fetched: every source that was asked failed (${(err as Error).message}). Try again when its sharer is online.`)
+      }
       throw err
     } finally {
       clearTimeout(idleTimer)

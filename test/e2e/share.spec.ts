@@ -1,5 +1,11 @@
+import { randomBytes } from 'node:crypto'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { sha256 as sha256Hasher } from 'multiformats/hashes/sha2'
+import { buildShareLink } from '../../src/lib/share-link.ts'
 import { pseudoRandomBytes, sha256 } from './helpers/content.ts'
-import { downloadShownDigest, openApp, peerId, waitForImport } from './helpers/app.ts'
+import { downloadShownDigest, openApp, openPath, peerId, waitForImport } from './helpers/app.ts'
+import { startLyingPeer } from './helpers/lying-peer.ts'
 import { startNetwork, type LocalNetwork } from './helpers/network.ts'
 import type { Page } from '@playwright/test'
 import { expect, test } from './fixtures.ts'
@@ -74,4 +80,62 @@ test('B opens A\'s share link and gets identical bytes from A over a relayed con
   await pageC.goto(`${network.appUrl}#/files`)
   await expect(pageC.getByTestId('file-row').filter({ hasText: 'shared.bin' })).toHaveAttribute('data-cid', root)
   await c.close()
+})
+
+/** A has the file added and preloaded to the infra node, then closes; returns the root. */
+async function preloadedByAnotherBrowser (browser: import('@playwright/test').Browser, bytes: Uint8Array, name: string): Promise<string> {
+  const a = await browser.newContext()
+  const pageA = await a.newPage()
+  await openApp(pageA, network.appUrl)
+  await pageA.getByTestId('file-input').setInputFiles({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) })
+  const root = await waitForImport(pageA, name)
+  await expect(pageA.getByTestId('preload-status')).toHaveText(/done/, { timeout: 60_000 })
+  await a.close()
+  return root
+}
+
+test('a peer that answers with bytes that do not match the CID is ignored and the blocks come from elsewhere', async ({ browser }) => {
+  const bytes = pseudoRandomBytes(3 * 1024 * 1024 + 5, 43)
+  const root = await preloadedByAnotherBrowser(browser, bytes, 'honest.bin')
+  const liar = await startLyingPeer()
+  try {
+    // The link names the liar as the sharer, so it is asked first and alone.
+    const link = buildShareLink(network.appUrl, { cid: root, name: 'honest.bin', addrs: liar.multiaddrs })
+    const b = await browser.newContext()
+    const page = await b.newPage()
+    await page.goto(link)
+    await expect(page.getByTestId('fetch-job')).toHaveAttribute('data-status', 'done', { timeout: 60_000 })
+    await expect(page.getByTestId('fetch-sharer')).toContainText('Connected to the sharer')
+    expect(liar.lies).toContain(root)
+    // Nothing was taken from the liar; every block came from another source.
+    await expect(page.getByTestId('fetch-source').filter({ hasText: liar.peerId.slice(-6) })).toHaveCount(0)
+    await expect(page.getByTestId('fetch-source')).not.toHaveCount(0)
+    expect(await downloadShownDigest(page)).toBe(sha256(bytes))
+    await b.close()
+  } finally {
+    await liar.stop()
+  }
+})
+
+test('content nobody has ends in a clear timeout message, in the open box and from a share link', async ({ page }) => {
+  await openApp(page, network.appUrl, 'settings')
+  await page.getByTestId('settings-fetch-timeout').fill('0')
+  await page.getByTestId('settings-options').getByRole('button', { name: 'Save' }).click()
+  await expect(page.getByTestId('settings-options').getByTestId('settings-error')).toContainText('whole number of seconds from 1 to 3600')
+  await page.getByTestId('settings-fetch-timeout').fill('3')
+  await page.getByTestId('settings-options').getByRole('button', { name: 'Save' }).click()
+  await expect(page.getByTestId('settings-options')).toContainText('now 3 s')
+  await expect(page.getByTestId('node-status')).toContainText('1 peer')
+
+  const nobodyHas = CID.createV1(raw.code, await sha256Hasher.digest(randomBytes(64))).toString()
+  const started = Date.now()
+  await openPath(page, `/ipfs/${nobodyHas}`)
+  await expect(page.getByTestId('open-error')).toContainText('was not found', { timeout: 20_000 })
+  await expect(page.getByTestId('open-error')).toContainText('within 3 s')
+  expect(Date.now() - started).toBeLessThan(20_000)
+
+  await page.goto(buildShareLink(network.appUrl, { cid: nobodyHas, name: 'gone.bin', addrs: [] }))
+  await expect(page.getByTestId('fetch-error')).toContainText('nothing came for 3 s', { timeout: 20_000 })
+  await expect(page.getByTestId('fetch-error')).toContainText('Tried')
+  await expect(page.getByTestId('fetch-job')).toHaveAttribute('data-status', 'failed')
 })

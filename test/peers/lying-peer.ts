@@ -35,5 +35,6 @@ const helia = await createHelia({
     services: { identify: identify() }
   }
 })
+await helia.start()
 console.log(JSON.stringify({ event: 'ready', peerId: helia.libp2p.peerId.toString(), multiaddrs: helia.libp2p.getMultiaddrs().map(String) }))
 process.on('SIGTERM', () => { void helia.stop().then(() => process.exit(0)) })

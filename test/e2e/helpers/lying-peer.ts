@@ -24,6 +24,7 @@ export async function startLyingPeer (): Promise<LyingPeer> {
       if (event.event === 'ready') { clearTimeout(timer); done(event) }
       if (event.event === 'sent-wrong-block') lies.push(event.cid)
     })
+    void exited.then(code => { clearTimeout(timer); fail(new Error(`the lying peer exited with ${String(code)} before it was ready`)) })
   })
   return {
     ...ready,
