@@ -21,7 +21,7 @@ export function node22 () {
 
 /**
  * @typedef {{ peerId: string, multiaddrs: string[], httpUrl: string, pid: number, stop: () => Promise<void>, kill: () => void, exited: Promise<number | null> }} InfraProcess
- * @param {{ dataDir: string, wsPort?: number, httpPort?: number, allowedOrigins?: string[], log?: (line: string) => void, readyTimeoutMs?: number }} options
+ * @param {{ dataDir: string, wsPort?: number, httpPort?: number, tls?: { certFile: string, keyFile: string, wssPort?: number }, allowedOrigins?: string[], log?: (line: string) => void, readyTimeoutMs?: number }} options
  * @returns {Promise<InfraProcess>}
  */
 export async function startInfraProcess (options) {
@@ -30,7 +30,8 @@ export async function startInfraProcess (options) {
     '--data-dir', options.dataDir,
     '--ws-port', String(options.wsPort ?? 0),
     '--http-port', String(options.httpPort ?? 0),
-    ...(options.allowedOrigins ?? []).flatMap(origin => ['--allow-origin', origin])
+    ...(options.allowedOrigins ?? []).flatMap(origin => ['--allow-origin', origin]),
+    ...(options.tls == null ? [] : ['--tls-cert', options.tls.certFile, '--tls-key', options.tls.keyFile, '--wss-port', String(options.tls.wssPort ?? 0)])
   ]
   const child = spawn(node22(), args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   const exited = new Promise(resolveExit => { child.once('exit', code => { resolveExit(code) }) })
@@ -73,13 +74,16 @@ export async function startInfraProcess (options) {
 }
 
 /**
- * The deployment file that points a browser node at the infra node for every role.
+ * The deployment file that points a browser node at the infra node for every
+ * role; over secure WebSockets when the infra node has them, as a page served
+ * over https could only use those.
  * @param {{ multiaddrs: string[], httpUrl: string }} infra
  */
 export function deploymentFor (infra) {
+  const secure = infra.multiaddrs.filter(addr => /\/(wss|tls\/ws)\//.test(addr))
   return {
     defaults: {
-      bootstrap: infra.multiaddrs,
+      bootstrap: secure.length > 0 ? secure : infra.multiaddrs,
       delegates: [infra.httpUrl],
       preload: [infra.httpUrl],
       gateways: [infra.httpUrl]

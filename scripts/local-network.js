@@ -9,13 +9,17 @@ import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { deploymentFor, startInfraProcess } from './infra-process.js'
+import { selfSignedCertificate } from './self-signed.js'
 import { startServer } from './serve.js'
 
 /**
- * @param {{ appPort?: number, root?: string, infraDataDir: string, infraWsPort?: number, infraHttpPort?: number, log?: (line: string) => void }} options
+ * @param {{ appPort?: number, root?: string, infraDataDir: string, infraWsPort?: number, infraHttpPort?: number, secureWebSockets?: boolean, log?: (line: string) => void }} options
  */
 export async function startLocalNetwork (options) {
-  const deploymentFile = join(await mkdtemp(join(tmpdir(), 'pollen-network-')), 'deployment.json')
+  const workDir = await mkdtemp(join(tmpdir(), 'pollen-network-'))
+  const deploymentFile = join(workDir, 'deployment.json')
+  // A self-signed certificate: browsers trust it through the SPKI hash flag.
+  const certificate = options.secureWebSockets === true ? await selfSignedCertificate(workDir) : undefined
   await writeFile(deploymentFile, JSON.stringify({ defaults: {} }))
   const app = await startServer({ port: options.appPort ?? 0, root: options.root, deploymentFile })
   const appOrigin = `http://app.localhost:${app.port}`
@@ -23,18 +27,22 @@ export async function startLocalNetwork (options) {
     dataDir: options.infraDataDir,
     wsPort: options.infraWsPort ?? 0,
     httpPort: options.infraHttpPort ?? 0,
+    tls: certificate == null ? undefined : { certFile: certificate.certFile, keyFile: certificate.keyFile, wssPort: 0 },
     allowedOrigins: [appOrigin],
     log: options.log
   }
   let infra = await startInfraProcess(infraOptions)
   // A restart keeps the ports, so the addresses browsers were given stay valid.
-  infraOptions.wsPort = Number(/\/tcp\/(\d+)\//.exec(infra.multiaddrs[0])?.[1])
+  infraOptions.wsPort = Number(/\/tcp\/(\d+)\/ws\//.exec(infra.multiaddrs.join(' '))?.[1])
   infraOptions.httpPort = Number(new URL(infra.httpUrl).port)
+  if (infraOptions.tls != null) infraOptions.tls.wssPort = Number(/\/tcp\/(\d+)\/(wss|tls)/.exec(infra.multiaddrs.join(' '))?.[1])
   await writeFile(deploymentFile, JSON.stringify(deploymentFor(infra), null, 2))
 
   return {
     appUrl: `${appOrigin}/`,
     appOrigin,
+    /** For Chromium's --ignore-certificate-errors-spki-list, when secure WebSockets are on. */
+    certificateSpki: certificate?.spki,
     get infra () { return infra },
     /** Stops the infra node (SIGKILL when `crash`), leaving the app served. */
     async stopInfra (crash = false) {

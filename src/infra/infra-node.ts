@@ -5,7 +5,7 @@
  * Kubo-compatible preload endpoint and a trustless gateway. Identity and
  * blocks persist in the data directory.
  */
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -39,6 +39,9 @@ export async function startInfraNode (options: InfraOptions, server: FastifyInst
   const blockstore = new FsBlockstore(join(options.dataDir, 'blocks'))
   const datastore = new FsDatastore(join(options.dataDir, 'datastore'))
   await Promise.all([blockstore.open(), datastore.open()])
+  const tls = options.tls == null ? undefined : { cert: await readFile(options.tls.certFile), key: await readFile(options.tls.keyFile) }
+  const listen = [`/ip4/${options.host}/tcp/${options.wsPort}/ws`]
+  if (options.tls != null) listen.push(`/ip4/${options.host}/tcp/${options.tls.wssPort}/wss`)
 
   const helia = await createHelia({
     blockstore,
@@ -47,8 +50,8 @@ export async function startInfraNode (options: InfraOptions, server: FastifyInst
     http: { delegatedRouters: [], recursiveGateways: [] },
     libp2p: {
       nodeInfo: { name: 'pollen-infra', version: '0.1.0', userAgent: INFRA_AGENT },
-      addresses: { listen: [`/ip4/${options.host}/tcp/${options.wsPort}/ws`] },
-      transports: [webSockets()],
+      addresses: { listen },
+      transports: [webSockets(tls == null ? {} : { https: tls })],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       peerDiscovery: [],

@@ -1,7 +1,10 @@
+import { chromium } from '@playwright/test'
 import { MemoryBlockstore } from 'blockstore-core/memory'
 import { importer } from 'ipfs-unixfs-importer'
 import { IMPORT_OPTIONS } from '../../src/lib/import-profile.ts'
-import { pseudoRandomBytes, sha256 } from './helpers/content.ts'
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/chromium.js'
+import { startLocalNetwork } from '../../scripts/local-network.js'
+import { pseudoRandomBytes, sha256, tempDir } from './helpers/content.ts'
 import { downloadDigest, openApp, waitForImport } from './helpers/app.ts'
 import { startNetwork, type LocalNetwork } from './helpers/network.ts'
 import { expect, test } from './fixtures.ts'
@@ -57,4 +60,23 @@ test('the infra node killed and restarted: the UI shows the outage and the node 
   await network.startInfra()
   await expect(page.getByTestId('node-status')).toContainText('1 peer', { timeout: 10_000 })
   await expect(page.getByTestId('bootstrap-states')).toContainText('connected')
+})
+
+test('with a certificate the infra node also listens on secure WebSockets, and a browser trusting it connects over wss', async () => {
+  const secure = await startLocalNetwork({ infraDataDir: await tempDir('pollen-infra-tls-'), secureWebSockets: true })
+  // The certificate is self-signed: this browser is told to trust its key, as a real one would trust a CA.
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, `--ignore-certificate-errors-spki-list=${secure.certificateSpki}`] })
+  try {
+    const page = await browser.newPage()
+    await openApp(page, secure.appUrl, 'peers')
+    const row = page.getByTestId('peer-row').filter({ hasText: secure.infra.peerId })
+    await expect(row).toContainText('secure WebSocket', { timeout: 10_000 })
+    await expect(row).toContainText('/tls/ws')
+    await page.goto(`${secure.appUrl}#/node`)
+    await expect(page.getByTestId('bootstrap-states')).toContainText('/tls/ws/')
+    await expect(page.getByTestId('bootstrap-states')).toContainText('connected')
+  } finally {
+    await browser.close()
+    await secure.close()
+  }
 })

@@ -2,12 +2,15 @@
  * The infra node as a process, over its real HTTP API and CLI.
  */
 import { execFile } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { connect as tlsConnect } from 'node:tls'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deploymentFor, node22, startInfraProcess } from '../../scripts/infra-process.js'
+import { selfSignedCertificate } from '../../scripts/self-signed.js'
 
 const APP_ORIGIN = 'http://app.localhost:1234'
 const MISSING = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
@@ -82,5 +85,28 @@ describe('the infra CLI', () => {
 
   it('refuses a malformed option with a message', async () => {
     await expect(promisify(execFile)(node22(), ['src/infra/cli.ts', '--ws-port', 'many'])).rejects.toMatchObject({ stderr: expect.stringContaining('--ws-port must be a whole number') })
+    await expect(promisify(execFile)(node22(), ['src/infra/cli.ts', '--tls-cert', 'cert.pem'])).rejects.toMatchObject({ stderr: expect.stringContaining('--tls-cert and --tls-key go together') })
   })
+
+  it('with a certificate also listens on secure WebSockets, serving that certificate', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pollen-infra-tls-'))
+    const certificate = await selfSignedCertificate(dir)
+    const secure = await startInfraProcess({ dataDir: dir, tls: { ...certificate, wssPort: 0 } })
+    try {
+      const wss = secure.multiaddrs.find((a: string) => a.includes('/tls/ws/p2p/'))
+      expect(wss).toBeDefined()
+      expect(deploymentFor(secure).defaults.bootstrap).toEqual([wss])
+      const port = Number(/\/tcp\/(\d+)\/tls/.exec(wss!)![1])
+      const served = await new Promise<string>((resolve, reject) => {
+        const socket = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+          resolve(socket.getPeerX509Certificate()!.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'))
+          socket.end()
+        })
+        socket.on('error', reject)
+      })
+      expect(createHash('sha256').update(Buffer.from(served, 'base64')).digest('base64')).toBe(certificate.spki)
+    } finally {
+      await secure.stop()
+    }
+  }, 60_000)
 })
