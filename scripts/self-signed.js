@@ -16,7 +16,7 @@ import { generate } from 'selfsigned'
 export async function selfSignedCertificate (dir) {
   const pems = await generate([{ name: 'commonName', value: 'pollen-infra.localhost' }], {
     keySize: 2048,
-    days: 7,
+    notAfterDate: new Date(Date.now() + 7 * 24 * 3600 * 1000),
     algorithm: 'sha256',
     extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] }]
   })
