@@ -12,6 +12,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { createDelegatedRoutingV1HttpApiServer } from '@helia/delegated-routing-v1-http-api-server'
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import { identify, identifyPush } from '@libp2p/identify'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { webSockets } from '@libp2p/websockets'
 import { FsBlockstore } from 'blockstore-fs'
@@ -59,6 +60,11 @@ export async function startInfraNode (options: InfraOptions, server: FastifyInst
         identify: identify(),
         identifyPush: identifyPush(),
         ping: ping(),
+        // A DHT server for the nodes it serves: browsers that announce in
+        // client mode store their provider records here, and delegated
+        // routing answers from them. Loopback and private addresses are kept
+        // because self-hosted networks live there.
+        dht: kadDHT({ protocol: '/ipfs/kad/1.0.0', clientMode: false, peerInfoMapper: passthroughMapper, allowQueryWithZeroPeers: true }),
         relay: circuitRelayServer({
           reservations: {
             maxReservations: options.relay.maxReservations,

@@ -1,11 +1,13 @@
 import { chromium } from '@playwright/test'
+import { peerIdFromCID } from '@libp2p/peer-id'
 import { MemoryBlockstore } from 'blockstore-core/memory'
+import { CID } from 'multiformats/cid'
 import { importer } from 'ipfs-unixfs-importer'
 import { IMPORT_OPTIONS } from '../../src/lib/import-profile.ts'
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/chromium.js'
 import { startLocalNetwork } from '../../scripts/local-network.js'
 import { pseudoRandomBytes, sha256, tempDir } from './helpers/content.ts'
-import { downloadDigest, openApp, waitForImport } from './helpers/app.ts'
+import { downloadDigest, openApp, peerId, waitForImport } from './helpers/app.ts'
 import { startNetwork, type LocalNetwork } from './helpers/network.ts'
 import { expect, test } from './fixtures.ts'
 
@@ -45,9 +47,14 @@ test('an added file is preloaded to the infra node, which then serves every bloc
   await c.close()
 })
 
-test('the node reserves a relay slot and advertises its /p2p-circuit address', async ({ page }) => {
+test('the node reserves a relay slot, advertises its /p2p-circuit address and shows the reservation\'s expiry', async ({ page }) => {
   await openApp(page, network.appUrl, 'node')
   await expect(page.getByTestId('advertised-addrs')).toContainText(`/p2p/${network.infra.peerId}/p2p-circuit/p2p/`, { timeout: 20_000 })
+  // The reservation behind it, with its expiry as the relay stated it.
+  const slot = page.locator(`[data-testid="relay-reservation"][data-relay="${network.infra.peerId}"]`)
+  await expect(slot).toContainText(/expires .* \(in \d+ (min|h)/)
+  await expect(page.getByTestId('reach-summary')).toContainText('1 open: 0 inbound')
+  await expect(page.locator(`[data-testid="reach-connection"][data-peer="${network.infra.peerId}"]`)).toHaveAttribute('data-direction', 'outbound')
 })
 
 test('the infra node killed and restarted: the UI shows the outage and the node reconnects within 10 s', async ({ page }) => {
@@ -79,4 +86,21 @@ test('with a certificate the infra node also listens on secure WebSockets, and a
     await browser.close()
     await secure.close()
   }
+})
+
+test('with DHT announcing on, an added file is announced in client mode and the infra node then names this browser as a provider', async ({ page }) => {
+  await openApp(page, network.appUrl, 'settings')
+  await page.getByTestId('settings-dht').check()
+  await expect(page.getByTestId('settings-dht')).toBeChecked()
+  await expect(page.getByTestId('node-status')).toContainText('1 peer')
+  const me = await peerId(page)
+  await page.goto(`${network.appUrl}#/files`)
+  await page.getByTestId('file-input').setInputFiles({ name: 'announced.txt', mimeType: 'text/plain', buffer: Buffer.from(`announced by ${me}`) })
+  const root = await waitForImport(page, 'announced.txt')
+  await expect(page.getByTestId('dht-status')).toHaveText('DHT: done', { timeout: 60_000 })
+  const response = await fetch(`${network.infra.httpUrl}/routing/v1/providers/${root}`)
+  const { Providers } = await response.json() as { Providers: Array<{ ID: string }> }
+  // The API may name peers as base58 keys or as libp2p-key CIDs: both are peer IDs.
+  const ids = Providers.map(p => p.ID.startsWith('b') ? peerIdFromCID(CID.parse(p.ID)).toString() : p.ID)
+  expect(ids).toContain(me)
 })

@@ -60,6 +60,12 @@ test('B opens A\'s share link and gets identical bytes from A over a relayed con
   const rowA = pageB.locator(`[data-testid="peer-row"][data-peer="${peerA}"]`)
   await expect(rowA).toHaveAttribute('data-relayed', 'true')
   await expect(rowA).toContainText('relayed')
+  // A's Node screen shows how B reached it: inbound, through the relay.
+  const peerB = await peerId(pageB)
+  await pageA.goto(`${network.appUrl}#/node`)
+  const fromB = pageA.locator(`[data-testid="reach-connection"][data-peer="${peerB}"]`)
+  await expect(fromB).toHaveAttribute('data-direction', 'inbound')
+  await expect(fromB).toHaveAttribute('data-relayed', 'true')
   await b.close()
 
   // C: A has gone; a fresh profile opens the same link.
