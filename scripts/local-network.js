@@ -13,7 +13,7 @@ import { selfSignedCertificate } from './self-signed.js'
 import { startServer } from './serve.js'
 
 /**
- * @param {{ appPort?: number, root?: string, infraDataDir: string, infraWsPort?: number, infraHttpPort?: number, secureWebSockets?: boolean, log?: (line: string) => void }} options
+ * @param {{ appPort?: number, root?: string, infraDataDir: string, infraWsPort?: number, infraHttpPort?: number, secureWebSockets?: boolean, autoPreload?: boolean, log?: (line: string) => void }} options
  */
 export async function startLocalNetwork (options) {
   const workDir = await mkdtemp(join(tmpdir(), 'pollen-network-'))
@@ -36,7 +36,10 @@ export async function startLocalNetwork (options) {
   infraOptions.wsPort = Number(/\/tcp\/(\d+)\/ws\//.exec(infra.multiaddrs.join(' '))?.[1])
   infraOptions.httpPort = Number(new URL(infra.httpUrl).port)
   if (infraOptions.tls != null) infraOptions.tls.wssPort = Number(/\/tcp\/(\d+)\/(wss|tls)/.exec(infra.multiaddrs.join(' '))?.[1])
-  await writeFile(deploymentFile, JSON.stringify(deploymentFor(infra), null, 2))
+  const deployment = deploymentFor(infra)
+  // Off for measurements that call the preload endpoint themselves.
+  if (options.autoPreload === false) deployment.defaults.preload = []
+  await writeFile(deploymentFile, JSON.stringify(deployment, null, 2))
 
   return {
     appUrl: `${appOrigin}/`,

@@ -54,7 +54,9 @@ export async function startInfraNode (options: InfraOptions, server: FastifyInst
       addresses: { listen },
       transports: [webSockets(tls == null ? {} : { https: tls })],
       connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
+      // Bitswap opens a stream per message and blocks are up to 1 MiB: a first
+      // window that holds a whole block saves the window-update round trips.
+      streamMuxers: [yamux({ streamOptions: { initialStreamWindowSize: 2 * 1024 * 1024 } })],
       peerDiscovery: [],
       services: {
         identify: identify(),

@@ -59,7 +59,9 @@ export function createNode (config: NodeConfig, parts: NodeParts) {
       addresses: { listen: [...LISTEN_ADDRS] },
       transports: [webSockets(), webTransport(), parts.relays.transport()],
       connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
+      // Bitswap opens a stream per message and blocks are up to 1 MiB: a first
+      // window that holds a whole block saves the window-update round trips.
+      streamMuxers: [yamux({ streamOptions: { initialStreamWindowSize: 2 * 1024 * 1024 } })],
       // The browser's default gater refuses private and loopback addresses; a
       // self-hosted network (and `npm start`) lives exactly there.
       connectionGater: { denyDialMultiaddr: async () => false },

@@ -56,7 +56,8 @@ test('no screen trips the Content-Security-Policy', async ({ page, appUrl }) => 
 test('the Node and Peers screens show the identity and the connections table', async ({ page, appUrl }) => {
   await openApp(page, appUrl, 'node')
   await expect(page.getByTestId('peer-id')).toHaveText(/^12D3KooW/)
-  await expect(page.getByTestId('node-screen')).toContainText('/ipfs/bitswap/')
+  await expect(page.getByTestId('protocols')).toContainText('/ipfs/bitswap/')
+  await expect(page.getByTestId('reachability')).toContainText('none: no relay has granted a slot')
   await expect(page.getByTestId('node-screen')).toContainText('pollen/')
   await page.goto(`${appUrl}#/peers`)
   await expect(page.getByTestId('peer-list')).toContainText('No connections')

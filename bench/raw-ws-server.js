@@ -1,0 +1,49 @@
+// @ts-check
+/**
+ * The baseline of the network benchmark: a plain WebSocket server, run under
+ * the same Node.js 22 as the infra node, on loopback. `/sink?n=N` takes N
+ * bytes and answers with one text message once they are in; `/source?n=N`
+ * sends N bytes in 1 MiB messages, keeping to the socket's buffer, then closes.
+ * Prints {"event":"ready","port":N} when listening.
+ */
+import { WebSocketServer } from 'ws'
+
+const CHUNK = 1024 * 1024
+const MAX_IN_FLIGHT = 4
+
+const server = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+
+server.on('connection', (socket, request) => {
+  const url = new URL(request.url ?? '/', 'http://127.0.0.1')
+  const total = Number(url.searchParams.get('n'))
+  if (url.pathname === '/sink') {
+    let received = 0
+    socket.on('message', data => {
+      received += /** @type {Buffer} */ (data).byteLength
+      if (received >= total) socket.send(JSON.stringify({ received }))
+    })
+  } else if (url.pathname === '/source') {
+    const chunk = Buffer.alloc(CHUNK, 7)
+    let sent = 0
+    let inFlight = 0
+    // Each send's callback fires once ws wrote it to the socket: a few in flight keep the pipe full.
+    const pump = () => {
+      while (sent < total && inFlight < MAX_IN_FLIGHT) {
+        const size = Math.min(CHUNK, total - sent)
+        inFlight++
+        socket.send(size === CHUNK ? chunk : chunk.subarray(0, size), () => { inFlight--; pump() })
+        sent += size
+      }
+      if (sent >= total && inFlight === 0) socket.close()
+    }
+    pump()
+  } else {
+    socket.close(1008, 'unknown path')
+  }
+})
+
+server.on('listening', () => {
+  const address = server.address()
+  console.log(JSON.stringify({ event: 'ready', port: typeof address === 'object' ? address.port : 0 }))
+})
+process.on('SIGTERM', () => { server.close(() => process.exit(0)) })
