@@ -14,6 +14,7 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { parseContentPath } from '../lib/content-path.ts'
 import { InvalidShareLinkError, NotFoundError, TimeoutError } from '../lib/errors.ts'
+import { sleep } from '../lib/sleep.ts'
 import { transportName } from '../lib/transport-name.ts'
 import type { BlockSource, FetchArgs, FetchProgress, FetchSummary, SharerDial } from '../lib/protocol.ts'
 import type { PollenHelia } from './create-node.ts'
@@ -23,7 +24,16 @@ import type { ContentReader } from './content.ts'
 export const DEFAULT_FETCH_CONCURRENCY = 16
 /** How long dialling the sharer may take before the fetch goes on without it. */
 export const DEFAULT_SHARER_DIAL_TIMEOUT_MS = 15_000
+/** How long the sharer alone may take for one block before every peer is asked too. */
+export const DEFAULT_SESSION_PATIENCE_MS = 3000
 const PROGRESS_INTERVAL_MS = 200
+
+async function collect (source: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = []
+  for await (const chunk of source) chunks.push(chunk)
+  return chunks.length === 1 ? chunks[0] : new Uint8Array(await new Blob(chunks as BlobPart[]).arrayBuffer())
+}
+
 
 export interface FetcherInit {
   helia: PollenHelia
@@ -106,18 +116,35 @@ export class Fetcher {
     // With the sharer connected, a session asks it alone first; only blocks it
     // lacks send the session to the delegates' providers (and gateways last).
     let session: ReturnType<PollenHelia['blockstore']['createSession']> | undefined
-    const store = (): Pick<PollenHelia['blockstore'], 'get'> => session ?? this.init.helia.blockstore
+
+    const fetchBlock = async (cid: CID): Promise<{ block: Uint8Array, viaSession: boolean }> => {
+      const anyone = async (signal: AbortSignal): Promise<Uint8Array> => await collect(this.init.helia.blockstore.get(cid, { signal, onProgress: onBlockEvent }))
+      if (session == null) return { block: await anyone(walkSignal), viaSession: false }
+      // A sharer that stays silent (or sends bytes that match nothing) must
+      // not hold the block up: after a while every peer is asked as well.
+      const race = new AbortController()
+      const signal = AbortSignal.any([walkSignal, race.signal])
+      const current = session
+      try {
+        return await Promise.any([
+          collect(current.get(cid, { signal, onProgress: onBlockEvent })).then(block => ({ block, viaSession: true })),
+          sleep(DEFAULT_SESSION_PATIENCE_MS, signal).then(async () => ({ block: await anyone(signal), viaSession: false }))
+        ])
+      } catch (err) {
+        throw (err as AggregateError).errors?.[0] ?? err
+      } finally {
+        race.abort()
+      }
+    }
 
     const getBlock = async (cid: CID): Promise<Uint8Array> => {
       const local = await this.init.helia.blockstore.has(cid)
-      const chunks: Uint8Array[] = []
-      for await (const chunk of store().get(cid, { signal: walkSignal, onProgress: onBlockEvent })) chunks.push(chunk)
-      if (!local && session != null && !senders.has(cid.toString()) && sessionPeers.size > 0) {
+      const { block, viaSession } = await fetchBlock(cid)
+      if (!local && viaSession && !senders.has(cid.toString()) && sessionPeers.size > 0) {
         // A session block no gateway claimed came over bitswap from the session's peers.
         const peers = [...sessionPeers]
         senders.set(cid.toString(), this.source('bitswap', peerIdFromString(peers[0]).toCID(), sources, sharerPeer, foundVia, peers.length > 1 ? peers : undefined))
       }
-      const block = chunks.length === 1 ? chunks[0] : new Uint8Array(await new Blob(chunks as BlobPart[]).arrayBuffer())
       stillAlive()
       summary.blocks++
       summary.bytes += block.byteLength

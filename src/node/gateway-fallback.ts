@@ -6,6 +6,7 @@
  * only when no peer has sent the block within a grace period.
  */
 import { trustlessGatewayBlockBroker, type TrustlessGatewayBlockBrokerComponents } from '@helia/trustless-gateway-client'
+import { sleep } from '../lib/sleep.ts'
 import type { BlockBroker, BlockRetrievalOptions } from '@helia/interface'
 import type { CID } from 'multiformats/cid'
 
@@ -26,14 +27,6 @@ export function isLocalOrInsecure (gateway: string): { insecure: boolean, local:
   return { insecure: url.protocol === 'http:', local }
 }
 
-async function grace (ms: number, signal?: AbortSignal): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    signal?.throwIfAborted()
-    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, ms)
-    const onAbort = (): void => { clearTimeout(timer); reject(signal?.reason) }
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
-}
 
 export function gatewayFallback (init: GatewayFallbackInit): (components: TrustlessGatewayBlockBrokerComponents) => BlockBroker {
   const graceMs = init.graceMs ?? DEFAULT_GATEWAY_GRACE_MS
@@ -47,7 +40,7 @@ export function gatewayFallback (init: GatewayFallbackInit): (components: Trustl
   return components => {
     const inner = create(components)
     const later = async (cid: CID, options: BlockRetrievalOptions = {}): Promise<Uint8Array> => {
-      await grace(graceMs, options.signal)
+      await sleep(graceMs, options.signal)
       if (inner.retrieve == null) throw new Error('the trustless gateway broker cannot retrieve blocks')
       return await inner.retrieve(cid, options)
     }
@@ -60,7 +53,7 @@ export function gatewayFallback (init: GatewayFallbackInit): (components: Trustl
           name: session.name,
           addPeer: async (peer, addOptions) => { await session.addPeer(peer, addOptions) },
           retrieve: async (cid, retrieveOptions = {}) => {
-            await grace(graceMs, retrieveOptions.signal)
+            await sleep(graceMs, retrieveOptions.signal)
             return await session.retrieve!(cid, retrieveOptions)
           }
         }

@@ -123,6 +123,21 @@ test('a peer that answers with bytes that do not match the CID is ignored and th
     await expect(fromGateway).toContainText(/Served 3\.00 MiB/)
     expect(await downloadShownDigest(page)).toBe(sha256(bytes))
     await b.close()
+
+    // Without any gateway, the other peers are asked once the liar has had its chance.
+    const c = await browser.newContext()
+    const pageC = await c.newPage()
+    await openApp(pageC, network.appUrl, 'settings')
+    await pageC.getByTestId('settings-gateways').getByRole('button', { name: /^Remove/ }).click()
+    await expect(pageC.getByTestId('settings-gateways')).toContainText('none')
+    await expect(pageC.getByTestId('node-status')).toContainText('1 peer')
+    await pageC.goto(link)
+    await expect(pageC.getByTestId('fetch-job')).toHaveAttribute('data-status', 'done', { timeout: 60_000 })
+    await expect(pageC.getByTestId('fetch-source').and(pageC.locator('[data-kind="gateway"]'))).toHaveCount(0)
+    await expect(pageC.getByTestId('fetch-source').and(pageC.locator('[data-role="bootstrap"]'))).toContainText(network.infra.peerId.slice(-6))
+    await expect(pageC.getByTestId('fetch-source').filter({ hasText: liar.peerId.slice(-6) })).toHaveCount(0)
+    expect(await downloadShownDigest(pageC)).toBe(sha256(bytes))
+    await c.close()
   } finally {
     await liar.stop()
   }
