@@ -138,7 +138,9 @@ async function fetchShared (page, appUrl, root) {
     if (status === 'failed') throw new Error(document.querySelector('[data-testid="fetch-error"]')?.textContent ?? 'fetch failed')
     return status === 'done'
   }, undefined, { polling: 'raf', timeout: STEP_TIMEOUT_MS })
-  return performance.now() - started
+  const ms = performance.now() - started
+  if (process.env.BENCH_DEBUG) console.log(await page.getByTestId('fetch-job').innerText())
+  return ms
 }
 
 export async function run (options = {}) {

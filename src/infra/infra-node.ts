@@ -52,7 +52,8 @@ export async function startInfraNode (options: InfraOptions, server: FastifyInst
     libp2p: {
       nodeInfo: { name: 'pollen-infra', version: '0.1.0', userAgent: INFRA_AGENT },
       addresses: { listen },
-      transports: [webSockets(tls == null ? {} : { https: tls })],
+      // See src/node/create-node.ts; a smaller limit here, as a server holds many connections.
+      transports: [webSockets({ maxBufferedAmount: 8 * 1024 * 1024, bufferedAmountPollInterval: 2, ...(tls == null ? {} : { https: tls }) })],
       connectionEncrypters: [noise()],
       // Bitswap opens a stream per message and blocks are up to 1 MiB: a first
       // window that holds a whole block saves the window-update round trips.

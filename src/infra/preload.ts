@@ -17,7 +17,7 @@ export const DEFAULT_PRELOAD_TIMEOUT_MS = 5 * 60 * 1000
  * Blocks asked for at once. Helia's walkers fetch one block at a time, a
  * round trip to the browser each; a preload pull is all round trips.
  */
-export const DEFAULT_PRELOAD_CONCURRENCY = 32
+export const DEFAULT_PRELOAD_CONCURRENCY = 16
 
 /** Walks the DAG under `root` breadth-first with `concurrency` blocks in flight; calls `onRef` for each child. */
 async function walk (helia: Helia, root: CID, recursive: boolean, concurrency: number, signal: AbortSignal, onRef: (cid: CID) => void): Promise<void> {

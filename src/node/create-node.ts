@@ -57,7 +57,10 @@ export function createNode (config: NodeConfig, parts: NodeParts) {
     libp2p: {
       nodeInfo: { name: AGENT_NAME, version: AGENT_VERSION, userAgent: USER_AGENT },
       addresses: { listen: [...LISTEN_ADDRS] },
-      transports: [webSockets(), webTransport(), parts.relays.transport()],
+      // libp2p's WebSocket connection stops writing at its buffered limit and
+      // resumes only once the socket drained completely (polled, 10 ms by
+      // default): a larger limit and a shorter poll keep 1 MiB blocks flowing.
+      transports: [webSockets({ maxBufferedAmount: 16 * 1024 * 1024, bufferedAmountPollInterval: 2 }), webTransport(), parts.relays.transport()],
       connectionEncrypters: [noise()],
       // Bitswap opens a stream per message and blocks are up to 1 MiB: a first
       // window that holds a whole block saves the window-update round trips.
