@@ -208,6 +208,8 @@ ${table(['way', 'MiB/s (median)', 'runs, MiB/s', 'what'], rows, ['l', 'r', 'r', 
 |---|---:|
 | up: Pollen / raw WebSocket | ${upRatio.toFixed(2)} |
 | down: Pollen / raw WebSocket | ${downRatio.toFixed(2)} |
+
+**Reading the rows.** The raw stream is the ceiling of the pipe itself; Pollen adds noise encryption (in JavaScript in the browser), yamux, bitswap, SHA-256 verification of every block and IndexedDB or disk writes. CPU profiles taken during the up transfer (DevTools protocol on the SharedWorker, \`--cpu-prof\` on the infra node) found both sides idle about two thirds of the time, so what separates Pollen from the raw stream is waiting, not computing: Helia's bitswap answers a peer's wants one message at a time, reading every wanted block from the store before it sends any, and libp2p's WebSocket connection, once its send buffer is full, waits for it to drain completely (src/node/create-node.ts raises that limit and polls faster). Tried without a measurable change: 4 concurrent bitswap sends per peer, 8 or 32 preload blocks in flight instead of 16.
 `
   const summary = `up ${upRatio.toFixed(2)} of raw WebSocket, down ${downRatio.toFixed(2)}`
   if (options.write !== false) {
