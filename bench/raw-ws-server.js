@@ -9,7 +9,7 @@
 import { WebSocketServer } from 'ws'
 
 const CHUNK = 1024 * 1024
-const MAX_IN_FLIGHT = 4
+const MAX_IN_FLIGHT = 16
 
 const server = new WebSocketServer({ host: '127.0.0.1', port: 0 })
 
