@@ -164,6 +164,12 @@ test('content nobody has ends in a clear timeout message, in the open box and fr
   await expect(page.getByTestId('fetch-error')).toContainText('nothing came for 3 s', { timeout: 20_000 })
   await expect(page.getByTestId('fetch-error')).toContainText('Tried')
   await expect(page.getByTestId('fetch-job')).toHaveAttribute('data-status', 'failed')
+
+  // Links damaged on the way say so.
+  await page.goto(`${network.appUrl}#/open?cid=bafy-damaged&name=x`)
+  await expect(page.getByTestId('open-error')).toContainText('is not valid; ask the sharer for the link again')
+  await page.goto(buildShareLink(network.appUrl, { cid: nobodyHas, addrs: ['/ip4/127.0.0.1/tcp/1/ws'] }))
+  await expect(page.getByTestId('fetch-error')).toContainText('names no peer')
 })
 
 test('a shared folder arrives whole from the sharer and opens as a listing whose files preview', async ({ browser }) => {
@@ -173,7 +179,7 @@ test('a shared folder arrives whole from the sharer and opens as a listing whose
   await writeFile(join(dir, 'notes', 'b.txt'), 'second file\n')
   await writeFile(join(dir, 'big.bin'), pseudoRandomBytes(2 * 1024 * 1024 + 17, 47))
 
-  const a = await browser.newContext()
+  const a = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] })
   const pageA = await a.newPage()
   await openApp(pageA, network.appUrl)
   const peerA = await peerId(pageA)
@@ -181,6 +187,9 @@ test('a shared folder arrives whole from the sharer and opens as a listing whose
   await pageA.getByTestId('folder-input').setInputFiles(dir)
   const root = await waitForImport(pageA, 'album')
   const link = await shareLink(pageA, 'album', peerA)
+  await pageA.getByTestId('share-copy').click()
+  await expect(pageA.getByTestId('share-panel')).toContainText('Copied.')
+  expect(await pageA.evaluate(async () => await navigator.clipboard.readText())).toBe(link)
 
   const b = await browser.newContext()
   const pageB = await b.newPage()
