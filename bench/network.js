@@ -17,6 +17,7 @@
  *   node bench/network.js [--runs N] [--size MiB] [--no-write]
  */
 import { spawn } from 'node:child_process'
+import { appendFileSync } from 'node:fs'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -146,7 +147,7 @@ async function fetchShared (page, appUrl, root) {
 export async function run (options = {}) {
   const size = (options.sizeMiB ?? DEFAULT_SIZE_MIB) * MiB
   const runs = options.runs ?? DEFAULT_RUNS
-  const network = await startLocalNetwork({ root: options.appRoot ?? APP_ROOT, infraDataDir: await mkdtemp(join(tmpdir(), 'pollen-bench-infra-')), autoPreload: false })
+  const network = await startLocalNetwork({ root: options.appRoot ?? APP_ROOT, infraDataDir: await mkdtemp(join(tmpdir(), 'pollen-bench-infra-')), autoPreload: false, log: process.env.BENCH_INFRA_LOG ? line => { appendFileSync(process.env.BENCH_INFRA_LOG, line + '\n') } : undefined })
   const raw = await startRawServer()
   const browser = await launchChromium()
   /** @type {Record<string, number[]>} */
@@ -209,7 +210,7 @@ ${table(['way', 'MiB/s (median)', 'runs, MiB/s', 'what'], rows, ['l', 'r', 'r', 
 | up: Pollen / raw WebSocket | ${upRatio.toFixed(2)} |
 | down: Pollen / raw WebSocket | ${downRatio.toFixed(2)} |
 
-**Reading the rows.** The raw stream is the ceiling of the pipe itself; Pollen adds noise encryption (in JavaScript in the browser), yamux, bitswap, SHA-256 verification of every block and IndexedDB or disk writes. CPU profiles taken during the up transfer (DevTools protocol on the SharedWorker, \`--cpu-prof\` on the infra node) found both sides idle about two thirds of the time, so what separates Pollen from the raw stream is waiting, not computing: Helia's bitswap answers a peer's wants one message at a time, reading every wanted block from the store before it sends any, and libp2p's WebSocket connection, once its send buffer is full, waits for it to drain completely (src/node/create-node.ts raises that limit and polls faster). Tried without a measurable change: 4 concurrent bitswap sends per peer, 8 or 32 preload blocks in flight instead of 16.
+**Reading the rows.** The raw stream is the ceiling of the pipe itself; Pollen adds noise encryption (in JavaScript in the browser), yamux, bitswap, SHA-256 verification of every block and IndexedDB or disk writes. A CPU profile of the browser node during the down transfer (DevTools protocol on the SharedWorker) shows where its time goes: idle 37 %, IndexedDB puts 10 %, noise (ChaCha20-Poly1305 in JavaScript) about 15 %, SHA-256 6 %, copying between byte lists about 7 %. During the up transfer both sides were mostly idle (the SharedWorker 64 %, the infra node 67 %): waiting on Helia's bitswap, which answers a peer's wants one message at a time and reads every wanted block before it sends any, and on libp2p's WebSocket connection, which once its send buffer is full waits for it to drain completely (src/node/create-node.ts raises that limit and polls faster). The up figure doubled when the preload walk really kept 16 blocks in flight (src/lib/parallel-walk.ts; the first version started its workers in rounds, so after the root one worker did everything); 8 or 32 in flight, or 4 concurrent bitswap sends per peer, made no measurable difference. With blocks in flight, Helia's bitswap now and then loses one: the browser counts it as sent, the infra node never gets it, and a second want is ignored while the first still counts as sent. Both walks therefore want a block again after 10 s without it (src/lib/retry-stalled.ts); a run where that happened shows as one slow "up" figure.
 `
   const summary = `up ${upRatio.toFixed(2)} of raw WebSocket, down ${downRatio.toFixed(2)}`
   if (options.write !== false) {

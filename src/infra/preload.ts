@@ -8,6 +8,8 @@
 import { PassThrough } from 'node:stream'
 import { createUnsafe } from 'multiformats/block'
 import { CID } from 'multiformats/cid'
+import { walkInParallel } from '../lib/parallel-walk.ts'
+import { retryStalled } from '../lib/retry-stalled.ts'
 import type { Helia } from '@helia/interface'
 import type { FastifyInstance } from 'fastify'
 
@@ -19,39 +21,29 @@ export const DEFAULT_PRELOAD_TIMEOUT_MS = 5 * 60 * 1000
  */
 export const DEFAULT_PRELOAD_CONCURRENCY = 16
 
-/** Walks the DAG under `root` breadth-first with `concurrency` blocks in flight; calls `onRef` for each child. */
-async function walk (helia: Helia, root: CID, recursive: boolean, concurrency: number, signal: AbortSignal, onRef: (cid: CID) => void): Promise<void> {
-  const queue: Array<{ cid: CID, depth: number }> = [{ cid: root, depth: 0 }]
-  const seen = new Set([root.toString()])
-  let failure: unknown
-  const worker = async (): Promise<void> => {
-    while (queue.length > 0 && failure == null) {
-      const { cid, depth } = queue.shift()!
-      const chunks: Uint8Array[] = []
-      for await (const chunk of helia.blockstore.get(cid, { signal })) chunks.push(chunk)
-      if (depth > 0) onRef(cid)
-      if (!recursive && depth >= 1) continue
-      const bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
-      const block = createUnsafe({ bytes, cid, codec: await helia.getCodec(cid.code) })
-      for (const [, link] of block.links()) {
-        if (!seen.has(link.toString())) { seen.add(link.toString()); queue.push({ cid: link, depth: depth + 1 }) }
-      }
-    }
-  }
-  // Workers stop when the queue runs dry; blocks still arriving may refill it.
-  while (queue.length > 0) {
-    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
-      try { await worker() } catch (err) { failure ??= err }
-    }))
-    if (failure != null) throw failure
-  }
-}
+/** A block that has not arrived by then is wanted again (see src/lib/retry-stalled.ts). */
+export const DEFAULT_BLOCK_STALL_MS = 10_000
 
 export interface PreloadInit {
   helia: Helia
   allowedOrigins: string[]
   timeoutMs?: number
   concurrency?: number
+}
+
+/** Walks the DAG under `root` with `concurrency` blocks in flight; calls `onRef` for each block below the root. */
+async function walk (helia: Helia, root: CID, recursive: boolean, concurrency: number, signal: AbortSignal, onRef: (cid: CID) => void): Promise<void> {
+  await walkInParallel([{ cid: root, depth: 0 }], async ({ cid, depth }) => {
+    const chunks = await retryStalled(async attemptSignal => {
+      const got: Uint8Array[] = []
+      for await (const chunk of helia.blockstore.get(cid, { signal: attemptSignal })) got.push(chunk)
+      return got
+    }, { stallMs: DEFAULT_BLOCK_STALL_MS, signal })
+    if (depth > 0) onRef(cid)
+    if (!recursive && depth >= 1) return []
+    const block = createUnsafe({ bytes: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), cid, codec: await helia.getCodec(cid.code) })
+    return [...block.links()].map(([, link]) => ({ cid: link, depth: depth + 1 }))
+  }, { concurrency, key: ({ cid }) => cid.toString(), signal })
 }
 
 export function preloadRoutes (server: FastifyInstance, init: PreloadInit): void {

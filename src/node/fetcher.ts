@@ -11,9 +11,10 @@ import * as dagPb from '@ipld/dag-pb'
 import { peerIdFromCID, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { CID } from 'multiformats/cid'
-import * as raw from 'multiformats/codecs/raw'
 import { parseContentPath } from '../lib/content-path.ts'
 import { InvalidShareLinkError, NotFoundError, TimeoutError } from '../lib/errors.ts'
+import { walkInParallel } from '../lib/parallel-walk.ts'
+import { retryStalled } from '../lib/retry-stalled.ts'
 import { sleep } from '../lib/sleep.ts'
 import { transportName } from '../lib/transport-name.ts'
 import type { BlockSource, FetchArgs, FetchProgress, FetchSummary, SharerDial } from '../lib/protocol.ts'
@@ -24,6 +25,8 @@ import type { ContentReader } from './content.ts'
 export const DEFAULT_FETCH_CONCURRENCY = 16
 /** How long dialling the sharer may take before the fetch goes on without it. */
 export const DEFAULT_SHARER_DIAL_TIMEOUT_MS = 15_000
+/** A block that has not arrived by then is wanted again (see src/lib/retry-stalled.ts). */
+export const DEFAULT_BLOCK_STALL_MS = 10_000
 /** How long the sharer alone may take for one block before every peer is asked too. */
 export const DEFAULT_SESSION_PATIENCE_MS = 3000
 const PROGRESS_INTERVAL_MS = 200
@@ -118,7 +121,9 @@ export class Fetcher {
     let session: ReturnType<PollenHelia['blockstore']['createSession']> | undefined
 
     const fetchBlock = async (cid: CID): Promise<{ block: Uint8Array, viaSession: boolean }> => {
-      const anyone = async (signal: AbortSignal): Promise<Uint8Array> => await collect(this.init.helia.blockstore.get(cid, { signal, onProgress: onBlockEvent }))
+      const anyone = async (signal: AbortSignal): Promise<Uint8Array> => await retryStalled(
+        async attemptSignal => await collect(this.init.helia.blockstore.get(cid, { signal: attemptSignal, onProgress: onBlockEvent })),
+        { stallMs: DEFAULT_BLOCK_STALL_MS, signal })
       if (session == null) return { block: await anyone(walkSignal), viaSession: false }
       // A sharer that stays silent (or sends bytes that match nothing) must
       // not hold the block up: after a while every peer is asked as well.
@@ -164,10 +169,12 @@ export class Fetcher {
         : CID.parse((await this.init.content.stat(args.path, walkSignal, { onProgress: onBlockEvent })).cid)
       summary.cid = target.toString()
       if (reachedAddrs != null) session = this.init.helia.blockstore.createSession(target, { providers: [reachedAddrs], signal: walkSignal })
-      const rootBlock = await getBlock(target)
-      const root = linksOf(target, rootBlock)
-      summary.totalBytes = root.size
-      await this.walk(root.cids, getBlock, walkSignal)
+      await walkInParallel([target], async cid => {
+        const links = linksOf(cid, await getBlock(cid))
+        // The root's links carry the size of everything under them.
+        if (cid.equals(target)) summary.totalBytes = links.size
+        return links.cids
+      }, { concurrency: DEFAULT_FETCH_CONCURRENCY, key: String, signal: walkSignal })
     } catch (err) {
       if (signal.aborted) throw err
       if (idle.signal.aborted) throw this.timeoutError(args.path, summary, sharer)
@@ -182,31 +189,6 @@ export class Fetcher {
     summary.totalBytes = Math.max(summary.totalBytes, summary.bytes)
     report(true)
     return summary
-  }
-
-  /** Breadth-first over dag-pb links, a bounded number of blocks in flight. */
-  private async walk (start: CID[], getBlock: (cid: CID) => Promise<Uint8Array>, signal: AbortSignal): Promise<void> {
-    const queue = [...start]
-    const seen = new Set(queue.map(String))
-    let failure: unknown
-    const worker = async (): Promise<void> => {
-      while (queue.length > 0 && failure == null) {
-        signal.throwIfAborted()
-        const cid = queue.shift()!
-        const block = await getBlock(cid)
-        if (cid.code === raw.code) continue
-        for (const child of linksOf(cid, block).cids) {
-          if (!seen.has(child.toString())) { seen.add(child.toString()); queue.push(child) }
-        }
-      }
-    }
-    // Workers end when the queue is empty; children found later wake new rounds.
-    while (queue.length > 0) {
-      await Promise.all(Array.from({ length: Math.min(DEFAULT_FETCH_CONCURRENCY, queue.length) }, async () => {
-        try { await worker() } catch (err) { failure ??= err }
-      }))
-      if (failure != null) throw failure
-    }
   }
 
   private source (broker: string, provider: CID, sources: Map<string, BlockSource>, sharerPeer: string | undefined, foundVia: Map<string, string>, among?: string[]): BlockSource {
