@@ -79,6 +79,8 @@ test('with a certificate the infra node also listens on secure WebSockets, and a
     const row = page.getByTestId('peer-row').filter({ hasText: secure.infra.peerId })
     await expect(row).toContainText('secure WebSocket', { timeout: 10_000 })
     await expect(row).toContainText('/tls/ws')
+    // libp2p's connection monitor pings every 10 s; the latency column shows what it measured.
+    await expect(row).toContainText(/\d+ ms/, { timeout: 20_000 })
     await page.goto(`${secure.appUrl}#/node`)
     await expect(page.getByTestId('bootstrap-states')).toContainText('/tls/ws/')
     await expect(page.getByTestId('bootstrap-states')).toContainText('connected')
