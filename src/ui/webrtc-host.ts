@@ -1,0 +1,122 @@
+/**
+ * The page side of the node's WebRTC (DESIGN.md §4): real RTCPeerConnections
+ * and data channels, driven over a MessagePort by the shim in the
+ * SharedWorker, which has no WebRTC of its own. Signalling calls are answered,
+ * state changes, candidates and messages are forwarded, and ArrayBuffers are
+ * transferred, not copied.
+ */
+import type { DataChannelState, HostToShim, IceCandidate, SessionDescription, ShimToHost } from '../lib/webrtc-protocol.ts'
+
+function plainCandidate (candidate: RTCIceCandidate | null): IceCandidate | null {
+  if (candidate == null) return null
+  return { candidate: candidate.candidate, sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex, usernameFragment: candidate.usernameFragment }
+}
+
+function plainDescription (description: RTCSessionDescription | RTCSessionDescriptionInit | null): SessionDescription | null {
+  if (description?.type == null) return null
+  return { type: description.type, sdp: description.sdp ?? '' }
+}
+
+export class WebRtcHost {
+  private readonly connections = new Map<number, RTCPeerConnection>()
+  private readonly channels = new Map<number, { channel: RTCDataChannel, handed: number }>()
+  /** Channels the remote side opens get negative numbers, so they never meet the shim's own. */
+  private nextRemoteChannel = -1
+
+  constructor (private readonly port: MessagePort) {
+    port.onmessage = event => { this.handle(event.data as ShimToHost) }
+    port.start()
+  }
+
+  /** Ends every peer connection, as when the page goes away. */
+  close (): void {
+    for (const pc of this.connections.values()) pc.close()
+    this.connections.clear()
+    this.channels.clear()
+    this.port.close()
+  }
+
+  private send (message: HostToShim, transfer: Transferable[] = []): void {
+    this.port.postMessage(message, transfer)
+  }
+
+  private handle (message: ShimToHost): void {
+    switch (message.type) {
+      case 'pc:create': this.create(message.pc, message.config); break
+      case 'pc:createOffer': void this.answer(message.call, async pc => plainDescription(await pc.createOffer()), message.pc); break
+      case 'pc:createAnswer': void this.answer(message.call, async pc => plainDescription(await pc.createAnswer()), message.pc); break
+      case 'pc:setLocalDescription': void this.answer(message.call, async pc => { await pc.setLocalDescription(message.description) }, message.pc); break
+      case 'pc:setRemoteDescription': void this.answer(message.call, async pc => { await pc.setRemoteDescription(message.description) }, message.pc); break
+      case 'pc:addIceCandidate': void this.answer(message.call, async pc => { await pc.addIceCandidate(message.candidate ?? undefined) }, message.pc); break
+      case 'pc:close': this.connections.get(message.pc)?.close(); this.connections.delete(message.pc); break
+      case 'dc:create': {
+        const pc = this.connections.get(message.pc)
+        if (pc == null) { this.send({ type: 'dc:state', dc: message.dc, readyState: 'closed', id: null }); break }
+        this.watchChannel(message.dc, pc.createDataChannel(message.label, message.options))
+        break
+      }
+      case 'dc:send': {
+        const entry = this.channels.get(message.dc)
+        if (entry == null || entry.channel.readyState !== 'open') break
+        entry.channel.send(message.data as ArrayBuffer)
+        entry.handed += typeof message.data === 'string' ? new TextEncoder().encode(message.data).byteLength : message.data.byteLength
+        this.send({ type: 'dc:buffered', dc: message.dc, bufferedAmount: entry.channel.bufferedAmount, handed: entry.handed })
+        break
+      }
+      case 'dc:threshold': {
+        const entry = this.channels.get(message.dc)
+        if (entry != null) entry.channel.bufferedAmountLowThreshold = message.threshold
+        break
+      }
+      case 'dc:close': this.channels.get(message.dc)?.channel.close(); break
+    }
+  }
+
+  private create (id: number, config: RTCConfiguration): void {
+    const pc = new RTCPeerConnection(config)
+    this.connections.set(id, pc)
+    const state = (): void => {
+      this.send({ type: 'pc:state', pc: id, connectionState: pc.connectionState, localDescription: plainDescription(pc.localDescription), remoteDescription: plainDescription(pc.remoteDescription) })
+    }
+    pc.addEventListener('connectionstatechange', state)
+    pc.addEventListener('signalingstatechange', state)
+    pc.addEventListener('icecandidate', event => { this.send({ type: 'pc:icecandidate', pc: id, candidate: plainCandidate(event.candidate) }) })
+    pc.addEventListener('icecandidateerror', event => { this.send({ type: 'pc:icecandidateerror', pc: id, errorText: (event as RTCPeerConnectionIceErrorEvent).errorText }) })
+    pc.addEventListener('datachannel', event => {
+      const dc = this.nextRemoteChannel--
+      const channel = event.channel
+      this.watchChannel(dc, channel)
+      this.send({ type: 'pc:datachannel', pc: id, dc, label: channel.label, protocol: channel.protocol, id: channel.id, readyState: channel.readyState as DataChannelState })
+    })
+  }
+
+  private watchChannel (dc: number, channel: RTCDataChannel): void {
+    channel.binaryType = 'arraybuffer'
+    const entry = { channel, handed: 0 }
+    this.channels.set(dc, entry)
+    const state = (): void => { this.send({ type: 'dc:state', dc, readyState: channel.readyState as DataChannelState, id: channel.id }) }
+    channel.addEventListener('open', state)
+    channel.addEventListener('closing', state)
+    channel.addEventListener('close', () => { state(); this.channels.delete(dc) })
+    channel.addEventListener('error', event => { this.send({ type: 'dc:error', dc, message: (event as RTCErrorEvent).error?.message ?? 'data channel error' }) })
+    channel.addEventListener('message', event => {
+      const data = event.data as ArrayBuffer | string
+      this.send({ type: 'dc:message', dc, data }, typeof data === 'string' ? [] : [data])
+    })
+    channel.addEventListener('bufferedamountlow', () => {
+      this.send({ type: 'dc:buffered', dc, bufferedAmount: channel.bufferedAmount, handed: entry.handed })
+    })
+    if (channel.readyState !== 'connecting') state()
+  }
+
+  private async answer (call: number, work: (pc: RTCPeerConnection) => Promise<SessionDescription | null | void>, id: number): Promise<void> {
+    const pc = this.connections.get(id)
+    try {
+      if (pc == null) throw new DOMException('The peer connection is closed', 'InvalidStateError')
+      const result = await work(pc)
+      this.send({ type: 'reply', call, result: result ?? undefined })
+    } catch (err) {
+      this.send({ type: 'reply', call, error: { name: (err as Error).name, message: (err as Error).message } })
+    }
+  }
+}
