@@ -86,7 +86,9 @@ export function deploymentFor (infra) {
       bootstrap: secure.length > 0 ? secure : infra.multiaddrs,
       delegates: [infra.httpUrl],
       preload: [infra.httpUrl],
-      gateways: [infra.httpUrl]
+      gateways: [infra.httpUrl],
+      // Everything is on this machine: no STUN server is needed (or reachable).
+      iceServers: []
     }
   }
 }

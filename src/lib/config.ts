@@ -17,19 +17,21 @@ export interface NodeConfig {
   preload: string[]
   /** Trustless gateways used as a last resort for blocks. */
   gateways: string[]
+  /** STUN/TURN servers for WebRTC; none on a local network. */
+  iceServers: string[]
   /** How long a read waits for blocks from the network before it gives up. */
   fetchTimeoutSeconds: number
   /** Announce added content to the public DHT (as a DHT client, never a server). */
   dhtAnnounce: boolean
 }
 
-export type ConfigList = 'bootstrap' | 'delegates' | 'preload' | 'gateways'
+export type ConfigList = 'bootstrap' | 'delegates' | 'preload' | 'gateways' | 'iceServers'
 
 export const DEFAULT_FETCH_TIMEOUT_SECONDS = 60
 export const MIN_FETCH_TIMEOUT_SECONDS = 1
 export const MAX_FETCH_TIMEOUT_SECONDS = 3600
 
-export const CONFIG_LISTS: readonly ConfigList[] = ['bootstrap', 'delegates', 'preload', 'gateways']
+export const CONFIG_LISTS: readonly ConfigList[] = ['bootstrap', 'delegates', 'preload', 'gateways', 'iceServers']
 
 export const PUBLIC_DEFAULTS: NodeConfig = {
   bootstrap: [
@@ -42,6 +44,7 @@ export const PUBLIC_DEFAULTS: NodeConfig = {
   // The public js-ipfs preload nodes were shut down; self-hosters add their own.
   preload: [],
   gateways: ['https://trustless-gateway.link'],
+  iceServers: ['stun:stun.l.google.com:19302', 'stun:global.stun.twilio.com:3478'],
   fetchTimeoutSeconds: DEFAULT_FETCH_TIMEOUT_SECONDS,
   dhtAnnounce: false
 }
@@ -50,6 +53,12 @@ export const PUBLIC_DEFAULTS: NodeConfig = {
 export function validateEntry (list: ConfigList, value: string): string {
   const entry = value.trim()
   if (entry === '') throw new InvalidConfigError('The entry is empty')
+  if (list === 'iceServers') {
+    if (!/^(stun|stuns|turn|turns):[^\s/]+$/.test(entry)) {
+      throw new InvalidConfigError(`"${entry}" is not a STUN or TURN server: write it as stun:host:port or turn:host:port`)
+    }
+    return entry
+  }
   if (list === 'bootstrap') {
     let addr
     try {

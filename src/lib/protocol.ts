@@ -125,6 +125,8 @@ export interface NodeIdentity {
   bootstrap: BootstrapState[]
   /** Relays holding a slot for this node: how peers behind other routers reach it. */
   relays: RelayReservation[]
+  /** Whether an open page hosts this node's WebRTC peer connections. */
+  webrtcHosted: boolean
   /** How many times libp2p was started in this node's lifetime. */
   starts: number
 }
@@ -188,6 +190,8 @@ export interface NodeMethods {
   'content.fetch': Method<FetchArgs, FetchSummary, FetchProgress>
   /** Streams the bytes of a file; the stream is transferred to the caller. */
   'content.cat': Method<{ path: string }, ReadableStream<Uint8Array>>
+  /** A page offers a port to its WebRTC host; the call stays open while the page hosts (src/ui/webrtc-hosting.ts). */
+  'webrtc.host': Method<{ port: MessagePort }, void>
   'storage.info': Method<void, StorageInfo>
   'storage.gc': Method<void, { removed: number }>
   'config.get': Method<void, ConfigState>

@@ -33,6 +33,8 @@ export interface CallOptions<Progress> {
   onProgress?: (event: Progress) => void
   /** Milliseconds before the call is rejected with TimeoutError and cancelled at the other end. */
   timeout?: number
+  /** Values inside `args` to transfer rather than copy (a MessagePort must be). */
+  transfer?: Transferable[]
 }
 
 /** Marks values inside a result that must be transferred rather than copied. */
@@ -130,7 +132,7 @@ export class RpcClient<M extends MethodMap, Event = never> {
         }
       })
       try {
-        this.port.postMessage({ kind: 'call', id, method, args } satisfies WireMessage)
+        this.port.postMessage({ kind: 'call', id, method, args } satisfies WireMessage, options.transfer ?? [])
       } catch (err) {
         // Arguments that cannot be cloned never reach the node: forget the call here.
         this.settle(id)?.reject(err as Error)

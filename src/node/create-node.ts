@@ -12,6 +12,7 @@ import { identify, identifyPush } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { webSockets } from '@libp2p/websockets'
+import { webRTC } from '@libp2p/webrtc'
 import { webTransport } from '@libp2p/webtransport'
 import { createHelia } from 'helia'
 import { gatewayFallback } from './gateway-fallback.ts'
@@ -24,8 +25,11 @@ import type { Datastore } from 'interface-datastore'
 export const AGENT_NAME = 'pollen'
 export const AGENT_VERSION = '0.1.0'
 export const USER_AGENT = `${AGENT_NAME}/${AGENT_VERSION}`
-/** A browser cannot open a port: it reserves a slot on a relay and is reachable through it. */
-export const LISTEN_ADDRS: readonly string[] = ['/p2p-circuit']
+/**
+ * A browser cannot open a port: it reserves a slot on a relay and is
+ * reachable through it, and accepts WebRTC connections signalled over it.
+ */
+export const LISTEN_ADDRS: readonly string[] = ['/p2p-circuit', '/webrtc']
 
 /** The public Amino DHT's protocol. */
 export const DHT_PROTOCOL = '/ipfs/kad/1.0.0'
@@ -60,7 +64,9 @@ export function createNode (config: NodeConfig, parts: NodeParts) {
       // libp2p's WebSocket connection stops writing at its buffered limit and
       // resumes only once the socket drained completely (polled, 10 ms by
       // default): a larger limit and a shorter poll keep 1 MiB blocks flowing.
-      transports: [webSockets({ maxBufferedAmount: 16 * 1024 * 1024, bufferedAmountPollInterval: 2 }), webTransport(), parts.relays.transport()],
+      transports: [webSockets({ maxBufferedAmount: 16 * 1024 * 1024, bufferedAmountPollInterval: 2 }), webTransport(), parts.relays.transport(),
+        // Peer connections live in a page (webrtc-hosting.ts); without one, WebRTC dials fail and the rest works.
+        webRTC({ rtcConfiguration: { iceServers: config.iceServers.map(urls => ({ urls })) } })],
       connectionEncrypters: [noise()],
       // Bitswap opens a stream per message and blocks are up to 1 MiB: a first
       // window that holds a whole block saves the window-update round trips.

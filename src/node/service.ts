@@ -15,6 +15,7 @@ import { BatchingIdbBlockstore } from './idb-blockstore.ts'
 import { Library } from './library.ts'
 import { PeerKeeper } from './peer-keeper.ts'
 import { RelayReservations } from './relay-reservations.ts'
+import { hostWebRtc, isWebRtcHosted, onWebRtcHostChange } from './webrtc-hosting.ts'
 import type { ConfigState, ConnectionInfo, NodeEvent, NodeIdentity, NodeMethods, StorageInfo } from '../lib/protocol.ts'
 
 export const BLOCKSTORE_NAME = 'pollen-blockstore'
@@ -45,6 +46,7 @@ export class PollenNode {
     await Promise.all([blockstore.open(), datastore.open()])
     const defaults = await loadDefaults(appBase)
     const node = new PollenNode(blockstore, datastore, defaults, emit)
+    onWebRtcHostChange(() => { emit({ type: 'connections:changed' }) })
     await node.start(await loadConfig(datastore, defaults))
     return node
   }
@@ -103,6 +105,7 @@ export class PollenNode {
       status: libp2p.status,
       bootstrap: this.keeper.states(),
       relays: this.relays.list(),
+      webrtcHosted: isWebRtcHosted(),
       starts: this.starts
     }
   }
@@ -156,6 +159,7 @@ export class PollenNode {
         const stream = this.content.cat(path)
         return transfer(stream, [stream])
       },
+      'webrtc.host': async ({ port }, { signal }) => { await hostWebRtc(port, signal) },
       'storage.info': async () => await this.storage(),
       'storage.gc': async (_, { signal }) => await this.collectGarbage(signal),
       'config.get': async () => this.configState(),

@@ -4,6 +4,8 @@
  * of this app. An exclusive Web Lock makes sure that even two workers (an old
  * and a new build open at once) never run two nodes over the same stores.
  */
+// First: the WebRTC globals must exist before @libp2p/webrtc is evaluated.
+import './webrtc-hosting.ts'
 import { holdServerLock, serveRpc, type Handlers, type RpcServerConnection } from '../lib/rpc.ts'
 import { PollenNode } from './service.ts'
 import type { NodeEvent, NodeMethods } from '../lib/protocol.ts'

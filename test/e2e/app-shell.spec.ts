@@ -58,6 +58,7 @@ test('the Node and Peers screens show the identity and the connections table', a
   await expect(page.getByTestId('peer-id')).toHaveText(/^12D3KooW/)
   await expect(page.getByTestId('protocols')).toContainText('/ipfs/bitswap/')
   await expect(page.getByTestId('reachability')).toContainText('none: no relay has granted a slot')
+  await expect(page.getByTestId('webrtc-hosted')).toContainText('on: a tab of this app holds the peer connections')
   await expect(page.getByTestId('node-screen')).toContainText('pollen/')
   await page.goto(`${appUrl}#/peers`)
   await expect(page.getByTestId('peer-list')).toContainText('No connections')

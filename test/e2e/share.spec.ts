@@ -27,7 +27,7 @@ async function shareLink (page: Page, name: string, sharer: string): Promise<str
   return await link.inputValue()
 }
 
-test('B opens A\'s share link and gets identical bytes from A over a relayed connection; with A gone, C gets them from the infra node', async ({ browser }) => {
+test('B (without WebRTC) gets A\'s shared bytes over the relay, D over a direct WebRTC connection; with A gone, C gets them from the infra node', async ({ browser }) => {
   test.setTimeout(180_000)
   const bytes = pseudoRandomBytes(10 * 1024 * 1024, 41)
 
@@ -44,8 +44,9 @@ test('B opens A\'s share link and gets identical bytes from A over a relayed con
   expect(link).toContain(`cid=${root}`)
   expect(link).toContain('name=shared.bin')
 
-  // B: a separate profile opens the link.
+  // B: a separate profile, in a browser without WebRTC, opens the link.
   const b = await browser.newContext()
+  await b.addInitScript(() => { delete (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection })
   const pageB = await b.newPage()
   await pageB.goto(link)
   const jobB = pageB.getByTestId('fetch-job')
@@ -69,6 +70,22 @@ test('B opens A\'s share link and gets identical bytes from A over a relayed con
   await expect(fromB).toHaveAttribute('data-direction', 'inbound')
   await expect(fromB).toHaveAttribute('data-relayed', 'true')
   await b.close()
+
+  // D: with WebRTC, the relayed connection is only for signalling; the bytes come over a direct one.
+  const d = await browser.newContext()
+  const pageD = await d.newPage()
+  await pageD.goto(link)
+  await expect(pageD.getByTestId('fetch-job')).toHaveAttribute('data-status', 'done', { timeout: 90_000 })
+  await expect(pageD.getByTestId('fetch-sharer')).toContainText('(direct)')
+  const directFromSharer = pageD.getByTestId('fetch-source').and(pageD.locator('[data-role="sharer"]'))
+  await expect(directFromSharer).toHaveAttribute('data-relayed', 'false')
+  await expect(directFromSharer).toContainText(/Served 10\.0 MiB/)
+  expect(await downloadShownDigest(pageD)).toBe(sha256(bytes))
+  await pageD.goto(`${network.appUrl}#/peers`)
+  const directRowA = pageD.locator(`[data-testid="peer-row"][data-peer="${peerA}"]`).filter({ hasText: 'WebRTC' })
+  await expect(directRowA).toHaveAttribute('data-relayed', 'false')
+  await expect(directRowA).toContainText('/webrtc')
+  await d.close()
 
   // C: A has gone; a fresh profile opens the same link.
   await a.close()

@@ -149,6 +149,7 @@ describe('validateConfig', () => {
       delegates: ['https://d.example'],
       preload: ['http://p.example:5001'],
       gateways: ['https://g.example'],
+      iceServers: [],
       fetchTimeoutSeconds: 60,
       dhtAnnounce: false
     })
@@ -168,7 +169,7 @@ describe('validateConfig', () => {
 
   it('treats missing lists as empty and drops unknown keys', () => {
     const out = validateConfig({ gateways: ['https://g.example'], extra: ['x'], __proto__: null })
-    expect(out).toEqual({ bootstrap: [], delegates: [], preload: [], gateways: ['https://g.example'], fetchTimeoutSeconds: 60, dhtAnnounce: false })
+    expect(out).toEqual({ bootstrap: [], delegates: [], preload: [], gateways: ['https://g.example'], iceServers: [], fetchTimeoutSeconds: 60, dhtAnnounce: false })
     expect(Object.keys(out).sort()).toEqual([...CONFIG_LISTS, 'fetchTimeoutSeconds', 'dhtAnnounce'].sort())
   })
 
@@ -229,6 +230,7 @@ describe('deploymentDefaults', () => {
       delegates: PUBLIC_DEFAULTS.delegates,
       preload: PUBLIC_DEFAULTS.preload,
       gateways: ['http://127.0.0.1:8080'],
+      iceServers: PUBLIC_DEFAULTS.iceServers,
       fetchTimeoutSeconds: PUBLIC_DEFAULTS.fetchTimeoutSeconds,
       dhtAnnounce: PUBLIC_DEFAULTS.dhtAnnounce
     })
@@ -250,6 +252,7 @@ describe('configWarnings', () => {
     delegates: ['https://d.example'],
     preload: [],
     gateways: [],
+    iceServers: [],
     fetchTimeoutSeconds: 60,
     dhtAnnounce: false
   }
@@ -277,7 +280,7 @@ describe('configWarnings', () => {
   })
 
   it('gives both warnings together, bootstrap first', () => {
-    const warnings = configWarnings({ bootstrap: [], delegates: [], preload: [], gateways: [], fetchTimeoutSeconds: 60, dhtAnnounce: false })
+    const warnings = configWarnings({ bootstrap: [], delegates: [], preload: [], gateways: [], iceServers: [], fetchTimeoutSeconds: 60, dhtAnnounce: false })
     expect(warnings).toHaveLength(2)
     expect(warnings[0]).toMatch(/^No bootstrap peers/)
     expect(warnings[1]).toMatch(/^No delegate routers/)
@@ -317,5 +320,19 @@ describe('validateConfig: fetch timeout and DHT announce', () => {
     expect(defaults.fetchTimeoutSeconds).toBe(10)
     expect(defaults.dhtAnnounce).toBe(true)
     expect(defaults.bootstrap).toEqual(PUBLIC_DEFAULTS.bootstrap)
+  })
+})
+
+describe('validateEntry: ICE servers', () => {
+  it('accepts STUN and TURN URLs as written', () => {
+    for (const url of ['stun:stun.l.google.com:19302', 'turn:turn.example.org:3478', 'turns:turn.example.org:5349?transport=tcp']) {
+      expect(validateEntry('iceServers', ` ${url} `)).toBe(url)
+    }
+  })
+
+  it('refuses anything else, saying how to write one', () => {
+    for (const bad of ['https://stun.example.org', 'stun.example.org:3478', 'stun:']) {
+      expect(configError(() => validateEntry('iceServers', bad)).message).toContain('write it as stun:host:port or turn:host:port')
+    }
   })
 })

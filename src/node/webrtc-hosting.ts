@@ -1,0 +1,53 @@
+/// <reference lib="webworker" />
+/**
+ * Which page hosts the node's WebRTC (DESIGN.md §4), and the WebRTC globals
+ * the SharedWorker lacks. Pages elect a host with a Web Lock
+ * (src/ui/webrtc-hosting.ts); the host's `webrtc.host` call stays open as
+ * long as it lives, and when that page goes away the call is aborted, its
+ * connections fail (libp2p closes them) and the next page's call takes over.
+ *
+ * The globals must exist before @libp2p/webrtc is evaluated (it reads
+ * globalThis.RTCPeerConnection once, at import): worker.ts imports this first.
+ */
+import { ShimIceCandidate, ShimPeerConnection, ShimSessionDescription, WebRtcLink } from './webrtc-shim.ts'
+
+let current: WebRtcLink | undefined
+const changes = new Set<(hosted: boolean) => void>()
+
+/** Serves one host page until `signal` aborts (the page went away). */
+export async function hostWebRtc (port: MessagePort, signal: AbortSignal): Promise<void> {
+  current?.detach('another page took over hosting WebRTC')
+  const link = new WebRtcLink(port)
+  current = link
+  for (const change of changes) change(true)
+  await new Promise<void>(resolve => {
+    if (signal.aborted) resolve()
+    else signal.addEventListener('abort', () => { resolve() }, { once: true })
+  })
+  link.detach()
+  if (current === link) {
+    current = undefined
+    for (const change of changes) change(false)
+  }
+}
+
+export function isWebRtcHosted (): boolean {
+  return current?.attached === true
+}
+
+export function onWebRtcHostChange (listener: (hosted: boolean) => void): () => void {
+  changes.add(listener)
+  return () => changes.delete(listener)
+}
+
+class HostedPeerConnection extends ShimPeerConnection {
+  constructor (config?: ConstructorParameters<typeof ShimPeerConnection>[1]) {
+    if (current == null) throw new DOMException('No open page hosts WebRTC for the node', 'InvalidStateError')
+    super(current, config)
+  }
+}
+
+const scope = globalThis as Record<string, unknown>
+scope.RTCPeerConnection ??= HostedPeerConnection
+scope.RTCSessionDescription ??= ShimSessionDescription
+scope.RTCIceCandidate ??= ShimIceCandidate
