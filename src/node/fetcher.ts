@@ -219,14 +219,21 @@ export class Fetcher {
     const peer = parsed[0].getComponents().findLast(c => c.name === 'p2p')!.value!
     const mine = parsed.filter(addr => addr.getComponents().findLast(c => c.name === 'p2p')?.value === peer)
     if (peer === this.init.helia.libp2p.peerId.toString()) return { sharer: { peer, reached: false, error: 'that is this browser: the content is local' } }
-    try {
-      const conn = await this.init.helia.libp2p.dial(mine, { signal: AbortSignal.any([signal, AbortSignal.timeout(DEFAULT_SHARER_DIAL_TIMEOUT_MS)]) })
-      const sharer = { peer, reached: true, addr: conn.remoteAddr.toString(), relayed: conn.limits != null || transportName(conn.remoteAddr.toString()).relayed }
-      return { sharer, sharerAddrs: mine }
-    } catch (err) {
-      signal.throwIfAborted()
-      return { sharer: { peer, reached: false, error: (err as Error).message } }
+    // A direct WebRTC connection first (signalled through the relay), when the
+    // link offers one; the relayed connection alone when that fails.
+    const direct = mine.filter(addr => addr.getComponents().some(c => c.name === 'webrtc'))
+    const attempts = direct.length > 0 && direct.length < mine.length ? [direct, mine] : [mine]
+    let lastError: unknown
+    for (const candidates of attempts) {
+      try {
+        const conn = await this.init.helia.libp2p.dial(candidates, { signal: AbortSignal.any([signal, AbortSignal.timeout(DEFAULT_SHARER_DIAL_TIMEOUT_MS)]) })
+        return { sharer: { peer, reached: true, addr: conn.remoteAddr.toString(), relayed: conn.limits != null || transportName(conn.remoteAddr.toString()).relayed }, sharerAddrs: mine }
+      } catch (err) {
+        signal.throwIfAborted()
+        lastError = err
+      }
     }
+    return { sharer: { peer, reached: false, error: (lastError as Error).message } }
   }
 
   private timeoutError (path: string, summary: FetchSummary, sharer: SharerDial | undefined): TimeoutError {
