@@ -125,8 +125,8 @@ export interface NodeIdentity {
   bootstrap: BootstrapState[]
   /** Relays holding a slot for this node: how peers behind other routers reach it. */
   relays: RelayReservation[]
-  /** Whether an open page hosts this node's WebRTC peer connections. */
-  webrtcHosted: boolean
+  /** When the open page that hosts this node's WebRTC peer connections took over; absent with no host. */
+  webrtcHostSince?: number
   /** How many times libp2p was started in this node's lifetime. */
   starts: number
 }

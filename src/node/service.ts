@@ -15,7 +15,7 @@ import { BatchingIdbBlockstore } from './idb-blockstore.ts'
 import { Library } from './library.ts'
 import { PeerKeeper } from './peer-keeper.ts'
 import { RelayReservations } from './relay-reservations.ts'
-import { hostWebRtc, isWebRtcHosted, onWebRtcHostChange } from './webrtc-hosting.ts'
+import { hostWebRtc, onWebRtcHostChange, webRtcHostSince } from './webrtc-hosting.ts'
 import type { ConfigState, ConnectionInfo, NodeEvent, NodeIdentity, NodeMethods, StorageInfo } from '../lib/protocol.ts'
 
 export const BLOCKSTORE_NAME = 'pollen-blockstore'
@@ -105,7 +105,7 @@ export class PollenNode {
       status: libp2p.status,
       bootstrap: this.keeper.states(),
       relays: this.relays.list(),
-      webrtcHosted: isWebRtcHosted(),
+      webrtcHostSince: webRtcHostSince(),
       starts: this.starts
     }
   }

@@ -12,6 +12,7 @@
 import { ShimIceCandidate, ShimPeerConnection, ShimSessionDescription, WebRtcLink } from './webrtc-shim.ts'
 
 let current: WebRtcLink | undefined
+let currentSince: number | undefined
 const changes = new Set<(hosted: boolean) => void>()
 
 /** Serves one host page until `signal` aborts (the page went away). */
@@ -19,6 +20,7 @@ export async function hostWebRtc (port: MessagePort, signal: AbortSignal): Promi
   current?.detach('another page took over hosting WebRTC')
   const link = new WebRtcLink(port)
   current = link
+  currentSince = Date.now()
   for (const change of changes) change(true)
   await new Promise<void>(resolve => {
     if (signal.aborted) resolve()
@@ -27,12 +29,14 @@ export async function hostWebRtc (port: MessagePort, signal: AbortSignal): Promi
   link.detach()
   if (current === link) {
     current = undefined
+    currentSince = undefined
     for (const change of changes) change(false)
   }
 }
 
-export function isWebRtcHosted (): boolean {
-  return current?.attached === true
+/** Milliseconds since the epoch when the current host page took over; undefined with no host. */
+export function webRtcHostSince (): number | undefined {
+  return current?.attached === true ? currentSince : undefined
 }
 
 export function onWebRtcHostChange (listener: (hosted: boolean) => void): () => void {
