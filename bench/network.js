@@ -15,6 +15,8 @@
  *
  * Run by `npm run bench`; alone, once the app is built into bench/out/dist/:
  *   node bench/network.js [--runs N] [--size MiB] [--no-write]
+ * To look into a run: BENCH_DEBUG=1 prints each fetch's sources; BENCH_INFRA_LOG=file appends the
+ * infra node's log (with DEBUG=helia:bitswap* it holds libp2p's too).
  */
 import { spawn } from 'node:child_process'
 import { appendFileSync } from 'node:fs'

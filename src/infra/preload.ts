@@ -6,6 +6,7 @@
  * content outlives the browser tab that added it.
  */
 import { PassThrough } from 'node:stream'
+import toBuffer from 'it-to-buffer'
 import { createUnsafe } from 'multiformats/block'
 import { CID } from 'multiformats/cid'
 import { walkInParallel } from '../lib/parallel-walk.ts'
@@ -34,14 +35,10 @@ export interface PreloadInit {
 /** Walks the DAG under `root` with `concurrency` blocks in flight; calls `onRef` for each block below the root. */
 async function walk (helia: Helia, root: CID, recursive: boolean, concurrency: number, signal: AbortSignal, onRef: (cid: CID) => void): Promise<void> {
   await walkInParallel([{ cid: root, depth: 0 }], async ({ cid, depth }) => {
-    const chunks = await retryStalled(async attemptSignal => {
-      const got: Uint8Array[] = []
-      for await (const chunk of helia.blockstore.get(cid, { signal: attemptSignal })) got.push(chunk)
-      return got
-    }, { stallMs: DEFAULT_BLOCK_STALL_MS, signal })
+    const bytes = await retryStalled(async attemptSignal => await toBuffer(helia.blockstore.get(cid, { signal: attemptSignal })), { stallMs: DEFAULT_BLOCK_STALL_MS, signal })
     if (depth > 0) onRef(cid)
     if (!recursive && depth >= 1) return []
-    const block = createUnsafe({ bytes: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), cid, codec: await helia.getCodec(cid.code) })
+    const block = createUnsafe({ bytes, cid, codec: await helia.getCodec(cid.code) })
     return [...block.links()].map(([, link]) => ({ cid: link, depth: depth + 1 }))
   }, { concurrency, key: ({ cid }) => cid.toString(), signal })
 }

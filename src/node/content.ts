@@ -13,7 +13,8 @@ function withTimeout (signal: AbortSignal, ms: number): AbortSignal {
   return AbortSignal.any([signal, AbortSignal.timeout(ms)])
 }
 
-function explain (err: unknown, what: string, signal: AbortSignal, timeoutMs: number): Error {
+/** Turns what Helia throws while reading `what` into an error that says what happened and what to do. */
+export function explainReadError (err: unknown, what: string, signal: AbortSignal, timeoutMs: number): Error {
   const timedOut = signal.aborted && signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError'
   // Cancelled by the caller: not a failure to explain.
   if (signal.aborted && !timedOut) return err as Error
@@ -56,7 +57,7 @@ export class ContentReader {
       if (stat.type === 'directory') result.entries = await this.list(stat.cid, signal)
       return result
     } catch (err) {
-      throw explain(err, path, signal, this.timeoutMs)
+      throw explainReadError(err, path, signal, this.timeoutMs)
     }
   }
 
@@ -91,7 +92,7 @@ export class ContentReader {
           if (done) stream.close()
           else stream.enqueue(value)
         } catch (err) {
-          stream.error(explain(err, path, controller.signal, timeoutMs))
+          stream.error(explainReadError(err, path, controller.signal, timeoutMs))
         } finally {
           clearTimeout(timer)
         }

@@ -8,18 +8,19 @@
  * without a new block instead of hanging.
  */
 import * as dagPb from '@ipld/dag-pb'
+import toBuffer from 'it-to-buffer'
 import { peerIdFromCID, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { CID } from 'multiformats/cid'
 import { parseContentPath } from '../lib/content-path.ts'
-import { InvalidShareLinkError, NotFoundError, TimeoutError } from '../lib/errors.ts'
+import { InvalidShareLinkError, TimeoutError } from '../lib/errors.ts'
 import { walkInParallel } from '../lib/parallel-walk.ts'
 import { retryStalled } from '../lib/retry-stalled.ts'
 import { sleep } from '../lib/sleep.ts'
 import { transportName } from '../lib/transport-name.ts'
 import type { BlockSource, FetchArgs, FetchProgress, FetchSummary, SharerDial } from '../lib/protocol.ts'
 import type { PollenHelia } from './create-node.ts'
-import type { ContentReader } from './content.ts'
+import { explainReadError, type ContentReader } from './content.ts'
 
 /** Blocks requested at once while walking a DAG. */
 export const DEFAULT_FETCH_CONCURRENCY = 16
@@ -31,11 +32,6 @@ export const DEFAULT_BLOCK_STALL_MS = 10_000
 export const DEFAULT_SESSION_PATIENCE_MS = 3000
 const PROGRESS_INTERVAL_MS = 200
 
-async function collect (source: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = []
-  for await (const chunk of source) chunks.push(chunk)
-  return chunks.length === 1 ? chunks[0] : new Uint8Array(await new Blob(chunks as BlobPart[]).arrayBuffer())
-}
 
 
 export interface FetcherInit {
@@ -120,9 +116,9 @@ export class Fetcher {
     // lacks send the session to the delegates' providers (and gateways last).
     let session: ReturnType<PollenHelia['blockstore']['createSession']> | undefined
 
-    const fetchBlock = async (cid: CID): Promise<{ block: Uint8Array, viaSession: boolean }> => {
+    const fetchBlock = async (cid: CID, onProgress: (event: ProgressEvent) => void): Promise<{ block: Uint8Array, viaSession: boolean }> => {
       const anyone = async (signal: AbortSignal): Promise<Uint8Array> => await retryStalled(
-        async attemptSignal => await collect(this.init.helia.blockstore.get(cid, { signal: attemptSignal, onProgress: onBlockEvent })),
+        async attemptSignal => await toBuffer(this.init.helia.blockstore.get(cid, { signal: attemptSignal, onProgress })),
         { stallMs: DEFAULT_BLOCK_STALL_MS, signal })
       if (session == null) return { block: await anyone(walkSignal), viaSession: false }
       // A sharer that stays silent (or sends bytes that match nothing) must
@@ -132,7 +128,7 @@ export class Fetcher {
       const current = session
       try {
         return await Promise.any([
-          collect(current.get(cid, { signal, onProgress: onBlockEvent })).then(block => ({ block, viaSession: true })),
+          toBuffer(current.get(cid, { signal, onProgress })).then(block => ({ block, viaSession: true })),
           sleep(DEFAULT_SESSION_PATIENCE_MS, signal).then(async () => ({ block: await anyone(signal), viaSession: false }))
         ])
       } catch (err) {
@@ -143,8 +139,12 @@ export class Fetcher {
     }
 
     const getBlock = async (cid: CID): Promise<Uint8Array> => {
-      const local = await this.init.helia.blockstore.has(cid)
-      const { block, viaSession } = await fetchBlock(cid)
+      // Helia reports a block it already holds; asking the store first would read the index twice.
+      let local = false
+      const { block, viaSession } = await fetchBlock(cid, event => {
+        if (event.type === 'blocks:get:blockstore:get') local = true
+        onBlockEvent(event)
+      })
       if (!local && viaSession && !senders.has(cid.toString()) && sessionPeers.size > 0) {
         // A session block no gateway claimed came over bitswap from the session's peers.
         const peers = [...sessionPeers]
@@ -178,10 +178,7 @@ export class Fetcher {
     } catch (err) {
       if (signal.aborted) throw err
       if (idle.signal.aborted) throw this.timeoutError(args.path, summary, sharer)
-      if ((err as Error).name === 'LoadBlockFailedError') {
-        throw new NotFoundError(`${args.path} could not be fetched: every source that was asked failed (${(err as Error).message}). Try again when its sharer is online.`)
-      }
-      throw err
+      throw explainReadError(err, args.path, walkSignal, this.init.fetchTimeoutMs)
     } finally {
       clearTimeout(idleTimer)
       session?.close()

@@ -71,7 +71,7 @@ export class Library {
           ? await this.fs.addByteStream(readFile(args.items[0].file, onBytes, signal), { ...IMPORT_OPTIONS, blockWriteConcurrency: DEFAULT_BLOCK_WRITE_CONCURRENCY, signal })
           : await this.importDirectory(name, args, onBytes, () => { files++ }, signal)
         // Pin inside the lock: until the pin exists, a collection would take the blocks.
-        await this.pinFresh(root, signal)
+        await this.pin(root, { signal, walker: freshDagWalker() })
         return root
       }, signal)
       files = args.items.length
@@ -134,13 +134,8 @@ export class Library {
    */
   async keep (args: { cid: string, name: string, kind: FileEntry['kind'], size: number, files: number }): Promise<FileEntry> {
     const cid = CID.parse(args.cid)
-    await withoutGc(async () => {
-      try {
-        for await (const _ of this.components.helia.pins.add(cid)) { /* walks the DAG, already local */ }
-      } catch (err) {
-        if ((err as Error).name !== 'AlreadyPinnedError') throw err
-      }
-    })
+    // Helia's walker, not the fresh one: a collection may have run since the fetch.
+    await withoutGc(async () => { await this.pin(cid) })
     const entry: FileEntry = {
       id: crypto.randomUUID(),
       name: importSegments(args.name).join(' ') || args.cid,
@@ -171,10 +166,13 @@ export class Library {
     await run
   }
 
-  /** Pins a DAG just imported; the same content added twice shares one pin. */
-  private async pinFresh (root: CID, signal: AbortSignal): Promise<void> {
+  /**
+   * Pins a DAG, fetching what is missing unless a walker says otherwise; the
+   * same content listed twice shares one pin. Callers hold the import lock.
+   */
+  private async pin (root: CID, options: { signal?: AbortSignal, walker?: ReturnType<typeof freshDagWalker> } = {}): Promise<void> {
     try {
-      for await (const _ of this.components.helia.pins.add(root, { signal, walker: freshDagWalker() })) { /* records each block */ }
+      for await (const _ of this.components.helia.pins.add(root, options)) { /* records each block */ }
     } catch (err) {
       if ((err as Error).name !== 'AlreadyPinnedError') throw err
     }
@@ -206,9 +204,7 @@ export class Library {
     if (entry.pinned === pinned) return entry
     const cid = CID.parse(entry.cid)
     if (pinned) {
-      await withoutGc(async () => {
-        for await (const _ of this.components.helia.pins.add(cid)) { /* walks the DAG */ }
-      })
+      await withoutGc(async () => { await this.pin(cid) })
     } else if (!(await this.pinnedElsewhere(entry))) {
       await this.unpin(entry.cid)
     }
