@@ -30,6 +30,7 @@ import { parseArgs } from 'node:util'
 import { node22 } from '../scripts/infra-process.js'
 import { isMainModule } from '../scripts/is-main-module.js'
 import { startLocalNetwork } from '../scripts/local-network.js'
+import { contentFor, openApp } from './lib/app.js'
 import { launchChromium, withTimeout } from './lib/browser.js'
 import { median, reflow, table, writeSection } from './lib/results.js'
 
@@ -40,17 +41,6 @@ const MiB = 1024 * 1024
 export const DEFAULT_SIZE_MIB = 64
 export const DEFAULT_RUNS = 3
 const STEP_TIMEOUT_MS = 180_000
-
-/** Deterministic bytes per run, so every run moves new content (the infra node keeps what it got). */
-function contentFor (size, seed) {
-  const out = Buffer.allocUnsafe(size)
-  let x = seed >>> 0 || 1
-  for (let i = 0; i + 4 <= size; i += 4) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0
-    out.writeUInt32LE(x, i)
-  }
-  return out
-}
 
 async function startRawServer () {
   const child = spawn(node22(), [join(BENCH, 'raw-ws-server.js')], { stdio: ['ignore', 'pipe', 'inherit'] })
@@ -101,13 +91,6 @@ async function rawDown (page, port, size) {
     if (received !== size) throw new Error(`received ${received} of ${size} bytes`)
     return performance.now() - started
   }, { port, size })
-}
-
-/** Waits for the node to be up and connected to the infra node. */
-async function openApp (page, appUrl, screen) {
-  await page.goto(`${appUrl}#/${screen}`)
-  await page.waitForFunction(() => /\d+ peers?/.test(document.querySelector('[data-testid="node-status"]')?.textContent ?? '') &&
-    !/0 peers/.test(document.querySelector('[data-testid="node-status"]')?.textContent ?? ''), undefined, { timeout: 30_000 })
 }
 
 /** Adds the file through the UI and returns its root CID. */

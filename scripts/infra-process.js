@@ -21,7 +21,7 @@ export function node22 () {
 
 /**
  * @typedef {{ peerId: string, multiaddrs: string[], httpUrl: string, pid: number, stop: () => Promise<void>, kill: () => void, exited: Promise<number | null> }} InfraProcess
- * @param {{ dataDir: string, wsPort?: number, httpPort?: number, tls?: { certFile: string, keyFile: string, wssPort?: number }, allowedOrigins?: string[], log?: (line: string) => void, readyTimeoutMs?: number }} options
+ * @param {{ dataDir: string, wsPort?: number, httpPort?: number, webRtcDirectPort?: number, tls?: { certFile: string, keyFile: string, wssPort?: number }, allowedOrigins?: string[], log?: (line: string) => void, readyTimeoutMs?: number }} options
  * @returns {Promise<InfraProcess>}
  */
 export async function startInfraProcess (options) {
@@ -30,6 +30,7 @@ export async function startInfraProcess (options) {
     '--data-dir', options.dataDir,
     '--ws-port', String(options.wsPort ?? 0),
     '--http-port', String(options.httpPort ?? 0),
+    '--webrtc-direct-port', String(options.webRtcDirectPort ?? 0),
     ...(options.allowedOrigins ?? []).flatMap(origin => ['--allow-origin', origin]),
     ...(options.tls == null ? [] : ['--tls-cert', options.tls.certFile, '--tls-key', options.tls.keyFile, '--wss-port', String(options.tls.wssPort ?? 0)])
   ]
@@ -76,14 +77,19 @@ export async function startInfraProcess (options) {
 /**
  * The deployment file that points a browser node at the infra node for every
  * role; over secure WebSockets when the infra node has them, as a page served
- * over https could only use those.
+ * over https could only use those. WebRTC-direct only when asked: each such
+ * connection costs a peer connection in the hosting page, and WebSockets
+ * need none.
  * @param {{ multiaddrs: string[], httpUrl: string }} infra
+ * @param {{ bootstrapOver?: 'websockets' | 'webrtc-direct' }} [options]
  */
-export function deploymentFor (infra) {
+export function deploymentFor (infra, options = {}) {
   const secure = infra.multiaddrs.filter(addr => /\/(wss|tls\/ws)\//.test(addr))
+  const webSockets = infra.multiaddrs.filter(addr => /\/ws\//.test(addr))
+  const webRtcDirect = infra.multiaddrs.filter(addr => /\/webrtc-direct\//.test(addr))
   return {
     defaults: {
-      bootstrap: secure.length > 0 ? secure : infra.multiaddrs,
+      bootstrap: options.bootstrapOver === 'webrtc-direct' ? webRtcDirect : secure.length > 0 ? secure : webSockets,
       delegates: [infra.httpUrl],
       preload: [infra.httpUrl],
       gateways: [infra.httpUrl],

@@ -13,7 +13,7 @@ import { selfSignedCertificate } from './self-signed.js'
 import { startServer } from './serve.js'
 
 /**
- * @param {{ appPort?: number, root?: string, infraDataDir: string, infraWsPort?: number, infraHttpPort?: number, secureWebSockets?: boolean, autoPreload?: boolean, log?: (line: string) => void }} options
+ * @param {{ appPort?: number, root?: string, infraDataDir: string, infraWsPort?: number, infraHttpPort?: number, secureWebSockets?: boolean, bootstrapOver?: 'websockets' | 'webrtc-direct', autoPreload?: boolean, log?: (line: string) => void }} options
  */
 export async function startLocalNetwork (options) {
   const workDir = await mkdtemp(join(tmpdir(), 'pollen-network-'))
@@ -27,6 +27,7 @@ export async function startLocalNetwork (options) {
     dataDir: options.infraDataDir,
     wsPort: options.infraWsPort ?? 0,
     httpPort: options.infraHttpPort ?? 0,
+    webRtcDirectPort: 0,
     tls: certificate == null ? undefined : { certFile: certificate.certFile, keyFile: certificate.keyFile, wssPort: 0 },
     allowedOrigins: [appOrigin],
     log: options.log
@@ -35,8 +36,9 @@ export async function startLocalNetwork (options) {
   // A restart keeps the ports, so the addresses browsers were given stay valid.
   infraOptions.wsPort = Number(/\/tcp\/(\d+)\/ws\//.exec(infra.multiaddrs.join(' '))?.[1])
   infraOptions.httpPort = Number(new URL(infra.httpUrl).port)
+  infraOptions.webRtcDirectPort = Number(/\/udp\/(\d+)\/webrtc-direct\//.exec(infra.multiaddrs.join(' '))?.[1])
   if (infraOptions.tls != null) infraOptions.tls.wssPort = Number(/\/tcp\/(\d+)\/(wss|tls)/.exec(infra.multiaddrs.join(' '))?.[1])
-  const deployment = deploymentFor(infra)
+  const deployment = deploymentFor(infra, { bootstrapOver: options.bootstrapOver })
   // Off for measurements that call the preload endpoint themselves.
   if (options.autoPreload === false) deployment.defaults.preload = []
   await writeFile(deploymentFile, JSON.stringify(deployment, null, 2))

@@ -1,7 +1,7 @@
 /**
  * The infra node: one Helia + js-libp2p node in Node.js playing the server
  * roles browser nodes depend on (DESIGN.md §2): bootstrap peer and circuit
- * relay v2 over WebSockets, and over HTTP a Delegated Routing V1 server, a
+ * relay v2 over WebSockets and WebRTC-direct, and over HTTP a Delegated Routing V1 server, a
  * Kubo-compatible preload endpoint and a trustless gateway. Identity and
  * blocks persist in the data directory.
  */
@@ -13,7 +13,9 @@ import { createDelegatedRoutingV1HttpApiServer } from '@helia/delegated-routing-
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import { identify, identifyPush } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { keychain } from '@libp2p/keychain'
 import { ping } from '@libp2p/ping'
+import { webRTCDirect } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { FsBlockstore } from 'blockstore-fs'
 import { FsDatastore } from 'datastore-fs'
@@ -41,7 +43,7 @@ export async function startInfraNode (options: InfraOptions, server: FastifyInst
   const datastore = new FsDatastore(join(options.dataDir, 'datastore'))
   await Promise.all([blockstore.open(), datastore.open()])
   const tls = options.tls == null ? undefined : { cert: await readFile(options.tls.certFile), key: await readFile(options.tls.keyFile) }
-  const listen = [`/ip4/${options.host}/tcp/${options.wsPort}/ws`]
+  const listen = [`/ip4/${options.host}/tcp/${options.wsPort}/ws`, `/ip4/${options.host}/udp/${options.webRtcDirectPort}/webrtc-direct`]
   if (options.tls != null) listen.push(`/ip4/${options.host}/tcp/${options.tls.wssPort}/wss`)
 
   const helia = await createHelia({
@@ -53,7 +55,7 @@ export async function startInfraNode (options: InfraOptions, server: FastifyInst
       nodeInfo: { name: 'pollen-infra', version: '0.1.0', userAgent: INFRA_AGENT },
       addresses: { listen },
       // See src/node/create-node.ts; a smaller limit here, as a server holds many connections.
-      transports: [webSockets({ maxBufferedAmount: 8 * 1024 * 1024, bufferedAmountPollInterval: 2, ...(tls == null ? {} : { https: tls }) })],
+      transports: [webSockets({ maxBufferedAmount: 8 * 1024 * 1024, bufferedAmountPollInterval: 2, ...(tls == null ? {} : { https: tls }) }), webRTCDirect()],
       connectionEncrypters: [noise()],
       // Bitswap opens a stream per message and blocks are up to 1 MiB: a first
       // window that holds a whole block saves the window-update round trips.
@@ -63,6 +65,8 @@ export async function startInfraNode (options: InfraOptions, server: FastifyInst
         identify: identify(),
         identifyPush: identifyPush(),
         ping: ping(),
+        // Keeps the WebRTC-direct certificate (and so its /certhash) across restarts.
+        keychain: keychain(),
         // A DHT server for the nodes it serves: browsers that announce in
         // client mode store their provider records here, and delegated
         // routing answers from them. Loopback and private addresses are kept

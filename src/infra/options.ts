@@ -8,6 +8,7 @@ export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_WS_PORT = 4101
 export const DEFAULT_HTTP_PORT = 4102
 export const DEFAULT_WSS_PORT = 4103
+export const DEFAULT_WEBRTC_DIRECT_PORT = 4104
 export const DEFAULT_DATA_DIR = '.pollen-infra'
 export const DEFAULT_RELAY_MAX_RESERVATIONS = 128
 /** Relayed connections carry signalling and small transfers; big ones go direct. */
@@ -18,6 +19,8 @@ export interface InfraOptions {
   host: string
   wsPort: number
   httpPort: number
+  /** UDP port for WebRTC-direct, which browsers dial without a certificate anyone signed. */
+  webRtcDirectPort: number
   /** Secure WebSockets, when a certificate is given. */
   tls?: { certFile: string, keyFile: string, wssPort: number }
   dataDir: string
@@ -37,6 +40,7 @@ Usage: node src/infra/cli.ts [options]
   --host ADDR                 address to listen on (POLLEN_INFRA_HOST, default ${DEFAULT_HOST})
   --ws-port N                 libp2p WebSocket port (POLLEN_INFRA_WS_PORT, default ${DEFAULT_WS_PORT}; 0 = any)
   --http-port N               HTTP port: routing, preload, gateway (POLLEN_INFRA_HTTP_PORT, default ${DEFAULT_HTTP_PORT}; 0 = any)
+  --webrtc-direct-port N      UDP port for WebRTC-direct (POLLEN_INFRA_WEBRTC_DIRECT_PORT, default ${DEFAULT_WEBRTC_DIRECT_PORT}; 0 = any)
   --tls-cert FILE             PEM certificate: also listen on secure WebSockets (POLLEN_INFRA_TLS_CERT)
   --tls-key FILE              PEM private key of that certificate (POLLEN_INFRA_TLS_KEY)
   --wss-port N                secure WebSocket port (POLLEN_INFRA_WSS_PORT, default ${DEFAULT_WSS_PORT}; 0 = any)
@@ -63,6 +67,7 @@ export function parseOptions (argv: string[], env: NodeJS.ProcessEnv): InfraOpti
       host: { type: 'string' },
       'ws-port': { type: 'string' },
       'http-port': { type: 'string' },
+      'webrtc-direct-port': { type: 'string' },
       'data-dir': { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
@@ -89,6 +94,7 @@ export function parseOptions (argv: string[], env: NodeJS.ProcessEnv): InfraOpti
     host: values.host ?? env.POLLEN_INFRA_HOST ?? DEFAULT_HOST,
     wsPort: integer('--ws-port', values['ws-port'] ?? env.POLLEN_INFRA_WS_PORT, DEFAULT_WS_PORT),
     httpPort: integer('--http-port', values['http-port'] ?? env.POLLEN_INFRA_HTTP_PORT, DEFAULT_HTTP_PORT),
+    webRtcDirectPort: integer('--webrtc-direct-port', values['webrtc-direct-port'] ?? env.POLLEN_INFRA_WEBRTC_DIRECT_PORT, DEFAULT_WEBRTC_DIRECT_PORT),
     dataDir: values['data-dir'] ?? env.POLLEN_INFRA_DATA_DIR ?? DEFAULT_DATA_DIR,
     allowedOrigins: origins,
     relay: {

@@ -15,6 +15,18 @@ export class InvalidShareLinkError extends Error {
   name = 'InvalidShareLinkError'
 }
 
+/** A multiaddr or peer ID typed by hand that cannot be parsed. */
+export class InvalidAddressError extends Error {
+  static name = 'InvalidAddressError'
+  name = 'InvalidAddressError'
+}
+
+/** A dial by hand that failed; the message says what to check. */
+export class DialFailedError extends Error {
+  static name = 'DialFailedError'
+  name = 'DialFailedError'
+}
+
 export class InvalidConfigError extends Error {
   static name = 'InvalidConfigError'
   name = 'InvalidConfigError'

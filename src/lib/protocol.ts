@@ -179,6 +179,10 @@ export interface NodeMethods {
   [name: string]: Method<any, any, any>
   'node.identity': Method<void, NodeIdentity>
   'node.connections': Method<void, ConnectionInfo[]>
+  /** Dials a multiaddr (an existing connection to that peer is reused). */
+  'peers.connect': Method<{ addr: string }, ConnectionInfo>
+  /** Round-trip time to a connected or dialable peer, with libp2p's ping protocol. */
+  'peers.ping': Method<{ peer: string }, { rttMs: number }>
   'files.add': Method<AddArgs, FileEntry, ImportProgress>
   'files.list': Method<void, FileEntry[]>
   'files.remove': Method<{ id: string }, void>

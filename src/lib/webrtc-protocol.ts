@@ -26,9 +26,19 @@ export interface DataChannelOptions {
   id?: number
 }
 
+/**
+ * A certificate the host generated and keeps (RTCCertificate cannot enter a
+ * worker); a peer connection created with its `id` uses it.
+ */
+export interface CertificateHandle { id: number, expires: number, fingerprints: Array<{ algorithm?: string, value?: string }> }
+
+/** The key algorithm of RTCPeerConnection.generateCertificate, e.g. { name: 'ECDSA', namedCurve: 'P-256' }. */
+export type CertificateAlgorithm = string | ({ name: string } & Record<string, unknown>)
+
 /** What the shim asks of the host. `call` ones are answered by `reply` with the same `call` number. */
 export type ShimToHost =
-  | { type: 'pc:create', pc: number, config: { iceServers?: Array<{ urls: string | string[], username?: string, credential?: string }> } }
+  | { type: 'pc:create', pc: number, config: { iceServers?: Array<{ urls: string | string[], username?: string, credential?: string }>, certificates?: number[] } }
+  | { type: 'cert:generate', pc: 0, call: number, algorithm: CertificateAlgorithm }
   | { type: 'pc:createOffer', pc: number, call: number }
   | { type: 'pc:createAnswer', pc: number, call: number }
   | { type: 'pc:setLocalDescription', pc: number, call: number, description?: SessionDescription }
@@ -42,7 +52,7 @@ export type ShimToHost =
 
 /** What the host tells the shim. */
 export type HostToShim =
-  | { type: 'reply', call: number, result?: SessionDescription, error?: { name: string, message: string } }
+  | { type: 'reply', call: number, result?: SessionDescription | CertificateHandle, error?: { name: string, message: string } }
   | { type: 'pc:state', pc: number, connectionState: PeerConnectionState, localDescription: SessionDescription | null, remoteDescription: SessionDescription | null }
   | { type: 'pc:icecandidate', pc: number, candidate: IceCandidate | null }
   | { type: 'pc:icecandidateerror', pc: number, errorText: string }

@@ -1,6 +1,6 @@
 /**
  * Assembles the Helia node from one validated config: js-libp2p with
- * WebSockets, WebTransport and circuit-relay transports, noise, yamux,
+ * WebSockets, WebTransport, WebRTC(-direct) and circuit-relay transports, noise, yamux,
  * identify, ping and bootstrap; delegated routing and trustless gateways
  * through Helia's HTTP routers. WebRTC needs a page (DESIGN.md §4) and comes
  * with its own module.
@@ -12,7 +12,7 @@ import { identify, identifyPush } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { webSockets } from '@libp2p/websockets'
-import { webRTC } from '@libp2p/webrtc'
+import { webRTC, webRTCDirect } from '@libp2p/webrtc'
 import { webTransport } from '@libp2p/webtransport'
 import { createHelia } from 'helia'
 import { gatewayFallback } from './gateway-fallback.ts'
@@ -66,7 +66,9 @@ export function createNode (config: NodeConfig, parts: NodeParts) {
       // default): a larger limit and a shorter poll keep 1 MiB blocks flowing.
       transports: [webSockets({ maxBufferedAmount: 16 * 1024 * 1024, bufferedAmountPollInterval: 2 }), webTransport(), parts.relays.transport(),
         // Peer connections live in a page (webrtc-hosting.ts); without one, WebRTC dials fail and the rest works.
-        webRTC({ rtcConfiguration: { iceServers: config.iceServers.map(urls => ({ urls })) } })],
+        webRTC({ rtcConfiguration: { iceServers: config.iceServers.map(urls => ({ urls })) } }),
+        // Server nodes on a UDP port with a self-signed certificate named by its /certhash.
+        webRTCDirect()],
       connectionEncrypters: [noise()],
       // Bitswap opens a stream per message and blocks are up to 1 MiB: a first
       // window that holds a whole block saves the window-update round trips.

@@ -5,7 +5,6 @@
 import { IDBDatastore } from 'datastore-idb'
 import { configWarnings, validateConfig, type NodeConfig } from '../lib/config.ts'
 import { transfer, type Handlers } from '../lib/rpc.ts'
-import { transportName } from '../lib/transport-name.ts'
 import { loadConfig, loadDefaults, saveConfig } from './config-store.ts'
 import { ContentReader } from './content.ts'
 import { LISTEN_ADDRS, USER_AGENT, createNode, startNode, type PollenHelia } from './create-node.ts'
@@ -13,6 +12,7 @@ import { Fetcher } from './fetcher.ts'
 import { exclusiveGc } from './gc-lock.ts'
 import { BatchingIdbBlockstore } from './idb-blockstore.ts'
 import { Library } from './library.ts'
+import { connectTo, connectionInfo, pingPeer } from './peer-actions.ts'
 import { PeerKeeper } from './peer-keeper.ts'
 import { RelayReservations } from './relay-reservations.ts'
 import { hostWebRtc, onWebRtcHostChange, webRtcHostSince } from './webrtc-hosting.ts'
@@ -111,20 +111,7 @@ export class PollenNode {
   }
 
   private connections (): ConnectionInfo[] {
-    return this.helia.libp2p.getConnections().map(conn => {
-      const remoteAddr = conn.remoteAddr.toString()
-      const { transport, relayed } = transportName(remoteAddr)
-      return {
-        id: conn.id,
-        peer: conn.remotePeer.toString(),
-        remoteAddr,
-        transport,
-        direction: conn.direction,
-        relayed: relayed || conn.limits != null,
-        latency: conn.rtt,
-        opened: conn.timeline.open
-      }
-    })
+    return this.helia.libp2p.getConnections().map(connectionInfo)
   }
 
   private async storage (): Promise<StorageInfo> {
@@ -148,6 +135,8 @@ export class PollenNode {
     return {
       'node.identity': async () => this.identity(),
       'node.connections': async () => this.connections(),
+      'peers.connect': async ({ addr }, { signal }) => await connectTo(this.helia, addr, signal),
+      'peers.ping': async ({ peer }, { signal }) => await pingPeer(this.helia, peer, signal),
       'files.add': async (args, ctx) => await this.library.add(args, ctx),
       'files.list': async () => await this.library.list(),
       'files.remove': async ({ id }) => { await this.library.remove(id) },

@@ -9,7 +9,8 @@
  * The globals must exist before @libp2p/webrtc is evaluated (it reads
  * globalThis.RTCPeerConnection once, at import): worker.ts imports this first.
  */
-import { ShimIceCandidate, ShimPeerConnection, ShimSessionDescription, WebRtcLink } from './webrtc-shim.ts'
+import { ShimIceCandidate, ShimPeerConnection, ShimSessionDescription, WebRtcLink, type ShimCertificate } from './webrtc-shim.ts'
+import type { CertificateAlgorithm } from '../lib/webrtc-protocol.ts'
 
 let current: WebRtcLink | undefined
 let currentSince: number | undefined
@@ -44,10 +45,19 @@ export function onWebRtcHostChange (listener: (hosted: boolean) => void): () => 
   return () => changes.delete(listener)
 }
 
+function currentLink (): WebRtcLink {
+  if (current == null) throw new DOMException('No open page hosts WebRTC for the node', 'InvalidStateError')
+  return current
+}
+
 class HostedPeerConnection extends ShimPeerConnection {
   constructor (config?: ConstructorParameters<typeof ShimPeerConnection>[1]) {
-    if (current == null) throw new DOMException('No open page hosts WebRTC for the node', 'InvalidStateError')
-    super(current, config)
+    super(currentLink(), config)
+  }
+
+  /** WebRTC-direct dials generate one per connection (@libp2p/webrtc). */
+  static async generateCertificate (algorithm: CertificateAlgorithm): Promise<ShimCertificate> {
+    return await currentLink().generateCertificate(algorithm)
   }
 }
 

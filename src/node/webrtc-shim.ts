@@ -7,7 +7,7 @@
  * (connectionState, descriptions, readyState, bufferedAmount) is mirrored
  * from the host's reports; bytes are copied once and then transferred.
  */
-import type { DataChannelOptions, DataChannelState, HostToShim, IceCandidate, PeerConnectionState, SessionDescription, ShimToHost } from '../lib/webrtc-protocol.ts'
+import type { CertificateAlgorithm, CertificateHandle, DataChannelOptions, DataChannelState, HostToShim, IceCandidate, PeerConnectionState, SessionDescription, ShimToHost } from '../lib/webrtc-protocol.ts'
 
 export class ShimSessionDescription {
   readonly type: SessionDescription['type']
@@ -39,6 +39,18 @@ export class ShimIceCandidate {
   }
 }
 
+/** RTCCertificate's shape; the certificate itself stays in the host page. */
+export class ShimCertificate {
+  readonly expires: number
+  constructor (readonly handle: CertificateHandle) {
+    this.expires = handle.expires
+  }
+
+  getFingerprints (): CertificateHandle['fingerprints'] {
+    return this.handle.fingerprints
+  }
+}
+
 type Handler = ((event: any) => void) | null
 type IceServer = NonNullable<Extract<ShimToHost, { type: 'pc:create' }>['config']['iceServers']>[number]
 
@@ -64,7 +76,7 @@ export class WebRtcLink {
   private nextConnection = 1
   private nextChannel = 1
   private nextCall = 1
-  private readonly calls = new Map<number, { resolve: (value: SessionDescription | undefined) => void, reject: (err: Error) => void }>()
+  private readonly calls = new Map<number, { resolve: (value: any) => void, reject: (err: Error) => void }>()
   readonly connections = new Map<number, ShimPeerConnection>()
   readonly channels = new Map<number, ShimDataChannel>()
   private gone?: string
@@ -82,13 +94,17 @@ export class WebRtcLink {
     if (this.gone == null) this.port.postMessage(message, transfer)
   }
 
-  async call (message: { type: string, pc: number } & Record<string, unknown>): Promise<SessionDescription | undefined> {
+  async call<T = SessionDescription | undefined> (message: { type: string, pc: number } & Record<string, unknown>): Promise<T> {
     if (this.gone != null) throw new DOMException(this.gone, 'InvalidStateError')
     const call = this.nextCall++
     return await new Promise((resolve, reject) => {
       this.calls.set(call, { resolve, reject })
       this.post({ ...message, call } as unknown as ShimToHost)
     })
+  }
+
+  async generateCertificate (algorithm: CertificateAlgorithm): Promise<ShimCertificate> {
+    return new ShimCertificate(await this.call<CertificateHandle>({ type: 'cert:generate', pc: 0, algorithm }))
   }
 
   connectionId (): number { return this.nextConnection++ }
@@ -226,13 +242,17 @@ export class ShimPeerConnection extends HandlerTarget {
   private readonly pc: number
   private readonly channels = new Set<ShimDataChannel>()
 
-  constructor (private readonly link: WebRtcLink, config: { iceServers?: IceServer[] } = {}) {
+  constructor (private readonly link: WebRtcLink, config: { iceServers?: IceServer[], certificates?: unknown[] } = {}) {
     super()
     if (!link.attached) throw new DOMException('No open page hosts WebRTC for the node', 'InvalidStateError')
     this.pc = link.connectionId()
     link.connections.set(this.pc, this)
     const iceServers = (config.iceServers ?? []).map(server => ({ urls: server.urls, username: server.username, credential: server.credential }))
-    link.post({ type: 'pc:create', pc: this.pc, config: { iceServers } })
+    const certificates = config.certificates?.map(certificate => {
+      if (!(certificate instanceof ShimCertificate)) throw new TypeError('certificates must come from RTCPeerConnection.generateCertificate')
+      return certificate.handle.id
+    })
+    link.post({ type: 'pc:create', pc: this.pc, config: { iceServers, certificates } })
   }
 
   async createOffer (): Promise<ShimSessionDescription> {

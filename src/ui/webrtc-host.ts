@@ -5,7 +5,7 @@
  * state changes, candidates and messages are forwarded, and ArrayBuffers are
  * transferred, not copied.
  */
-import type { DataChannelState, HostToShim, IceCandidate, SessionDescription, ShimToHost } from '../lib/webrtc-protocol.ts'
+import type { CertificateAlgorithm, DataChannelState, HostToShim, IceCandidate, SessionDescription, ShimToHost } from '../lib/webrtc-protocol.ts'
 
 function plainCandidate (candidate: RTCIceCandidate | null): IceCandidate | null {
   if (candidate == null) return null
@@ -20,6 +20,14 @@ function plainDescription (description: RTCSessionDescription | RTCSessionDescri
 export class WebRtcHost {
   private readonly connections = new Map<number, RTCPeerConnection>()
   private readonly channels = new Map<number, { channel: RTCDataChannel, handed: number }>()
+  /**
+   * Certificates the shim generated, by handle id. Each leaves the map with
+   * the first peer connection that used it closing: @libp2p/webrtc makes one
+   * per WebRTC-direct dial.
+   */
+  private readonly certificates = new Map<number, RTCCertificate>()
+  private readonly certificatesOf = new Map<number, number[]>()
+  private nextCertificate = 1
   /** Channels the remote side opens get negative numbers, so they never meet the shim's own. */
   private nextRemoteChannel = -1
 
@@ -30,9 +38,9 @@ export class WebRtcHost {
 
   /** Ends every peer connection, as when the page goes away. */
   close (): void {
-    for (const pc of this.connections.values()) pc.close()
-    this.connections.clear()
+    for (const id of [...this.connections.keys()]) this.closeConnection(id)
     this.channels.clear()
+    this.certificates.clear()
     this.port.close()
   }
 
@@ -48,7 +56,8 @@ export class WebRtcHost {
       case 'pc:setLocalDescription': void this.answer(message.call, async pc => { await pc.setLocalDescription(message.description) }, message.pc); break
       case 'pc:setRemoteDescription': void this.answer(message.call, async pc => { await pc.setRemoteDescription(message.description) }, message.pc); break
       case 'pc:addIceCandidate': void this.answer(message.call, async pc => { await pc.addIceCandidate(message.candidate ?? undefined) }, message.pc); break
-      case 'pc:close': this.connections.get(message.pc)?.close(); this.connections.delete(message.pc); break
+      case 'cert:generate': void this.generateCertificate(message.call, message.algorithm); break
+      case 'pc:close': this.closeConnection(message.pc); break
       case 'dc:create': {
         const pc = this.connections.get(message.pc)
         if (pc == null) { this.send({ type: 'dc:state', dc: message.dc, readyState: 'closed', id: null }); break }
@@ -72,9 +81,37 @@ export class WebRtcHost {
     }
   }
 
-  private create (id: number, config: RTCConfiguration): void {
-    const pc = new RTCPeerConnection(config)
+  private closeConnection (id: number): void {
+    this.connections.get(id)?.close()
+    this.connections.delete(id)
+    for (const certificate of this.certificatesOf.get(id) ?? []) this.certificates.delete(certificate)
+    this.certificatesOf.delete(id)
+  }
+
+  private async generateCertificate (call: number, algorithm: CertificateAlgorithm): Promise<void> {
+    try {
+      const certificate = await RTCPeerConnection.generateCertificate(algorithm as AlgorithmIdentifier)
+      const id = this.nextCertificate++
+      this.certificates.set(id, certificate)
+      this.send({ type: 'reply', call, result: { id, expires: certificate.expires, fingerprints: certificate.getFingerprints() } })
+    } catch (err) {
+      this.send({ type: 'reply', call, error: { name: (err as Error).name, message: (err as Error).message } })
+    }
+  }
+
+  private create (id: number, config: ShimToHost & { type: 'pc:create' } extends { config: infer C } ? C : never): void {
+    const certificateIds = config.certificates ?? []
+    const certificates = certificateIds.map(certificate => this.certificates.get(certificate)).filter(c => c != null)
+    let pc: RTCPeerConnection
+    try {
+      pc = new RTCPeerConnection({ iceServers: config.iceServers, ...(certificates.length > 0 ? { certificates } : {}) })
+    } catch {
+      // A bad configuration (an unusable ICE server URL): to the shim the connection failed.
+      this.send({ type: 'pc:state', pc: id, connectionState: 'failed', localDescription: null, remoteDescription: null })
+      return
+    }
     this.connections.set(id, pc)
+    this.certificatesOf.set(id, certificateIds)
     const state = (): void => {
       this.send({ type: 'pc:state', pc: id, connectionState: pc.connectionState, localDescription: plainDescription(pc.localDescription), remoteDescription: plainDescription(pc.remoteDescription) })
     }

@@ -28,11 +28,16 @@ afterAll(async () => {
 })
 
 describe('the infra node', () => {
-  it('announces a WebSocket multiaddr with its peer ID and an HTTP URL', () => {
+  it('announces WebSocket and WebRTC-direct multiaddrs with its peer ID, and an HTTP URL', () => {
     expect(infra.peerId).toMatch(/^12D3KooW/)
-    expect(infra.multiaddrs.some((a: string) => a.includes('/ws/p2p/' + infra.peerId))).toBe(true)
+    const webSocket = infra.multiaddrs.filter((a: string) => a.includes('/ws/p2p/' + infra.peerId))
+    const webRtcDirect = infra.multiaddrs.filter((a: string) => /\/udp\/\d+\/webrtc-direct\/certhash\/\w+\/p2p\//.test(a) && a.endsWith(infra.peerId))
+    expect(webSocket).toHaveLength(1)
+    expect(webRtcDirect).toHaveLength(1)
     expect(infra.httpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
-    expect(deploymentFor(infra).defaults.bootstrap).toEqual(infra.multiaddrs)
+    // Browsers bootstrap over WebSockets unless told otherwise: WebRTC-direct costs a page's peer connection.
+    expect(deploymentFor(infra).defaults.bootstrap).toEqual(webSocket)
+    expect(deploymentFor(infra, { bootstrapOver: 'webrtc-direct' }).defaults.bootstrap).toEqual(webRtcDirect)
   })
 
   it('keeps its identity across restarts of the same data directory', async () => {
@@ -42,8 +47,12 @@ describe('the infra node', () => {
     expect(other).not.toBe(infra.peerId)
     const first = infra.peerId
     await infra.stop()
+    const certhash = (addrs: string[]): string | undefined => addrs.map(a => /\/certhash\/(\w+)/.exec(a)?.[1]).find(Boolean)
+    const firstCerthash = certhash(infra.multiaddrs)
     infra = await startInfraProcess({ dataDir, allowedOrigins: [APP_ORIGIN] })
     expect(infra.peerId).toBe(first)
+    // The WebRTC-direct certificate too, so addresses given out stay dialable.
+    expect(certhash(infra.multiaddrs)).toBe(firstCerthash)
   }, 60_000)
 
   it('answers delegated routing for a CID nobody has with an empty list, with CORS for any origin', async () => {

@@ -8,6 +8,8 @@ export function describeError (err: unknown): string {
     case 'QuotaExceededError':
     case 'InvalidCidError':
     case 'InvalidConfigError':
+    case 'InvalidAddressError':
+    case 'DialFailedError':
     case 'InvalidShareLinkError':
     case 'NotFoundError':
       return e.message ?? e.name

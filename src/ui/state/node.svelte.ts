@@ -15,6 +15,11 @@ export class NodeState {
   /** No connection at all while bootstrap peers are being redialled. */
   offline = $derived(this.connections.length === 0 && (this.identity?.bootstrap.some(b => b.status === 'retrying') ?? false))
 
+  /** The last ping of each peer, by peer ID. */
+  pings = $state<Record<string, { pending: boolean, rttMs?: number, error?: string }>>({})
+  connecting = $state(false)
+  connectError = $state<string>()
+
   constructor (private readonly node: NodeConnection) {
     node.subscribe(event => {
       if (event.type === 'status' || event.type === 'connections:changed' || event.type === 'config:changed') void this.refresh()
@@ -34,6 +39,32 @@ export class NodeState {
     } catch (err) {
       this.error = describeError(err)
       this.gone = (err as Error).name === 'NodeGoneError'
+    }
+  }
+
+  /** Dials an address typed by hand; true when connected. */
+  async connect (addr: string): Promise<boolean> {
+    this.connecting = true
+    this.connectError = undefined
+    try {
+      await this.node.client.call('peers.connect', { addr })
+      await this.refresh()
+      return true
+    } catch (err) {
+      this.connectError = describeError(err)
+      return false
+    } finally {
+      this.connecting = false
+    }
+  }
+
+  async ping (peer: string): Promise<void> {
+    this.pings[peer] = { pending: true }
+    try {
+      const { rttMs } = await this.node.client.call('peers.ping', { peer })
+      this.pings[peer] = { pending: false, rttMs }
+    } catch (err) {
+      this.pings[peer] = { pending: false, error: describeError(err) }
     }
   }
 }

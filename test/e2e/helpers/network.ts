@@ -7,8 +7,8 @@ export type LocalNetwork = Awaited<ReturnType<typeof startLocalNetwork>> & {
   infraLog: string[]
 }
 
-export async function startNetwork (): Promise<LocalNetwork> {
+export async function startNetwork (options: Omit<Parameters<typeof startLocalNetwork>[0], 'infraDataDir' | 'log'> = {}): Promise<LocalNetwork> {
   const infraLog: string[] = []
-  const network = await startLocalNetwork({ infraDataDir: await tempDir('pollen-infra-'), log: line => { infraLog.push(...line.split('\n').filter(l => l !== '')) } })
+  const network = await startLocalNetwork({ ...options, infraDataDir: await tempDir('pollen-infra-'), log: line => { infraLog.push(...line.split('\n').filter(l => l !== '')) } })
   return Object.assign(network, { infraLog })
 }

@@ -1,0 +1,198 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * WebRTC benchmark (issue 4): SIZE MiB from one browser node to another over a direct WebRTC
+ * connection, made by the node in each SharedWorker through the peer connections its page hosts
+ * (src/node/webrtc-shim.ts), as a ratio to a raw RTCDataChannel between the same two pages, in the
+ * same run, RUNS times in alternating order. Both are fresh connections, so both pay SCTP's warm-up.
+ *
+ *   pollen   context A added the file; context B (app open, node up) opens A's share link: dial
+ *            through the relay, upgrade to /webrtc, bitswap, verify, store (content.fetch). Timed in
+ *            the driver from the click to the job's "done"; also the time to the first byte the
+ *            sharer served over the direct connection.
+ *   raw      page A and page B open a new RTCPeerConnection pair (signalled by the driver) and A
+ *            sends as many bytes over one data channel in 64 KiB messages, at most 4 MiB buffered;
+ *            timed from the first send to B's count reaching SIZE.
+ *
+ * Run by `npm run bench`; alone, once the app is built into bench/out/dist/:
+ *   node bench/webrtc.js [--runs N] [--size MiB] [--no-write]
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { isMainModule } from '../scripts/is-main-module.js'
+import { startLocalNetwork } from '../scripts/local-network.js'
+import { launchChromium, withTimeout } from './lib/browser.js'
+import { contentFor, openApp } from './lib/app.js'
+import { median, reflow, table, writeSection } from './lib/results.js'
+
+const BENCH = dirname(fileURLToPath(import.meta.url))
+const APP_ROOT = join(BENCH, 'out', 'dist')
+const RESULTS = join(BENCH, 'RESULTS.md')
+const MiB = 1024 * 1024
+export const DEFAULT_SIZE_MIB = 64
+export const DEFAULT_RUNS = 3
+const STEP_TIMEOUT_MS = 240_000
+
+/** Adds the file in page A and returns its share link once it carries A's /webrtc address. */
+async function addAndShare (page, file) {
+  await page.getByTestId('file-input').setInputFiles(file)
+  const row = page.getByTestId('file-row').first()
+  await row.waitFor({ timeout: STEP_TIMEOUT_MS })
+  await page.waitForFunction(() => document.querySelector('[data-testid="file-row"]')?.getAttribute('data-cid') != null)
+  await row.getByTestId('share-button').click()
+  await page.waitForFunction(() => /p2p-circuit%2Fwebrtc/.test(/** @type {HTMLInputElement | null} */ (document.querySelector('[data-testid="share-link"]'))?.value ?? ''), undefined, { timeout: 30_000 })
+  return await page.getByTestId('share-link').inputValue()
+}
+
+/** Opens the link in B's running app; milliseconds to the first direct byte from the sharer and to "done". */
+async function fetchShared (page, link) {
+  await page.getByTestId('open-input').fill(link)
+  const started = performance.now()
+  await page.getByTestId('open-button').click()
+  await page.waitForFunction(() => {
+    const status = document.querySelector('[data-testid="fetch-job"]')?.getAttribute('data-status')
+    if (status === 'failed') throw new Error(document.querySelector('[data-testid="fetch-error"]')?.textContent ?? 'fetch failed')
+    return /Connected to the sharer/.test(document.querySelector('[data-testid="fetch-sharer"]')?.textContent ?? '') || status === 'done'
+  }, undefined, { polling: 'raf', timeout: STEP_TIMEOUT_MS })
+  const connected = performance.now() - started
+  await page.waitForFunction(() => {
+    const status = document.querySelector('[data-testid="fetch-job"]')?.getAttribute('data-status')
+    if (status === 'failed') throw new Error(document.querySelector('[data-testid="fetch-error"]')?.textContent ?? 'fetch failed')
+    return document.querySelector('[data-testid="fetch-source"][data-role="sharer"][data-relayed="false"]') != null || status === 'done'
+  }, undefined, { polling: 'raf', timeout: STEP_TIMEOUT_MS })
+  const firstByte = performance.now() - started
+  await page.waitForFunction(() => {
+    const status = document.querySelector('[data-testid="fetch-job"]')?.getAttribute('data-status')
+    if (status === 'failed') throw new Error(document.querySelector('[data-testid="fetch-error"]')?.textContent ?? 'fetch failed')
+    return status === 'done'
+  }, undefined, { polling: 'raf', timeout: STEP_TIMEOUT_MS })
+  const done = performance.now() - started
+  const sources = await page.getByTestId('fetch-source').allInnerTexts()
+  const direct = await page.locator('[data-testid="fetch-source"][data-role="sharer"][data-relayed="false"]').count()
+  if (direct !== 1) throw new Error(`the sharer did not serve over a direct connection: ${sources.join('; ')}`)
+  if (process.env.BENCH_DEBUG) console.log(sources.join('\n'))
+  return { connected, firstByte, done }
+}
+
+/**
+ * A raw RTCDataChannel from page A to page B, signalled by the driver with complete descriptions
+ * (no trickle); resolves with the milliseconds from the first send to B holding `size` bytes.
+ */
+async function rawTransfer (pageA, pageB, size) {
+  // Each page waits for its own candidates, so one description carries them all.
+  const offer = await pageA.evaluate(async () => {
+    const pc = new RTCPeerConnection()
+    globalThis.benchPc = pc
+    globalThis.benchDc = pc.createDataChannel('bench', { negotiated: true, id: 0 })
+    await pc.setLocalDescription(await pc.createOffer())
+    while (pc.iceGatheringState !== 'complete') await new Promise(resolve => { pc.onicegatheringstatechange = resolve })
+    return pc.localDescription?.toJSON()
+  })
+  const answer = await pageB.evaluate(async ({ offer, size }) => {
+    const pc = new RTCPeerConnection()
+    globalThis.benchPc = pc
+    const dc = pc.createDataChannel('bench', { negotiated: true, id: 0 })
+    dc.binaryType = 'arraybuffer'
+    let received = 0
+    globalThis.benchReceived = new Promise(resolve => {
+      dc.onmessage = event => { received += event.data.byteLength; if (received >= size) resolve(performance.timeOrigin + performance.now()) }
+    })
+    await pc.setRemoteDescription(offer)
+    await pc.setLocalDescription(await pc.createAnswer())
+    while (pc.iceGatheringState !== 'complete') await new Promise(resolve => { pc.onicegatheringstatechange = resolve })
+    return pc.localDescription?.toJSON()
+  }, { offer, size })
+  const started = await pageA.evaluate(async ({ answer, size }) => {
+    const pc = /** @type {RTCPeerConnection} */ (globalThis.benchPc)
+    const dc = /** @type {RTCDataChannel} */ (globalThis.benchDc)
+    await pc.setRemoteDescription(answer)
+    if (dc.readyState !== 'open') await new Promise(resolve => { dc.onopen = resolve })
+    const message = crypto.getRandomValues(new Uint8Array(64 * 1024))
+    dc.bufferedAmountLowThreshold = 1024 * 1024
+    const started = performance.timeOrigin + performance.now()
+    for (let sent = 0; sent < size; sent += message.length) {
+      if (dc.bufferedAmount > 4 * 1024 * 1024) await new Promise(resolve => { dc.onbufferedamountlow = resolve })
+      dc.send(message.subarray(0, Math.min(message.length, size - sent)))
+    }
+    return started
+  }, { answer, size })
+  const finished = await pageB.evaluate(async () => await globalThis.benchReceived)
+  await Promise.all([pageA, pageB].map(page => page.evaluate(() => { globalThis.benchPc.close() })))
+  return finished - started
+}
+
+export async function run (options = {}) {
+  const size = (options.sizeMiB ?? DEFAULT_SIZE_MIB) * MiB
+  const runs = options.runs ?? DEFAULT_RUNS
+  const network = await startLocalNetwork({ root: options.appRoot ?? APP_ROOT, infraDataDir: await mkdtemp(join(tmpdir(), 'pollen-bench-infra-')), autoPreload: false })
+  const browser = await launchChromium()
+  /** @type {Record<'pollen' | 'connected' | 'firstByte' | 'raw', number[]>} */
+  const ms = { pollen: [], connected: [], firstByte: [], raw: [] }
+  try {
+    for (let i = 0; i < runs; i++) {
+      const file = join(await mkdtemp(join(tmpdir(), 'pollen-bench-webrtc-')), `webrtc-${i}.bin`)
+      await writeFile(file, contentFor(size, 2000 + i))
+      const sender = await browser.newContext()
+      const pageA = await sender.newPage()
+      await openApp(pageA, network.appUrl, 'files')
+      const link = await addAndShare(pageA, file)
+      const receiver = await browser.newContext()
+      const pageB = await receiver.newPage()
+      await openApp(pageB, network.appUrl, 'open')
+      const steps = [
+        async () => {
+          const { connected, firstByte, done } = await withTimeout(fetchShared(pageB, link), STEP_TIMEOUT_MS, 'fetch')
+          ms.pollen.push(done)
+          ms.firstByte.push(firstByte)
+          ms.connected.push(connected)
+        },
+        async () => { ms.raw.push(await withTimeout(rawTransfer(pageA, pageB, size), STEP_TIMEOUT_MS, 'raw')) }
+      ]
+      for (const step of i % 2 === 0 ? steps : steps.reverse()) await step()
+      await Promise.all([sender.close(), receiver.close()])
+      console.log(`webrtc: run ${i + 1}/${runs}: pollen ${ms.pollen.at(-1)?.toFixed(0)} ms (connected ${ms.connected.at(-1)?.toFixed(0)} ms, first direct byte ${ms.firstByte.at(-1)?.toFixed(0)} ms), raw ${ms.raw.at(-1)?.toFixed(0)} ms`)
+    }
+  } finally {
+    await browser.close()
+    await network.close()
+  }
+
+  const rate = (/** @type {number} */ t) => size / MiB / (t / 1000)
+  const pollen = ms.pollen.map(rate)
+  const raw = ms.raw.map(rate)
+  const ratio = median(pollen) / median(raw)
+  const heading = `WebRTC (${size / MiB} MiB browser → browser, direct)`
+  const rows = [
+    ['Pollen over the shim', median(pollen).toFixed(1), pollen.map(r => r.toFixed(1)).join(', '), 'share link opened in B: relay, upgrade to /webrtc, bitswap, verify, store'],
+    ['raw RTCDataChannel', median(raw).toFixed(1), raw.map(r => r.toFixed(1)).join(', '), 'page A → page B, one channel, 64 KiB messages']
+  ]
+  const body = `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, headless Chromium ${browser.version()}, by \`npm run bench\` (bench/webrtc.js). An infra node (relay, bootstrap) and the app on loopback as by \`npm start\`, no ICE servers, no automatic preload. Per run: context A adds a new ${size / MiB} MiB file and copies its share link; context B has the app open. Pollen: B opens the link, timed in the driver from the click to the job's "done" (every block fetched, verified, stored in IndexedDB). Raw: a new RTCPeerConnection pair between the same two pages, one data channel, timed from the first send to the last byte in page B. ${runs} runs, the order alternating; both use a connection made for the measurement.
+
+${table(['way', 'MiB/s (median)', 'runs, MiB/s', 'what'], rows, ['l', 'r', 'r', 'l'])}
+
+| figure | value |
+|---|---:|
+| Pollen / raw RTCDataChannel | ${ratio.toFixed(2)} |
+| share link to first byte over the direct connection (median, runs) | ${median(ms.firstByte).toFixed(0)} ms (${ms.firstByte.map(t => t.toFixed(0)).join(', ')}) |
+`
+  const summary = `${ratio.toFixed(2)} of a raw RTCDataChannel; first direct byte after ${median(ms.firstByte).toFixed(0)} ms`
+  if (options.write !== false) {
+    await writeSection(RESULTS, heading, reflow(body))
+    console.log(`webrtc: wrote "## ${heading}" in ${RESULTS}`)
+  }
+  console.log(`webrtc: ${summary}`)
+  return { heading, body, summary }
+}
+
+if (isMainModule(import.meta.url)) {
+  const { values } = parseArgs({ options: { runs: { type: 'string' }, size: { type: 'string' }, 'no-write': { type: 'boolean' } } })
+  run({
+    runs: values.runs != null ? Number(values.runs) : undefined,
+    sizeMiB: values.size != null ? Number(values.size) : undefined,
+    write: values['no-write'] !== true
+  }).catch(err => { console.error(err); process.exit(1) })
+}
