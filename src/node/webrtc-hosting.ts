@@ -15,10 +15,18 @@ import type { CertificateAlgorithm } from '../lib/webrtc-protocol.ts'
 let current: WebRtcLink | undefined
 let currentSince: number | undefined
 const changes = new Set<(hosted: boolean) => void>()
+const losses = new Set<() => void>()
+
+/** Tells the listeners, while the host's connections are still open, that they are about to fail. */
+function losing (link: WebRtcLink, reason?: string): void {
+  if (!link.attached) return
+  for (const lost of losses) lost()
+  link.detach(reason)
+}
 
 /** Serves one host page until `signal` aborts (the page went away). */
 export async function hostWebRtc (port: MessagePort, signal: AbortSignal): Promise<void> {
-  current?.detach('another page took over hosting WebRTC')
+  if (current != null) losing(current, 'another page took over hosting WebRTC')
   const link = new WebRtcLink(port)
   current = link
   currentSince = Date.now()
@@ -27,7 +35,7 @@ export async function hostWebRtc (port: MessagePort, signal: AbortSignal): Promi
     if (signal.aborted) resolve()
     else signal.addEventListener('abort', () => { resolve() }, { once: true })
   })
-  link.detach()
+  losing(link)
   if (current === link) {
     current = undefined
     currentSince = undefined
@@ -43,6 +51,15 @@ export function webRtcHostSince (): number | undefined {
 export function onWebRtcHostChange (listener: (hosted: boolean) => void): () => void {
   changes.add(listener)
   return () => changes.delete(listener)
+}
+
+/**
+ * Called just before the host page's peer connections fail (it closed, or
+ * another page took over), while libp2p still lists them as open.
+ */
+export function onWebRtcHostLost (listener: () => void): () => void {
+  losses.add(listener)
+  return () => losses.delete(listener)
 }
 
 function currentLink (): WebRtcLink {

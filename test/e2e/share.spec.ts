@@ -9,30 +9,13 @@ import { pseudoRandomBytes, sha256, tempDir } from './helpers/content.ts'
 import { downloadShownDigest, openApp, openPath, peerId, waitForImport } from './helpers/app.ts'
 import { startLyingPeer } from './helpers/lying-peer.ts'
 import { startNetwork, type LocalNetwork } from './helpers/network.ts'
-import type { Page } from '@playwright/test'
+import { openShared, shareLink } from './helpers/share.ts'
 import { expect, test } from './fixtures.ts'
 
 let network: LocalNetwork
 
 test.beforeEach(async () => { network = await startNetwork() })
 test.afterEach(async () => { await network.close() })
-
-/** Clicks Share on the named entry and returns the link once it carries the relay address. */
-async function shareLink (page: Page, name: string, sharer: string): Promise<string> {
-  await page.goto(new URL('#/files', page.url()).href)
-  await page.getByTestId('file-row').filter({ hasText: name }).getByTestId('share-button').click()
-  const link = page.getByTestId('share-link')
-  await expect(link).toHaveValue(new RegExp(`p2p-circuit%2Fp2p%2F${sharer}`), { timeout: 20_000 })
-  await expect(page.getByTestId('share-qr')).toBeVisible()
-  return await link.inputValue()
-}
-
-/** Opens a share link in the page and waits until the fetch is done; returns the page's sources by role. */
-async function openShared (page: Page, link: string): Promise<(role: string) => ReturnType<Page['locator']>> {
-  await page.goto(link)
-  await expect(page.getByTestId('fetch-job')).toHaveAttribute('data-status', 'done', { timeout: 90_000 })
-  return role => page.getByTestId('fetch-source').and(page.locator(`[data-role="${role}"]`))
-}
 
 test('B (without WebRTC) gets A\'s shared bytes over the relay, D over a direct WebRTC connection; with A gone, C gets them from the infra node', async ({ browser }) => {
   test.setTimeout(180_000)

@@ -1,0 +1,23 @@
+/** Sharing between browsers, as a person does it: Share, copy the link, open it elsewhere. */
+import { expect, type Locator, type Page } from '@playwright/test'
+
+/**
+ * Clicks Share on the named entry and returns the link once it carries the
+ * sharer's relayed address (`webrtc`: its address for WebRTC through the relay).
+ */
+export async function shareLink (page: Page, name: string, sharer: string, options: { webrtc?: boolean } = {}): Promise<string> {
+  await page.goto(new URL('#/files', page.url()).href)
+  await page.getByTestId('file-row').filter({ hasText: name }).getByTestId('share-button').click()
+  const link = page.getByTestId('share-link')
+  const address = options.webrtc === true ? `p2p-circuit%2Fwebrtc%2Fp2p%2F${sharer}` : `p2p-circuit%2Fp2p%2F${sharer}`
+  await expect(link).toHaveValue(new RegExp(address), { timeout: 20_000 })
+  await expect(page.getByTestId('share-qr')).toBeVisible()
+  return await link.inputValue()
+}
+
+/** Opens a share link in the page and waits until the fetch is done; returns the page's sources by role. */
+export async function openShared (page: Page, link: string, timeout = 90_000): Promise<(role: string) => Locator> {
+  await page.goto(link)
+  await expect(page.getByTestId('fetch-job')).toHaveAttribute('data-status', 'done', { timeout })
+  return role => page.getByTestId('fetch-source').and(page.locator(`[data-role="${role}"]`))
+}

@@ -1,0 +1,108 @@
+import { openApp, downloadShownDigest, peerId, waitForImport } from './helpers/app.ts'
+import { pseudoRandomBytes, sha256, writeTempFile } from './helpers/content.ts'
+import { startNetwork, type LocalNetwork } from './helpers/network.ts'
+import { openShared, shareLink } from './helpers/share.ts'
+import { expect, test } from './fixtures.ts'
+import type { Page } from '@playwright/test'
+
+const MiB = 1024 * 1024
+let network: LocalNetwork
+
+// No preload: the infra node never has the content, so every byte B gets comes from A.
+test.beforeEach(async () => { network = await startNetwork({ autoPreload: false }) })
+test.afterEach(async () => { await network.close() })
+
+async function addFile (page: Page, name: string, bytes: Buffer): Promise<string> {
+  await page.goto(new URL('#/files', page.url()).href)
+  await page.getByTestId('file-input').setInputFiles(await writeTempFile(name, bytes))
+  return await waitForImport(page, name)
+}
+
+/** The peer's rows on the Peers screen that are WebRTC connections, direct. */
+function directWebRtcRows (page: Page, peer: string) {
+  return page.locator(`[data-testid="peer-row"][data-peer="${peer}"][data-transport="WebRTC"][data-relayed="false"]`)
+}
+
+test('64 MiB cross from A to B over a direct WebRTC connection; with the relay stopped, a second transfer still completes', async ({ browser }) => {
+  test.setTimeout(240_000)
+  const first = pseudoRandomBytes(64 * MiB, 51)
+  const a = await browser.newContext()
+  const pageA = await a.newPage()
+  await openApp(pageA, network.appUrl)
+  const peerA = await peerId(pageA)
+  await addFile(pageA, 'big.bin', first)
+  const link = await shareLink(pageA, 'big.bin', peerA, { webrtc: true })
+
+  const b = await browser.newContext()
+  const pageB = await b.newPage()
+  const sources = await openShared(pageB, link, 180_000)
+  await expect(pageB.getByTestId('fetch-sharer')).toContainText('(direct)')
+  await expect(sources('sharer')).toHaveAttribute('data-relayed', 'false')
+  await expect(sources('sharer')).toContainText('Served 64.0 MiB')
+  await expect(pageB.getByTestId('fetch-source')).toHaveCount(1)
+  expect(await downloadShownDigest(pageB)).toBe(sha256(first))
+  const peers = await b.newPage()
+  await openApp(peers, network.appUrl, 'peers')
+  await expect(directWebRtcRows(peers, peerA)).toHaveCount(1)
+  await expect(directWebRtcRows(peers, peerA)).toContainText('/webrtc')
+
+  // The relay (and bootstrap, routing, gateway) goes away; the direct connection stays.
+  await network.stopInfra()
+  await expect(peers.locator(`[data-testid="peer-row"][data-peer="${network.infra.peerId}"]`)).toHaveCount(0, { timeout: 20_000 })
+  await expect(peers.locator(`[data-testid="peer-row"][data-peer="${peerA}"][data-relayed="true"]`)).toHaveCount(0)
+  await expect(directWebRtcRows(peers, peerA)).toHaveCount(1)
+
+  const second = pseudoRandomBytes(8 * MiB + 3, 52)
+  const secondRoot = await addFile(pageA, 'second.bin', second)
+  // A's link no longer names a relay address; B asks the peers it is connected to: A, directly.
+  await pageB.goto(`${network.appUrl}#/open`)
+  await pageB.getByTestId('open-input').fill(`${network.appUrl}#/open?cid=${secondRoot}&name=second.bin`)
+  await pageB.getByTestId('open-button').click()
+  await expect(pageB.getByTestId('fetch-job')).toHaveAttribute('data-status', 'done', { timeout: 60_000 })
+  const fromA = pageB.getByTestId('fetch-source').filter({ hasText: peerA.slice(-6) })
+  await expect(fromA).toHaveAttribute('data-relayed', 'false')
+  await expect(fromA).toContainText(/Served 8\.0+ MiB/)
+  expect(await downloadShownDigest(pageB)).toBe(sha256(second))
+  await Promise.all([a.close(), b.close()])
+})
+
+test('the tab hosting A\'s WebRTC closes mid-transfer: the connection is re-made through A\'s other tab within 10 s and the bytes arrive whole', async ({ browser }) => {
+  test.setTimeout(240_000)
+  const bytes = pseudoRandomBytes(64 * MiB, 53)
+  const a = await browser.newContext()
+  const hostTab = await a.newPage()
+  await openApp(hostTab, network.appUrl)
+  const peerA = await peerId(hostTab)
+  await addFile(hostTab, 'handover.bin', bytes)
+  const link = await shareLink(hostTab, 'handover.bin', peerA, { webrtc: true })
+  // The first tab holds the host lock; the second waits for it.
+  const otherTab = await a.newPage()
+  await openApp(otherTab, network.appUrl, 'node')
+  const hostedSince = Number(await otherTab.getByTestId('webrtc-hosted').getAttribute('data-since'))
+
+  const b = await browser.newContext()
+  const pageB = await b.newPage()
+  const peersB = await b.newPage()
+  await openApp(peersB, network.appUrl, 'peers')
+  await pageB.goto(link)
+  // Mid-transfer: the sharer has sent bytes over the direct connection and the job is still running.
+  await expect(pageB.getByTestId('fetch-source').and(pageB.locator('[data-role="sharer"][data-relayed="false"]'))).toHaveCount(1, { timeout: 60_000 })
+  await expect(pageB.getByTestId('fetch-job')).toHaveAttribute('data-status', 'running')
+  await expect(directWebRtcRows(peersB, peerA)).toHaveCount(1)
+  const firstOpened = Number(await directWebRtcRows(peersB, peerA).getAttribute('data-opened'))
+
+  const closedAt = Date.now()
+  await hostTab.close()
+  // A's node lives on in its other tab, which hosts WebRTC from now on…
+  await expect(otherTab.getByTestId('webrtc-hosted')).not.toHaveAttribute('data-since', String(hostedSince), { timeout: 10_000 })
+  // …and B has a new direct connection to A within 10 s of the close.
+  await expect.poll(async () => {
+    const opened = await directWebRtcRows(peersB, peerA).evaluateAll(rows => rows.map(row => Number(row.getAttribute('data-opened'))))
+    return opened.some(t => t > firstOpened)
+  }, { timeout: 10_000, intervals: [200] }).toBe(true)
+  expect(Date.now() - closedAt).toBeLessThan(10_000)
+
+  await expect(pageB.getByTestId('fetch-job')).toHaveAttribute('data-status', 'done', { timeout: 120_000 })
+  expect(await downloadShownDigest(pageB)).toBe(sha256(bytes))
+  await Promise.all([a.close(), b.close()])
+})
