@@ -73,7 +73,7 @@ async function fetchShared (page, link) {
   const done = performance.now() - started
   const sources = await page.getByTestId('fetch-source').allInnerTexts()
   const direct = await page.locator('[data-testid="fetch-source"][data-role="sharer"][data-relayed="false"]').count()
-  if (direct !== 1) throw new Error(`the sharer did not serve over a direct connection: ${sources.join('; ')}`)
+  if (direct !== 1) throw new Error(`the sharer did not serve over a direct connection: ${sources.join('; ')} (${await page.getByTestId('fetch-sharer').innerText()})`)
   if (process.env.BENCH_DEBUG) console.log(sources.join('\n'))
   return { connected, firstByte, done }
 }

@@ -95,6 +95,8 @@ export interface SharerDial {
   addr?: string
   relayed?: boolean
   error?: string
+  /** Why a direct (WebRTC) connection could not be made, when the sharer was reached through the relay instead. */
+  directError?: string
 }
 
 export type FetchProgress =

@@ -220,16 +220,19 @@ export class Fetcher {
     // link offers one; the relayed connection alone when that fails.
     const direct = mine.filter(addr => addr.getComponents().some(c => c.name === 'webrtc'))
     const attempts = direct.length > 0 && direct.length < mine.length ? [direct, mine] : [mine]
-    let lastError: unknown
+    const errors: unknown[] = []
     for (const candidates of attempts) {
       try {
         const conn = await this.init.helia.libp2p.dial(candidates, { signal: AbortSignal.any([signal, AbortSignal.timeout(DEFAULT_SHARER_DIAL_TIMEOUT_MS)]) })
-        return { sharer: { peer, reached: true, addr: conn.remoteAddr.toString(), relayed: conn.limits != null || transportName(conn.remoteAddr.toString()).relayed }, sharerAddrs: mine }
+        const relayed = conn.limits != null || transportName(conn.remoteAddr.toString()).relayed
+        const directError = relayed && errors.length > 0 ? (errors[0] as Error).message : undefined
+        return { sharer: { peer, reached: true, addr: conn.remoteAddr.toString(), relayed, directError }, sharerAddrs: mine }
       } catch (err) {
         signal.throwIfAborted()
-        lastError = err
+        errors.push(err)
       }
     }
+    const lastError = errors.at(-1)
     return { sharer: { peer, reached: false, error: (lastError as Error).message } }
   }
 
