@@ -9,7 +9,7 @@
  * serving at the same moment. The pages of bench/pages/ are built by Vite with
  * bench/vite.config.js into bench/out/pages/. bench/out/ is git-ignored.
  *
- * Usage: npm run bench [-- --runs N] [--no-disk]   (every benchmark: import, import on disk, network)
+ * Usage: npm run bench [-- --runs N] [--no-disk]   (every benchmark: import, import on disk, network, webrtc)
  *   --runs N     runs of each way (default 2), in alternating order
  *   --no-disk    skip the runs with IndexedDB on disk (their section stays as it was)
  */
@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util'
 import { build } from 'vite'
 import * as importBench from './import.js'
 import * as networkBench from './network.js'
+import * as webRtcBench from './webrtc.js'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
 const REPO = resolve(BENCH, '..')
@@ -35,7 +36,9 @@ const BENCHMARKS = [
   // The same with IndexedDB on disk: a Chromium with a new profile directory per measurement.
   { name: 'import, profiles on disk', disk: true, run: options => importBench.run({ ...options, appRoot: APP_OUT, persistent: true }) },
   // 64 MiB browser ⇄ infra node over WebSocket against a plain WebSocket stream.
-  { name: 'network', run: options => networkBench.run({ ...options, appRoot: APP_OUT }) }
+  { name: 'network', run: options => networkBench.run({ ...options, appRoot: APP_OUT }) },
+  // 64 MiB browser → browser over a direct WebRTC connection against a raw RTCDataChannel.
+  { name: 'webrtc', run: options => webRtcBench.run({ ...options, appRoot: APP_OUT }) }
 ]
 
 function buildApp () {

@@ -4,7 +4,9 @@
  * WebRTC benchmark (issue 4): SIZE MiB from one browser node to another over a direct WebRTC
  * connection, made by the node in each SharedWorker through the peer connections its page hosts
  * (src/node/webrtc-shim.ts), as a ratio to a raw RTCDataChannel between the same two pages, in the
- * same run, RUNS times in alternating order. Both are fresh connections, so both pay SCTP's warm-up.
+ * same run, RUNS times in alternating order. Both are fresh connections, so both pay SCTP's warm-up
+ * (and its pauses: on loopback in headless Chromium a data channel stops for about 400 ms several
+ * times per 64 MiB, which the raw figure reports as "stalled").
  *
  *   pollen   context A added the file; context B (app open, node up) opens A's share link: dial
  *            through the relay, upgrade to /webrtc, bitswap, verify, store (content.fetch). Timed in
@@ -34,7 +36,8 @@ const APP_ROOT = join(BENCH, 'out', 'dist')
 const RESULTS = join(BENCH, 'RESULTS.md')
 const MiB = 1024 * 1024
 export const DEFAULT_SIZE_MIB = 64
-export const DEFAULT_RUNS = 3
+/** SCTP's pauses make single runs vary by a factor of two: five, and the median. */
+export const DEFAULT_RUNS = 5
 const STEP_TIMEOUT_MS = 240_000
 
 /** Adds the file in page A and returns its share link once it carries A's /webrtc address. */
@@ -98,8 +101,17 @@ async function rawTransfer (pageA, pageB, size) {
     const dc = pc.createDataChannel('bench', { negotiated: true, id: 0 })
     dc.binaryType = 'arraybuffer'
     let received = 0
+    let last = 0
+    let stalledMs = 0
     globalThis.benchReceived = new Promise(resolve => {
-      dc.onmessage = event => { received += event.data.byteLength; if (received >= size) resolve(performance.timeOrigin + performance.now()) }
+      dc.onmessage = event => {
+        const now = performance.timeOrigin + performance.now()
+        // Pauses of SCTP (retransmission timeouts on loopback), which Pollen's transfers meet too.
+        if (last > 0 && now - last > 100) stalledMs += now - last
+        last = now
+        received += event.data.byteLength
+        if (received >= size) resolve({ finished: now, stalledMs })
+      }
     })
     await pc.setRemoteDescription(offer)
     await pc.setLocalDescription(await pc.createAnswer())
@@ -120,18 +132,21 @@ async function rawTransfer (pageA, pageB, size) {
     }
     return started
   }, { answer, size })
-  const finished = await pageB.evaluate(async () => await globalThis.benchReceived)
+  const { finished, stalledMs } = await pageB.evaluate(async () => await globalThis.benchReceived)
   await Promise.all([pageA, pageB].map(page => page.evaluate(() => { globalThis.benchPc.close() })))
-  return finished - started
+  return { ms: finished - started, stalledMs }
 }
+
+/** What the figures mean, from the timelines and profiles taken while writing this benchmark. */
+const READING = `**Reading the rows.** Both ways lose much of their time to SCTP, not to JavaScript: on loopback in headless Chromium a fresh data channel pauses for about 400 ms (a retransmission timeout) several times per 64 MiB, whatever the message size (16 or 64 KiB) or the buffering (256 KiB to 4 MiB, drained to zero or to a low mark); the raw row reports its own pauses, and single runs vary by a factor of two, hence the median of several. A timeline of the data channels during a Pollen transfer (every send() in A's page, every message in B's; 32 MiB) split the time into 46 % moving, 23 % SCTP pauses with bytes queued in A's channel, and 31 % with nothing queued. That last part is the application: after the first blocks, Helia's bitswap answers a peer one message at a time and reads every wanted block from IndexedDB (about 16 ms per 1 MiB block, has() then get()) before it sends the first, so each batch of 16 wanted blocks starts with a quarter of a second of silence; and the receiver asks for more only once a 4 MiB message is verified and stored. The shim itself is not the limit: the host pages are idle nearly all the time, and a bitswap batch in flight moves at the raw channel's speed. A run far below the others (about 2 MiB/s) waited some 20 s for a block Helia's bitswap lost, as described in the network section. Tried and dropped: 2 or 4 concurrent bitswap sends per peer (some runs lost a block and waited 10 s for the retry), and 1.5 MiB bitswap messages (better here, but uploads to the infra node then lost blocks in 2 of 3 runs).`
 
 export async function run (options = {}) {
   const size = (options.sizeMiB ?? DEFAULT_SIZE_MIB) * MiB
   const runs = options.runs ?? DEFAULT_RUNS
   const network = await startLocalNetwork({ root: options.appRoot ?? APP_ROOT, infraDataDir: await mkdtemp(join(tmpdir(), 'pollen-bench-infra-')), autoPreload: false })
   const browser = await launchChromium()
-  /** @type {Record<'pollen' | 'connected' | 'firstByte' | 'raw', number[]>} */
-  const ms = { pollen: [], connected: [], firstByte: [], raw: [] }
+  /** @type {Record<'pollen' | 'connected' | 'firstByte' | 'raw' | 'rawStalled', number[]>} */
+  const ms = { pollen: [], connected: [], firstByte: [], raw: [], rawStalled: [] }
   try {
     for (let i = 0; i < runs; i++) {
       const file = join(await mkdtemp(join(tmpdir(), 'pollen-bench-webrtc-')), `webrtc-${i}.bin`)
@@ -150,11 +165,15 @@ export async function run (options = {}) {
           ms.firstByte.push(firstByte)
           ms.connected.push(connected)
         },
-        async () => { ms.raw.push(await withTimeout(rawTransfer(pageA, pageB, size), STEP_TIMEOUT_MS, 'raw')) }
+        async () => {
+          const raw = await withTimeout(rawTransfer(pageA, pageB, size), STEP_TIMEOUT_MS, 'raw')
+          ms.raw.push(raw.ms)
+          ms.rawStalled.push(raw.stalledMs)
+        }
       ]
       for (const step of i % 2 === 0 ? steps : steps.reverse()) await step()
       await Promise.all([sender.close(), receiver.close()])
-      console.log(`webrtc: run ${i + 1}/${runs}: pollen ${ms.pollen.at(-1)?.toFixed(0)} ms (connected ${ms.connected.at(-1)?.toFixed(0)} ms, first direct byte ${ms.firstByte.at(-1)?.toFixed(0)} ms), raw ${ms.raw.at(-1)?.toFixed(0)} ms`)
+      console.log(`webrtc: run ${i + 1}/${runs}: pollen ${ms.pollen.at(-1)?.toFixed(0)} ms (connected ${ms.connected.at(-1)?.toFixed(0)} ms, first direct byte ${ms.firstByte.at(-1)?.toFixed(0)} ms), raw ${ms.raw.at(-1)?.toFixed(0)} ms (stalled ${ms.rawStalled.at(-1)?.toFixed(0)} ms)`)
     }
   } finally {
     await browser.close()
@@ -178,6 +197,10 @@ ${table(['way', 'MiB/s (median)', 'runs, MiB/s', 'what'], rows, ['l', 'r', 'r', 
 |---|---:|
 | Pollen / raw RTCDataChannel | ${ratio.toFixed(2)} |
 | share link to first byte over the direct connection (median, runs) | ${median(ms.firstByte).toFixed(0)} ms (${ms.firstByte.map(t => t.toFixed(0)).join(', ')}) |
+| share link to the direct connection (median) | ${median(ms.connected).toFixed(0)} ms |
+| raw RTCDataChannel: time in pauses over 100 ms (median, runs) | ${median(ms.rawStalled).toFixed(0)} ms of ${median(ms.raw).toFixed(0)} ms (${ms.rawStalled.map(t => t.toFixed(0)).join(', ')}) |
+
+${READING}
 `
   const summary = `${ratio.toFixed(2)} of a raw RTCDataChannel; first direct byte after ${median(ms.firstByte).toFixed(0)} ms`
   if (options.write !== false) {
