@@ -12,11 +12,11 @@ import { Fetcher } from './fetcher.ts'
 import { exclusiveGc } from './gc-lock.ts'
 import { BatchingIdbBlockstore } from './idb-blockstore.ts'
 import { Library } from './library.ts'
+import { DirectConnections } from './direct-connections.ts'
 import { connectTo, connectionInfo, pingPeer } from './peer-actions.ts'
 import { PeerKeeper } from './peer-keeper.ts'
 import { RelayReservations } from './relay-reservations.ts'
 import { hostWebRtc, onWebRtcHostChange, webRtcHostSince } from './webrtc-hosting.ts'
-import { WebRtcRedialer } from './webrtc-redial.ts'
 import type { ConfigState, ConnectionInfo, NodeEvent, NodeIdentity, NodeMethods, StorageInfo } from '../lib/protocol.ts'
 
 export const BLOCKSTORE_NAME = 'pollen-blockstore'
@@ -33,7 +33,7 @@ export class PollenNode {
   private config!: NodeConfig
   private starts = 0
   private keeper!: PeerKeeper
-  private redialer?: WebRtcRedialer
+  private direct?: DirectConnections
 
   private constructor (
     private readonly blockstore: BatchingIdbBlockstore,
@@ -62,8 +62,8 @@ export class PollenNode {
     this.starts++
     this.keeper = new PeerKeeper(this.helia.libp2p, { bootstrap: config.bootstrap, onChange: () => { this.emit({ type: 'connections:changed' }) } })
     this.keeper.start()
-    this.redialer?.stop()
-    this.redialer = new WebRtcRedialer(this.helia.libp2p, message => { console.warn(message) })
+    this.direct?.stop()
+    this.direct = new DirectConnections(this.helia.libp2p, message => { console.warn(message) })
     const changed = (): void => { this.emit({ type: 'connections:changed' }) }
     this.helia.libp2p.addEventListener('connection:open', changed)
     this.helia.libp2p.addEventListener('connection:close', changed)

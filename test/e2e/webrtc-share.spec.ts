@@ -106,3 +106,27 @@ test('the tab hosting A\'s WebRTC closes mid-transfer: the connection is re-made
   expect(await downloadShownDigest(pageB)).toBe(sha256(bytes))
   await Promise.all([a.close(), b.close()])
 })
+
+test('a relayed connection to another browser, made by hand, is upgraded to a direct WebRTC connection', async ({ browser }) => {
+  const a = await browser.newContext()
+  const pageA = await a.newPage()
+  await openApp(pageA, network.appUrl)
+  const peerA = await peerId(pageA)
+  // A's relayed address (through the relay's WebSocket) without /webrtc: dialling it gives a relayed connection only.
+  const relayed = pageA.getByTestId('advertised-addrs').locator('code').filter({ hasText: new RegExp(`/ws/p2p/\\w+/p2p-circuit/p2p/${peerA}$`) })
+  await expect(relayed).toHaveCount(1, { timeout: 20_000 })
+  const circuit = await relayed.innerText()
+
+  const b = await browser.newContext()
+  const pageB = await b.newPage()
+  await openApp(pageB, network.appUrl, 'peers')
+  await pageB.getByTestId('connect-input').fill(circuit)
+  await pageB.getByTestId('connect-button').click()
+  await expect(pageB.getByTestId('connect-error')).toHaveCount(0)
+  await expect(pageB.locator(`[data-testid="peer-row"][data-peer="${peerA}"][data-relayed="true"]`).first()).toBeVisible({ timeout: 20_000 })
+  // Identify tells B that A takes WebRTC through its relay: B dials it.
+  await expect(directWebRtcRows(pageB, peerA)).toHaveCount(1, { timeout: 20_000 })
+  await directWebRtcRows(pageB, peerA).getByTestId('ping-button').click()
+  await expect(directWebRtcRows(pageB, peerA).getByTestId('ping-result')).toHaveText(/^\d+ ms$/)
+  await Promise.all([a.close(), b.close()])
+})
