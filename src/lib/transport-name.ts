@@ -9,16 +9,19 @@ export function transportName (address: string): { transport: string, relayed: b
     return { transport: 'unknown', relayed: false }
   }
   const relayed = names.includes('p2p-circuit')
+  // WebRTC signalled through a relay is a direct connection, whatever carried
+  // the signalling (a relay reached over WebSockets or over WebRTC-direct).
+  const afterHop = relayed ? names.slice(names.lastIndexOf('p2p-circuit') + 1) : names
+  if (afterHop.includes('webrtc')) return { transport: 'WebRTC', relayed: false }
   // After a relay hop, the transport that matters is the one to the relay.
   const own = relayed ? names.slice(0, names.indexOf('p2p-circuit')) : names
   let transport = 'unknown'
   if (own.includes('webtransport')) transport = 'WebTransport'
   else if (own.includes('webrtc-direct')) transport = 'WebRTC direct'
-  else if (names.includes('webrtc')) transport = 'WebRTC'
   else if (own.includes('wss') || (own.includes('tls') && own.includes('ws'))) transport = 'secure WebSocket'
   else if (own.includes('ws')) transport = 'WebSocket'
   else if (own.includes('tcp')) transport = 'TCP'
   else if (own.includes('quic-v1')) transport = 'QUIC'
-  if (relayed && transport !== 'WebRTC') return { transport: `relayed via ${transport}`, relayed: true }
-  return { transport, relayed: relayed && transport !== 'WebRTC' }
+  if (relayed) return { transport: `relayed via ${transport}`, relayed: true }
+  return { transport, relayed: false }
 }

@@ -53,6 +53,14 @@ describe('transportName', () => {
   it('names WebRTC set up over a circuit relay as direct WebRTC, not relayed', () => {
     expect(transportName(`/dns4/relay.example/tcp/443/wss/p2p/${RELAY}/p2p-circuit/webrtc/p2p/${TARGET}`))
       .toEqual({ transport: 'WebRTC', relayed: false })
+    // Signalled through a relay reached over WebRTC-direct: still a direct browser-to-browser connection.
+    expect(transportName(`/ip4/1.2.3.4/udp/4001/webrtc-direct/certhash/${CERTHASH}/p2p/${RELAY}/p2p-circuit/webrtc/p2p/${TARGET}`))
+      .toEqual({ transport: 'WebRTC', relayed: false })
+  })
+
+  it('names a connection relayed through a relay reached over WebRTC-direct as relayed', () => {
+    expect(transportName(`/ip4/1.2.3.4/udp/4001/webrtc-direct/certhash/${CERTHASH}/p2p/${RELAY}/p2p-circuit/p2p/${TARGET}`))
+      .toEqual({ transport: 'relayed via WebRTC direct', relayed: true })
   })
 
   it('names a bare /webrtc address', () => {
