@@ -25,3 +25,11 @@ export function transportName (address: string): { transport: string, relayed: b
   if (relayed) return { transport: `relayed via ${transport}`, relayed: true }
   return { transport, relayed: false }
 }
+
+/**
+ * Whether a connection goes through a relay: the relay limits it, or its
+ * address says so. WebRTC signalled through a relay is direct.
+ */
+export function isRelayed (conn: { remoteAddr: { toString: () => string }, limits?: unknown }): boolean {
+  return conn.limits != null || transportName(conn.remoteAddr.toString()).relayed
+}

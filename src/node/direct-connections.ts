@@ -12,6 +12,7 @@
  *   hosts next, so a transfer goes on over a direct connection.
  */
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { isRelayed } from '../lib/transport-name.ts'
 import { onWebRtcHostChange, onWebRtcHostLost, webRtcHostSince } from './webrtc-hosting.ts'
 import type { Connection, IdentifyResult, Libp2p, PeerId } from '@libp2p/interface'
 
@@ -47,11 +48,8 @@ function isSignalled (addr: Multiaddr): boolean {
   return all.includes('p2p-circuit') && all.includes('webrtc')
 }
 
-/** A WebRTC connection's address names the relay it was signalled through; it is direct all the same. */
-function isDirect (conn: Connection): boolean {
-  if (conn.status !== 'open' || conn.limits != null) return false
-  const all = names(conn.remoteAddr)
-  return !all.includes('p2p-circuit') || all.includes('webrtc')
+function isOpenDirect (conn: Connection): boolean {
+  return conn.status === 'open' && !isRelayed(conn)
 }
 
 export class DirectConnections {
@@ -77,7 +75,7 @@ export class DirectConnections {
   private async upgrade ({ peerId, listenAddrs, connection }: IdentifyResult): Promise<void> {
     const peer = peerId.toString()
     if (connection.limits == null || connection.direction !== 'outbound' || webRtcHostSince() == null) return
-    if (this.upgrading.has(peer) || this.libp2p.getConnections(peerId).some(isDirect)) return
+    if (this.upgrading.has(peer) || this.libp2p.getConnections(peerId).some(isOpenDirect)) return
     // A WebRTC dial under way (a share link's fetch makes one) opens the very relayed connection identify ran over.
     if (this.libp2p.getDialQueue().some(dial => dial.peerId?.equals(peerId) === true)) return
     const addrs = listenAddrs.filter(isSignalled).map(addr => withPeer(addr, peerId))

@@ -17,7 +17,7 @@ import { InvalidShareLinkError, TimeoutError } from '../lib/errors.ts'
 import { walkInParallel } from '../lib/parallel-walk.ts'
 import { retryStalled } from '../lib/retry-stalled.ts'
 import { sleep } from '../lib/sleep.ts'
-import { transportName } from '../lib/transport-name.ts'
+import { isRelayed } from '../lib/transport-name.ts'
 import type { BlockSource, FetchArgs, FetchProgress, FetchSummary, SharerDial } from '../lib/protocol.ts'
 import type { PollenHelia } from './create-node.ts'
 import { explainReadError, type ContentReader } from './content.ts'
@@ -197,7 +197,7 @@ export class Fetcher {
     } else {
       id = peerIdFromCID(provider).toString()
       const conns = this.init.helia.libp2p.getConnections(peerIdFromCID(provider))
-      const relayed = conns.length > 0 && conns.every(conn => conn.limits != null || transportName(conn.remoteAddr.toString()).relayed)
+      const relayed = conns.length > 0 && conns.every(isRelayed)
       const role = id === sharerPeer
         ? 'sharer'
         : this.init.bootstrap.some(addr => addr.endsWith(`/p2p/${id}`)) ? 'bootstrap' : 'provider'
@@ -224,7 +224,7 @@ export class Fetcher {
     for (const candidates of attempts) {
       try {
         const conn = await this.init.helia.libp2p.dial(candidates, { signal: AbortSignal.any([signal, AbortSignal.timeout(DEFAULT_SHARER_DIAL_TIMEOUT_MS)]) })
-        const relayed = conn.limits != null || transportName(conn.remoteAddr.toString()).relayed
+        const relayed = isRelayed(conn)
         const directError = relayed && errors.length > 0 ? (errors[0] as Error).message : undefined
         return { sharer: { peer, reached: true, addr: conn.remoteAddr.toString(), relayed, directError }, sharerAddrs: mine }
       } catch (err) {

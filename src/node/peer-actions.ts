@@ -6,7 +6,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { DialFailedError, InvalidAddressError, TimeoutError } from '../lib/errors.ts'
-import { transportName } from '../lib/transport-name.ts'
+import { isRelayed, transportName } from '../lib/transport-name.ts'
 import type { PollenHelia } from './create-node.ts'
 import type { ConnectionInfo } from '../lib/protocol.ts'
 import type { Connection, PeerId } from '@libp2p/interface'
@@ -16,14 +16,13 @@ export const DEFAULT_PING_TIMEOUT_MS = 10_000
 
 export function connectionInfo (conn: Connection): ConnectionInfo {
   const remoteAddr = conn.remoteAddr.toString()
-  const { transport, relayed } = transportName(remoteAddr)
   return {
     id: conn.id,
     peer: conn.remotePeer.toString(),
     remoteAddr,
-    transport,
+    transport: transportName(remoteAddr).transport,
     direction: conn.direction,
-    relayed: relayed || conn.limits != null,
+    relayed: isRelayed(conn),
     latency: conn.rtt,
     opened: conn.timeline.open
   }

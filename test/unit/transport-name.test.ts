@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { transportName } from '../../src/lib/transport-name.ts'
+import { isRelayed, transportName } from '../../src/lib/transport-name.ts'
 
 const RELAY = 'QmNnooDu7bfjPFoTZYxMNLWUQJyrVwtbZg5gBMjTezGAJN'
 const TARGET = '12D3KooWSvYkCKwuGhCpGwRWqGVxNHTaSVUmMhbQqT4GeqKT2TYp'
@@ -76,5 +76,14 @@ describe('transportName', () => {
   it('returns unknown for a valid multiaddr with no transport', () => {
     expect(transportName('/ip4/1.2.3.4')).toEqual({ transport: 'unknown', relayed: false })
     expect(transportName(`/p2p/${TARGET}`)).toEqual({ transport: 'unknown', relayed: false })
+  })
+})
+
+describe('isRelayed', () => {
+  it('counts a connection the relay limits, or whose address goes through a relay, as relayed; WebRTC signalled through one as direct', () => {
+    expect(isRelayed({ remoteAddr: `/ip4/1.2.3.4/tcp/4001/ws/p2p/${RELAY}`, limits: { bytes: 1n } })).toBe(true)
+    expect(isRelayed({ remoteAddr: `/ip4/1.2.3.4/tcp/4001/ws/p2p/${RELAY}/p2p-circuit/p2p/${TARGET}` })).toBe(true)
+    expect(isRelayed({ remoteAddr: `/ip4/1.2.3.4/tcp/4001/ws/p2p/${RELAY}/p2p-circuit/webrtc/p2p/${TARGET}` })).toBe(false)
+    expect(isRelayed({ remoteAddr: `/ip4/1.2.3.4/tcp/4001/ws/p2p/${RELAY}` })).toBe(false)
   })
 })
