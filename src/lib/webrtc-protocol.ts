@@ -38,7 +38,7 @@ export type CertificateAlgorithm = string | ({ name: string } & Record<string, u
 /** What the shim asks of the host. `call` ones are answered by `reply` with the same `call` number. */
 export type ShimToHost =
   | { type: 'pc:create', pc: number, config: { iceServers?: Array<{ urls: string | string[], username?: string, credential?: string }>, certificates?: number[] } }
-  | { type: 'cert:generate', pc: 0, call: number, algorithm: CertificateAlgorithm }
+  | { type: 'cert:generate', call: number, algorithm: CertificateAlgorithm }
   | { type: 'pc:createOffer', pc: number, call: number }
   | { type: 'pc:createAnswer', pc: number, call: number }
   | { type: 'pc:setLocalDescription', pc: number, call: number, description?: SessionDescription }

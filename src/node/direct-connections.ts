@@ -81,12 +81,16 @@ export class DirectConnections {
     const addrs = listenAddrs.filter(isSignalled).map(addr => withPeer(addr, peerId))
     if (addrs.length === 0) return
     this.upgrading.add(peer)
+    await this.dial(addrs, `could not upgrade the relayed connection to ${peer} to WebRTC`)
+    this.upgrading.delete(peer)
+  }
+
+  /** Dials; a failure is only logged, as the connection it would replace (or none) goes on. */
+  private async dial (addrs: Multiaddr[], failure: string): Promise<void> {
     try {
       await this.libp2p.dial(addrs, { signal: AbortSignal.timeout(DEFAULT_DIAL_TIMEOUT_MS) })
     } catch (err) {
-      this.log(`could not upgrade the relayed connection to ${peer} to WebRTC: ${(err as Error).message}`)
-    } finally {
-      this.upgrading.delete(peer)
+      this.log(`${failure}: ${(err as Error).message}`)
     }
   }
 
@@ -104,12 +108,7 @@ export class DirectConnections {
     this.lost.clear()
     await Promise.all(lost.map(async entry => {
       const addrs = entry.direct != null ? [entry.direct] : await this.signalledAddrs(entry.peer)
-      if (addrs.length === 0) return
-      try {
-        await this.libp2p.dial(addrs, { signal: AbortSignal.timeout(DEFAULT_DIAL_TIMEOUT_MS) })
-      } catch (err) {
-        this.log(`could not re-make the WebRTC connection to ${entry.peer.toString()}: ${(err as Error).message}`)
-      }
+      if (addrs.length > 0) await this.dial(addrs, `could not re-make the WebRTC connection to ${entry.peer.toString()}`)
     }))
   }
 

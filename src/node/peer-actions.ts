@@ -44,10 +44,9 @@ function parsePeer (peer: string): PeerId {
   }
 }
 
-/** Rethrows a timeout of ours as one that says what timed out. */
-function explainTimeout (err: unknown, signal: AbortSignal, timeout: AbortSignal, what: string, ms: number): never {
-  if (!signal.aborted && timeout.aborted) throw new TimeoutError(`${what} did not answer within ${Math.round(ms / 1000)} s`)
-  throw err
+/** The timeout of ours ran out (not the caller's cancel, not libp2p's own error). */
+function timedOut (signal: AbortSignal, timeout: AbortSignal): boolean {
+  return !signal.aborted && timeout.aborted
 }
 
 /**
@@ -60,7 +59,8 @@ export async function connectTo (helia: PollenHelia, addr: string, signal: Abort
   try {
     return connectionInfo(await helia.libp2p.dial(ma, { signal: AbortSignal.any([signal, timeout]) }))
   } catch (err) {
-    if (signal.aborted || timeout.aborted) explainTimeout(err, signal, timeout, `Could not connect to ${ma.toString()}: it`, DEFAULT_CONNECT_TIMEOUT_MS)
+    if (timedOut(signal, timeout)) throw new TimeoutError(`Could not connect to ${ma.toString()}: no answer within ${DEFAULT_CONNECT_TIMEOUT_MS / 1000} s`)
+    if (signal.aborted) throw err
     throw new DialFailedError(`Could not connect to ${ma.toString()}: ${(err as Error).message}. Check that the node is up and the address current (a /certhash changes with the node's certificate).`)
   }
 }
@@ -72,6 +72,7 @@ export async function pingPeer (helia: PollenHelia, peer: string, signal: AbortS
   try {
     return { rttMs: await helia.libp2p.services.ping.ping(id, { signal: AbortSignal.any([signal, timeout]) }) }
   } catch (err) {
-    explainTimeout(err, signal, timeout, `The peer ${peer}`, DEFAULT_PING_TIMEOUT_MS)
+    if (timedOut(signal, timeout)) throw new TimeoutError(`The peer ${peer} did not answer within ${DEFAULT_PING_TIMEOUT_MS / 1000} s`)
+    throw err
   }
 }

@@ -94,7 +94,7 @@ export class WebRtcLink {
     if (this.gone == null) this.port.postMessage(message, transfer)
   }
 
-  async call<T = SessionDescription | undefined> (message: { type: string, pc: number } & Record<string, unknown>): Promise<T> {
+  async call<T = SessionDescription | undefined> (message: { type: string } & Record<string, unknown>): Promise<T> {
     if (this.gone != null) throw new DOMException(this.gone, 'InvalidStateError')
     const call = this.nextCall++
     return await new Promise((resolve, reject) => {
@@ -104,7 +104,7 @@ export class WebRtcLink {
   }
 
   async generateCertificate (algorithm: CertificateAlgorithm): Promise<ShimCertificate> {
-    return new ShimCertificate(await this.call<CertificateHandle>({ type: 'cert:generate', pc: 0, algorithm }))
+    return new ShimCertificate(await this.call<CertificateHandle>({ type: 'cert:generate', algorithm }))
   }
 
   connectionId (): number { return this.nextConnection++ }

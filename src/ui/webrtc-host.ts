@@ -5,7 +5,7 @@
  * state changes, candidates and messages are forwarded, and ArrayBuffers are
  * transferred, not copied.
  */
-import type { CertificateAlgorithm, DataChannelState, HostToShim, IceCandidate, SessionDescription, ShimToHost } from '../lib/webrtc-protocol.ts'
+import type { CertificateAlgorithm, CertificateHandle, DataChannelState, HostToShim, IceCandidate, SessionDescription, ShimToHost } from '../lib/webrtc-protocol.ts'
 
 function plainCandidate (candidate: RTCIceCandidate | null): IceCandidate | null {
   if (candidate == null) return null
@@ -56,7 +56,7 @@ export class WebRtcHost {
       case 'pc:setLocalDescription': void this.answer(message.call, async pc => { await pc.setLocalDescription(message.description) }, message.pc); break
       case 'pc:setRemoteDescription': void this.answer(message.call, async pc => { await pc.setRemoteDescription(message.description) }, message.pc); break
       case 'pc:addIceCandidate': void this.answer(message.call, async pc => { await pc.addIceCandidate(message.candidate ?? undefined) }, message.pc); break
-      case 'cert:generate': void this.generateCertificate(message.call, message.algorithm); break
+      case 'cert:generate': void this.reply(message.call, async () => await this.generateCertificate(message.algorithm)); break
       case 'pc:close': this.closeConnection(message.pc); break
       case 'dc:create': {
         const pc = this.connections.get(message.pc)
@@ -88,18 +88,14 @@ export class WebRtcHost {
     this.certificatesOf.delete(id)
   }
 
-  private async generateCertificate (call: number, algorithm: CertificateAlgorithm): Promise<void> {
-    try {
-      const certificate = await RTCPeerConnection.generateCertificate(algorithm as AlgorithmIdentifier)
-      const id = this.nextCertificate++
-      this.certificates.set(id, certificate)
-      this.send({ type: 'reply', call, result: { id, expires: certificate.expires, fingerprints: certificate.getFingerprints() } })
-    } catch (err) {
-      this.send({ type: 'reply', call, error: { name: (err as Error).name, message: (err as Error).message } })
-    }
+  private async generateCertificate (algorithm: CertificateAlgorithm): Promise<CertificateHandle> {
+    const certificate = await RTCPeerConnection.generateCertificate(algorithm as AlgorithmIdentifier)
+    const id = this.nextCertificate++
+    this.certificates.set(id, certificate)
+    return { id, expires: certificate.expires, fingerprints: certificate.getFingerprints() }
   }
 
-  private create (id: number, config: ShimToHost & { type: 'pc:create' } extends { config: infer C } ? C : never): void {
+  private create (id: number, config: Extract<ShimToHost, { type: 'pc:create' }>['config']): void {
     const certificateIds = config.certificates ?? []
     const certificates = certificateIds.map(certificate => this.certificates.get(certificate)).filter(c => c != null)
     let pc: RTCPeerConnection
@@ -146,12 +142,18 @@ export class WebRtcHost {
     if (channel.readyState !== 'connecting') state()
   }
 
+  /** Runs `work` on the shim's peer connection `id` and replies with its result. */
   private async answer (call: number, work: (pc: RTCPeerConnection) => Promise<SessionDescription | null | void>, id: number): Promise<void> {
-    const pc = this.connections.get(id)
-    try {
+    await this.reply(call, async () => {
+      const pc = this.connections.get(id)
       if (pc == null) throw new DOMException('The peer connection is closed', 'InvalidStateError')
-      const result = await work(pc)
-      this.send({ type: 'reply', call, result: result ?? undefined })
+      return await work(pc)
+    })
+  }
+
+  private async reply (call: number, work: () => Promise<SessionDescription | CertificateHandle | null | void>): Promise<void> {
+    try {
+      this.send({ type: 'reply', call, result: (await work()) ?? undefined })
     } catch (err) {
       this.send({ type: 'reply', call, error: { name: (err as Error).name, message: (err as Error).message } })
     }
