@@ -34,11 +34,10 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import { startServer } from '../scripts/serve.js'
+import { runWhenMain } from './lib/cli.js'
 import { launchChromium, launchPersistent, withTimeout } from './lib/browser.js'
 import { median, reflow, table, writeSection } from './lib/results.js'
-import { isMainModule } from '../scripts/is-main-module.js'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
 const PAGES = join(BENCH, 'out', 'pages')
@@ -387,24 +386,7 @@ records, bitswap's announce per block, and the app around it (UI, RPC, SharedWor
 }
 
 
-if (isMainModule(import.meta.url)) {
-  const { values } = parseArgs({
-    options: {
-      runs: { type: 'string' },
-      size: { type: 'string' },
-      persistent: { type: 'boolean' },
-      'no-write': { type: 'boolean' },
-      root: { type: 'string' }
-    }
-  })
-  run({
-    runs: values.runs != null ? Number(values.runs) : undefined,
-    sizeMiB: values.size != null ? Number(values.size) : undefined,
-    persistent: values.persistent === true,
-    appRoot: values.root != null ? resolve(values.root) : undefined,
-    write: values['no-write'] !== true
-  }).catch((err) => {
-    console.error(err)
-    process.exit(1)
-  })
-}
+runWhenMain(import.meta.url, run, {
+  options: { persistent: { type: 'boolean' }, root: { type: 'string' } },
+  extra: values => ({ persistent: values.persistent === true, appRoot: values.root != null ? resolve(values.root) : undefined })
+})

@@ -26,11 +26,10 @@ import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import { node22 } from '../scripts/infra-process.js'
-import { isMainModule } from '../scripts/is-main-module.js'
 import { startLocalNetwork } from '../scripts/local-network.js'
 import { contentFor, openApp } from './lib/app.js'
+import { runWhenMain } from './lib/cli.js'
 import { launchChromium, withTimeout } from './lib/browser.js'
 import { median, reflow, table, writeSection } from './lib/results.js'
 
@@ -206,11 +205,4 @@ ${table(['way', 'MiB/s (median)', 'runs, MiB/s', 'what'], rows, ['l', 'r', 'r', 
   return { heading, body, summary }
 }
 
-if (isMainModule(import.meta.url)) {
-  const { values } = parseArgs({ options: { runs: { type: 'string' }, size: { type: 'string' }, 'no-write': { type: 'boolean' } } })
-  run({
-    runs: values.runs != null ? Number(values.runs) : undefined,
-    sizeMiB: values.size != null ? Number(values.size) : undefined,
-    write: values['no-write'] !== true
-  }).catch(err => { console.error(err); process.exit(1) })
-}
+runWhenMain(import.meta.url, run)

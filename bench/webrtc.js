@@ -24,9 +24,8 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
-import { isMainModule } from '../scripts/is-main-module.js'
 import { startLocalNetwork } from '../scripts/local-network.js'
+import { runWhenMain } from './lib/cli.js'
 import { launchChromium, withTimeout } from './lib/browser.js'
 import { contentFor, openApp } from './lib/app.js'
 import { median, reflow, table, writeSection } from './lib/results.js'
@@ -211,11 +210,4 @@ ${READING}
   return { heading, body, summary }
 }
 
-if (isMainModule(import.meta.url)) {
-  const { values } = parseArgs({ options: { runs: { type: 'string' }, size: { type: 'string' }, 'no-write': { type: 'boolean' } } })
-  run({
-    runs: values.runs != null ? Number(values.runs) : undefined,
-    sizeMiB: values.size != null ? Number(values.size) : undefined,
-    write: values['no-write'] !== true
-  }).catch(err => { console.error(err); process.exit(1) })
-}
+runWhenMain(import.meta.url, run)
