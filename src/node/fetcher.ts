@@ -116,11 +116,11 @@ export class Fetcher {
     // lacks send the session to the delegates' providers (and gateways last).
     let session: ReturnType<PollenHelia['blockstore']['createSession']> | undefined
 
-    const fetchBlock = async (cid: CID, onProgress: (event: ProgressEvent) => void): Promise<{ block: Uint8Array, viaSession: boolean }> => {
+    const fetchBlock = async (cid: CID, onProgress: (event: ProgressEvent) => void): Promise<Uint8Array> => {
       const anyone = async (signal: AbortSignal): Promise<Uint8Array> => await retryStalled(
         async attemptSignal => await toBuffer(this.init.helia.blockstore.get(cid, { signal: attemptSignal, onProgress })),
         { stallMs: DEFAULT_BLOCK_STALL_MS, signal })
-      if (session == null) return { block: await anyone(walkSignal), viaSession: false }
+      if (session == null) return await anyone(walkSignal)
       // A sharer that stays silent (or sends bytes that match nothing) must
       // not hold the block up: after a while every peer is asked as well.
       const race = new AbortController()
@@ -128,8 +128,8 @@ export class Fetcher {
       const current = session
       try {
         return await Promise.any([
-          toBuffer(current.get(cid, { signal, onProgress })).then(block => ({ block, viaSession: true })),
-          sleep(DEFAULT_SESSION_PATIENCE_MS, signal).then(async () => ({ block: await anyone(signal), viaSession: false }))
+          toBuffer(current.get(cid, { signal, onProgress })),
+          sleep(DEFAULT_SESSION_PATIENCE_MS, signal).then(async () => await anyone(signal))
         ])
       } catch (err) {
         throw (err as AggregateError).errors?.[0] ?? err
@@ -140,13 +140,19 @@ export class Fetcher {
 
     const getBlock = async (cid: CID): Promise<Uint8Array> => {
       // Helia reports a block it already holds; asking the store first would read the index twice.
-      let local = false
-      const { block, viaSession } = await fetchBlock(cid, event => {
-        if (event.type === 'blocks:get:blockstore:get') local = true
+      // A block one path (session or everyone) asked the network for and the other then found
+      // stored came over the network all the same.
+      let foundStored = false
+      let asked = false
+      const block = await fetchBlock(cid, event => {
+        if (event.type === 'blocks:get:blockstore:get') foundStored = true
+        else asked = true
         onBlockEvent(event)
       })
-      if (!local && viaSession && !senders.has(cid.toString()) && sessionPeers.size > 0) {
-        // A session block no gateway claimed came over bitswap from the session's peers.
+      const local = foundStored && !asked
+      if (!local && !senders.has(cid.toString()) && sessionPeers.size > 0) {
+        // Bitswap names the sender and gateways name themselves, except in a session:
+        // a block that came unnamed came from the session's peers.
         const peers = [...sessionPeers]
         senders.set(cid.toString(), this.source('bitswap', peerIdFromString(peers[0]).toCID(), sources, sharerPeer, foundVia, peers.length > 1 ? peers : undefined))
       }

@@ -203,6 +203,12 @@ test('a shared folder arrives whole from the sharer and opens as a listing whose
   await pageB.getByTestId('dir-entry').filter({ hasText: 'notes' }).getByRole('button').click()
   await pageB.getByTestId('dir-entry').filter({ hasText: 'b.txt' }).getByRole('button').click()
   await expect(pageB.getByTestId('text-preview')).toHaveText('second file\n')
+  // Opened again, everything is already here: no source served anything.
+  await pageB.goto(`${network.appUrl}#/files`)
+  await pageB.goto(link)
+  await expect(pageB.getByTestId('fetch-job')).toHaveAttribute('data-status', 'done', { timeout: 60_000 })
+  await expect(pageB.getByTestId('fetch-status')).toContainText(/\((\d+) already here\)/)
+  await expect(pageB.getByTestId('fetch-source')).toHaveCount(0)
   await b.close()
   await a.close()
 })
