@@ -5,7 +5,13 @@ import { VitePWA } from 'vite-plugin-pwa'
 export default defineConfig({
   publicDir: 'static',
   worker: { format: 'es' },
-  build: { target: 'es2023', sourcemap: true, chunkSizeWarningLimit: 4096 },
+  build: {
+    target: 'es2023',
+    sourcemap: true,
+    chunkSizeWarningLimit: 4096,
+    // The app; the boot document of /ipfs/ links; the bridge that content origins embed.
+    rollupOptions: { input: { index: 'index.html', boot: 'boot.html', bridge: 'bridge.html' } }
+  },
   plugins: [
     svelte(),
     VitePWA({

@@ -13,7 +13,7 @@ import { selfSignedCertificate } from './self-signed.js'
 import { startServer } from './serve.js'
 
 /**
- * @param {{ appPort?: number, root?: string, infraDataDir: string, infraWsPort?: number, infraHttpPort?: number, secureWebSockets?: boolean, bootstrapOver?: 'websockets' | 'webrtc-direct', autoPreload?: boolean, log?: (line: string) => void }} options
+ * @param {{ appPort?: number, root?: string, infraDataDir: string, infraWsPort?: number, infraHttpPort?: number, secureWebSockets?: boolean, bootstrapOver?: 'websockets' | 'webrtc-direct', autoPreload?: boolean, log?: (line: string) => void, onAppRequest?: (request: { host: string, path: string, navigation: boolean }) => void }} options
  */
 export async function startLocalNetwork (options) {
   const workDir = await mkdtemp(join(tmpdir(), 'pollen-network-'))
@@ -21,7 +21,7 @@ export async function startLocalNetwork (options) {
   // A self-signed certificate: browsers trust it through the SPKI hash flag.
   const certificate = options.secureWebSockets === true ? await selfSignedCertificate(workDir) : undefined
   await writeFile(deploymentFile, JSON.stringify({ defaults: {} }))
-  const app = await startServer({ port: options.appPort ?? 0, root: options.root, deploymentFile })
+  const app = await startServer({ port: options.appPort ?? 0, root: options.root, deploymentFile, onRequest: options.onAppRequest })
   const appOrigin = `http://app.localhost:${app.port}`
   const infraOptions = {
     dataDir: options.infraDataDir,

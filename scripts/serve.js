@@ -26,7 +26,7 @@ export const DEFAULT_ROOT = resolve(REPO_ROOT, 'dist')
 /** The address the server listens on; never a public interface. */
 export const BIND_ADDRESS = '127.0.0.1'
 
-export const CONTENT_SECURITY_POLICY = [
+const APP_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
@@ -40,19 +40,44 @@ export const CONTENT_SECURITY_POLICY = [
   "connect-src 'self' ws: wss: http: https:",
   "worker-src 'self'",
   "manifest-src 'self'"
-].join('; ')
+]
 
-/** Headers set on every response, whatever its status. */
+export const CONTENT_SECURITY_POLICY = APP_CSP.join('; ')
+
+/** A content origin's host: <label>.ipfs.<app host> or <label>.ipns.<app host>. */
+const CONTENT_HOST = /^[^.]+\.(?:ipfs|ipns)\.(.+)$/
+
+/**
+ * The policy for one response. The bridge may be framed by the app's content
+ * origins only (and nothing else may frame the app); the boot document, served
+ * on a content origin, may frame the app origin's bridge.
+ * @param {string} host the request's Host header
+ * @param {string} pathname
+ */
+export function contentSecurityPolicy (host, pathname) {
+  const contentHost = CONTENT_HOST.exec(host)
+  if (contentHost != null) {
+    return APP_CSP.map(d => d.startsWith('frame-src') ? `frame-src ${contentHost[1]}` : d).join('; ')
+  }
+  if (pathname === BRIDGE_PATH) {
+    return APP_CSP.map(d => d.startsWith('frame-ancestors') ? `frame-ancestors *.ipfs.${host} *.ipns.${host}` : d).join('; ')
+  }
+  return CONTENT_SECURITY_POLICY
+}
+
+/** Headers set on every response, whatever its status (the policy is set per request). */
 export const SECURITY_HEADERS = Object.freeze({
-  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer'
 })
 
+const BRIDGE_PATH = '/bridge.html'
+const BOOT_PATH = '/boot.html'
+
 const NO_CACHE = 'no-cache'
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 /** Files that must be revalidated on every load so an update reaches users. */
-const ALWAYS_REVALIDATE = new Set(['/', '/index.html', '/sw.js', '/manifest.webmanifest', '/deployment.json'])
+const ALWAYS_REVALIDATE = new Set(['/', '/index.html', '/boot.html', '/bridge.html', '/sw.js', '/manifest.webmanifest', '/deployment.json'])
 
 /**
  * Cache-Control for a path that exists in the root: Vite's content-hashed build output under
@@ -108,6 +133,8 @@ function sendText (res, status, text, headers = {}) {
  * @property {string} [root] directory to serve; default dist/ of the repository
  * @property {string} [deploymentFile] a JSON file served as /deployment.json, read on every request
  * @property {string} [host] host name used in the returned URL; default app.localhost
+ * @property {(request: { host: string, path: string, navigation: boolean }) => void} [onRequest]
+ *   told of every request (tests check what reached the server and what a service worker answered)
  */
 
 /**
@@ -136,6 +163,7 @@ export async function startServer (options = {}) {
   }
   const indexStats = await stat(resolve(root, 'index.html')).catch(() => null)
   const hasIndex = indexStats?.isFile() === true
+  const hasBoot = (await stat(resolve(root, BOOT_PATH.slice(1))).catch(() => null))?.isFile() === true
 
   const deploymentFile = options.deploymentFile == null ? undefined : resolve(options.deploymentFile)
   if (deploymentFile != null) {
@@ -153,6 +181,9 @@ export async function startServer (options = {}) {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value)
 
     const pathname = pathnameOf(req.url ?? '/')
+    const host = req.headers.host ?? ''
+    options.onRequest?.({ host, path: req.url ?? '/', navigation: isNavigation(req) })
+    res.setHeader('Content-Security-Policy', contentSecurityPolicy(host, pathname))
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendText(res, 405, 'Method Not Allowed\n', { Allow: 'GET, HEAD' })
       return
@@ -175,11 +206,19 @@ export async function startServer (options = {}) {
       return
     }
 
+    // IPFS content reached before a service worker runs for it (a fresh
+    // profile, or with JavaScript just starting): the boot document sets that up.
+    if (hasBoot && isNavigation(req) && (CONTENT_HOST.test(host) || /^\/ip[fn]s\//.test(pathname))) {
+      req.url = BOOT_PATH
+      res.setHeader('Cache-Control', NO_CACHE)
+      serveFiles(req, res, () => sendText(res, 404, 'Not Found\n'))
+      return
+    }
+
     res.setHeader('Cache-Control', cacheControlFor(pathname))
     serveFiles(req, res, () => {
       if (hasIndex && isNavigation(req)) {
-        // SPA fallback: serve index.html for any unknown document URL (the app routes it, or,
-        // for /ipfs/ and /ipns/ links opened before the service worker exists, boots it).
+        // SPA fallback: serve index.html for any unknown document URL (the app routes it).
         req.url = '/index.html'
         res.setHeader('Cache-Control', NO_CACHE)
         serveFiles(req, res, () => sendText(res, 404, 'Not Found\n'))

@@ -5,6 +5,7 @@
  */
 import type { Method } from './rpc.ts'
 import type { NodeConfig } from './config.ts'
+import type { ContentRequest } from './gateway-url.ts'
 
 export interface FileEntry {
   /** Stable id of the list entry (the same CID may be added twice under two names). */
@@ -198,6 +199,8 @@ export interface NodeMethods {
   'content.cat': Method<{ path: string }, ReadableStream<Uint8Array>>
   /** A page offers a port to its WebRTC host; the call stays open while the page hosts (src/ui/webrtc-hosting.ts). */
   'webrtc.host': Method<{ port: MessagePort }, void>
+  /** A new port serving only ContentMethods, for a service worker or a content origin's bridge. */
+  'gateway.port': Method<void, MessagePort>
   'storage.info': Method<void, StorageInfo>
   'storage.gc': Method<void, { removed: number }>
   'config.get': Method<void, ConfigState>
@@ -210,3 +213,46 @@ export type NodeEvent =
   | { type: 'connections:changed' }
   | { type: 'config:changed' }
   | { type: 'status', status: NodeIdentity['status'] }
+
+/** A request the service worker hands to the node's gateway. */
+export interface GatewayRequest extends ContentRequest {
+  method: string
+  headers: Array<[string, string]>
+  /**
+   * The URL path the browser sees the root at: '' on a content origin,
+   * '/ipfs/<root>' in path mode. Redirects and listings link below it.
+   */
+  base: string
+}
+
+export interface GatewayResponse {
+  status: number
+  statusText: string
+  headers: Array<[string, string]>
+  /** Transferred to the service worker; null for HEAD and empty bodies. */
+  body: ReadableStream<Uint8Array> | null
+}
+
+/** Sent at once when the node takes a request: a port that stays silent belongs to a node that is gone. */
+export type GatewayProgress = { type: 'gateway:accepted' }
+
+/**
+ * The only methods a content origin can reach (through the bridge, or the
+ * service worker's port): reading content. Nothing here lists, changes or
+ * reveals what the user keeps.
+ */
+export interface ContentMethods {
+  [name: string]: Method<any, any, any>
+  'gateway.fetch': Method<GatewayRequest, GatewayResponse, GatewayProgress>
+}
+
+/** Page → service worker: here is a port to the node (ports[0]), serving ContentMethods. */
+export interface NodePortMessage { type: 'pollen:node-port' }
+/** Service worker → its window clients: I need a port to the node. */
+export interface PortNeededMessage { type: 'pollen:port-needed' }
+/** Bridge → the content page that embeds it: a port serving ContentMethods (ports[0]). */
+export interface BridgePortMessage { type: 'pollen:bridge-port' }
+
+export function isMessage<T extends { type: string }> (data: unknown, type: T['type']): data is T {
+  return typeof data === 'object' && data !== null && (data as { type?: unknown }).type === type
+}

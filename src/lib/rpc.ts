@@ -57,6 +57,15 @@ export type Handlers<M extends MethodMap> = {
 
 const LOCK_PREFIX = 'pollen:rpc:'
 
+export interface PeerOptions {
+  /**
+   * Watch the other end's Web Lock to learn when it dies (default true).
+   * Locks are per origin: across origins (a content origin's service worker
+   * and the node) nothing can be watched, and the ends stay unwatched.
+   */
+  watchPeer?: boolean
+}
+
 /**
  * Holds a Web Lock named `name` until `release` is called (or the context
  * dies, which is the point: the other side learns of it by waiting on it).
@@ -92,9 +101,10 @@ export class RpcClient<M extends MethodMap, Event = never> {
   private readonly stopWatching = new AbortController()
   private releaseOwnLock?: () => void
 
-  constructor (private readonly port: MessagePort, private readonly onEvent: (event: Event) => void = () => {}) {
+  constructor (private readonly port: MessagePort, private readonly onEvent: (event: Event) => void = () => {}, options: PeerOptions = {}) {
     port.onmessage = (e: MessageEvent<WireMessage>) => { this.receive(e.data) }
     port.start()
+    if (options.watchPeer === false) return
     const lock = `${LOCK_PREFIX}client:${crypto.randomUUID()}`
     void holdLock(lock).then(release => {
       if (this.closedWith != null) {
@@ -192,7 +202,7 @@ export interface RpcServerConnection<Event> {
  * Serves `handlers` on `port`. Calls of a client whose context ends are
  * aborted, so a closed tab releases what it held.
  */
-export function serveRpc<M extends MethodMap, Event = never> (port: MessagePort, handlers: Handlers<M>, ownLock: string): RpcServerConnection<Event> {
+export function serveRpc<M extends MethodMap, Event = never> (port: MessagePort, handlers: Handlers<M>, ownLock: string, options: PeerOptions = {}): RpcServerConnection<Event> {
   const running = new Map<number, AbortController>()
   const stopWatching = new AbortController()
   let markClosed: () => void = () => {}
@@ -215,7 +225,8 @@ export function serveRpc<M extends MethodMap, Event = never> (port: MessagePort,
     const controller = new AbortController()
     running.set(id, controller)
     try {
-      const handler = handlers[method as keyof M]
+      // Names inherited from Object.prototype (toString, constructor…) are not methods.
+      const handler = method in Object.prototype ? undefined : handlers[method as keyof M]
       if (typeof handler !== 'function') throw new TypeError(`Unknown method ${method}`)
       const out = await handler(args as any, {
         signal: controller.signal,
@@ -234,6 +245,7 @@ export function serveRpc<M extends MethodMap, Event = never> (port: MessagePort,
     const msg = e.data
     switch (msg.kind) {
       case 'hello':
+        if (options.watchPeer === false) break
         send({ kind: 'welcome', lock: ownLock })
         void waitForRelease(msg.lock, stopWatching.signal).then(dispose)
         break

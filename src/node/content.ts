@@ -61,7 +61,8 @@ export class ContentReader {
     }
   }
 
-  private async list (cid: CID, signal: AbortSignal): Promise<DirectoryItem[]> {
+  /** A directory's entries, folders first, each with its type and size. */
+  async list (cid: CID, signal: AbortSignal): Promise<DirectoryItem[]> {
     const links = []
     for await (const entry of this.fs.ls(cid, { signal })) links.push(entry)
     const items: DirectoryItem[] = []

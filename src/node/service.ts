@@ -4,11 +4,12 @@
  */
 import { IDBDatastore } from 'datastore-idb'
 import { configWarnings, validateConfig, type NodeConfig } from '../lib/config.ts'
-import { transfer, type Handlers } from '../lib/rpc.ts'
+import { serveRpc, transfer, type Handlers, type Transfer } from '../lib/rpc.ts'
 import { loadConfig, loadDefaults, saveConfig } from './config-store.ts'
 import { ContentReader } from './content.ts'
 import { LISTEN_ADDRS, USER_AGENT, createNode, startNode, type PollenHelia } from './create-node.ts'
 import { Fetcher } from './fetcher.ts'
+import { NodeGateway } from './gateway.ts'
 import { exclusiveGc } from './gc-lock.ts'
 import { BatchingIdbBlockstore } from './idb-blockstore.ts'
 import { Library } from './library.ts'
@@ -17,7 +18,7 @@ import { connectTo, connectionInfo, pingPeer } from './peer-actions.ts'
 import { PeerKeeper } from './peer-keeper.ts'
 import { RelayReservations } from './relay-reservations.ts'
 import { hostWebRtc, onWebRtcHostChange, webRtcHostSince } from './webrtc-hosting.ts'
-import type { ConfigState, ConnectionInfo, NodeEvent, NodeIdentity, NodeMethods, StorageInfo } from '../lib/protocol.ts'
+import type { ConfigState, ConnectionInfo, ContentMethods, NodeEvent, NodeIdentity, NodeMethods, StorageInfo } from '../lib/protocol.ts'
 
 export const BLOCKSTORE_NAME = 'pollen-blockstore'
 export const DATASTORE_NAME = 'pollen-data'
@@ -29,6 +30,7 @@ export class PollenNode {
   private library!: Library
   private content!: ContentReader
   private fetcher!: Fetcher
+  private gateway!: NodeGateway
   private relays!: RelayReservations
   private config!: NodeConfig
   private starts = 0
@@ -39,15 +41,17 @@ export class PollenNode {
     private readonly blockstore: BatchingIdbBlockstore,
     private readonly datastore: IDBDatastore,
     private readonly defaults: NodeConfig,
-    private readonly emit: (event: NodeEvent) => void
+    private readonly emit: (event: NodeEvent) => void,
+    private readonly serverLock: string
   ) {}
 
-  static async open (appBase: URL, emit: (event: NodeEvent) => void): Promise<PollenNode> {
+  /** @param serverLock the Web Lock the worker holds for its lifetime (see rpc.ts) */
+  static async open (appBase: URL, emit: (event: NodeEvent) => void, serverLock: string): Promise<PollenNode> {
     const blockstore = new BatchingIdbBlockstore(BLOCKSTORE_NAME)
     const datastore = new IDBDatastore(DATASTORE_NAME)
     await Promise.all([blockstore.open(), datastore.open()])
     const defaults = await loadDefaults(appBase)
-    const node = new PollenNode(blockstore, datastore, defaults, emit)
+    const node = new PollenNode(blockstore, datastore, defaults, emit, serverLock)
     onWebRtcHostChange(() => { emit({ type: 'connections:changed' }) })
     await node.start(await loadConfig(datastore, defaults))
     return node
@@ -77,6 +81,7 @@ export class PollenNode {
       announce: config.dhtAnnounce ? async cid => { await this.helia.libp2p.contentRouting.provide(cid, { signal: AbortSignal.timeout(ANNOUNCE_TIMEOUT_MS) }) } : undefined
     })
     this.content = new ContentReader(this.helia, config.fetchTimeoutSeconds * 1000)
+    this.gateway = new NodeGateway({ helia: this.helia, content: this.content, config, connectedPeers: () => this.helia.libp2p.getPeers().length })
     this.fetcher = new Fetcher({ helia: this.helia, content: this.content, bootstrap: config.bootstrap, fetchTimeoutMs: config.fetchTimeoutSeconds * 1000 })
     this.emit({ type: 'status', status: 'started' })
   }
@@ -135,6 +140,24 @@ export class PollenNode {
     }, signal)
   }
 
+  /** A port that serves only content reads: what content origins and service workers get. */
+  private contentPort (): Transfer<MessagePort> {
+    const channel = new MessageChannel()
+    // The other end may live in another origin, where this worker's locks cannot be watched.
+    serveRpc<ContentMethods>(channel.port1, this.contentHandlers(), this.serverLock, { watchPeer: false })
+    return transfer(channel.port2, [channel.port2])
+  }
+
+  /** What a content origin may call: reading content, nothing else (see ContentMethods). */
+  contentHandlers (): Handlers<ContentMethods> {
+    return {
+      'gateway.fetch': async (request, ctx) => {
+        const response = await this.gateway.handle(request, ctx)
+        return response.body == null ? response : transfer(response, [response.body])
+      }
+    }
+  }
+
   handlers (): Handlers<NodeMethods> {
     return {
       'node.identity': async () => this.identity(),
@@ -152,6 +175,7 @@ export class PollenNode {
         const stream = this.content.cat(path)
         return transfer(stream, [stream])
       },
+      'gateway.port': async () => this.contentPort(),
       'webrtc.host': async ({ port }, { signal }) => { await hostWebRtc(port, signal) },
       'storage.info': async () => await this.storage(),
       'storage.gc': async (_, { signal }) => await this.collectGarbage(signal),

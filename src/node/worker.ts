@@ -21,10 +21,12 @@ function broadcast (event: NodeEvent): void {
 
 const appBase = new URL(import.meta.env.BASE_URL, self.location.origin)
 
+const serverLock = holdServerLock()
+
 const node: Promise<PollenNode> = new Promise((resolve, reject) => {
   void navigator.locks.request(NODE_LOCK, async () => {
     try {
-      resolve(await PollenNode.open(appBase, broadcast))
+      resolve(await PollenNode.open(appBase, broadcast, await serverLock))
     } catch (err) {
       reject(err)
       return
@@ -43,8 +45,6 @@ const handlers = new Proxy({} as Handlers<NodeMethods>, {
     return await handler(args, ctx)
   }
 })
-
-const serverLock = holdServerLock()
 
 self.onconnect = (event: MessageEvent) => {
   const port = event.ports[0]

@@ -8,4 +8,4 @@ import './app.css'
 const connection = connectNode()
 mount(App, { target: document.getElementById('app')!, props: { connection } })
 offerWebRtcHosting(connection.client)
-void registerServiceWorker()
+void registerServiceWorker(connection.client)

@@ -5,6 +5,11 @@
 import { RpcClient } from '../lib/rpc.ts'
 import type { NodeEvent, NodeMethods } from '../lib/protocol.ts'
 
+declare global {
+  // Chromium 139+ (WHATWG HTML): not in TypeScript's DOM types yet.
+  interface WorkerOptions { extendedLifetime?: boolean }
+}
+
 export type NodeClient = RpcClient<NodeMethods, NodeEvent>
 
 type Listener = (event: NodeEvent) => void
@@ -16,7 +21,11 @@ export interface NodeConnection {
 
 export function connectNode (): NodeConnection {
   const listeners = new Set<Listener>()
-  const worker = new SharedWorker(new URL('../node/worker.ts', import.meta.url), { type: 'module', name: 'pollen-node' })
+  // extendedLifetime: the node outlives the page that started it for a while,
+  // so a content origin's service worker can still reach it after the boot
+  // document (and its bridge) went away; without it Chromium stops the
+  // worker the moment its last page closes, whatever ports others hold.
+  const worker = new SharedWorker(new URL('../node/worker.ts', import.meta.url), { type: 'module', name: 'pollen-node', extendedLifetime: true })
   const client: NodeClient = new RpcClient(worker.port, event => {
     for (const listener of listeners) listener(event)
   })

@@ -1,0 +1,83 @@
+/**
+ * The boot document: what a /ipfs/ or /ipns/ URL shows while the service
+ * worker has no way to the node (a cold start, or a fresh profile with no
+ * service worker yet). It registers the service worker, opens the node (on a
+ * content origin through the app origin's bridge), hands the worker a port,
+ * and loads the same URL again. A loop guard stops it from reloading forever.
+ */
+import { appOriginOf } from '../lib/gateway-url.ts'
+import { isMessage, type BridgePortMessage } from '../lib/protocol.ts'
+import { connectNode } from '../ui/node-client.ts'
+import { activeWorker, handOverPort } from './handover.ts'
+import './boot.css'
+
+export const BRIDGE_PATH = '/bridge.html'
+export const BRIDGE_TIMEOUT_MS = 20_000
+/** More boots than this for one URL within the window means the reload does not help. */
+export const MAX_BOOTS = 2
+export const BOOT_WINDOW_MS = 30_000
+const GUARD_KEY = 'pollen:boots'
+
+class BootLoopError extends Error {
+  static name = 'BootLoopError'
+  name = 'BootLoopError'
+}
+
+function say (text: string, state: 'starting' | 'failed' = 'starting'): void {
+  document.getElementById('boot-status')!.textContent = text
+  document.getElementById('boot')!.dataset.state = state
+}
+
+/** Counts this boot; throws when the same URL booted too often just now. */
+function guardLoop (): void {
+  const now = Date.now()
+  const boots = (JSON.parse(sessionStorage.getItem(GUARD_KEY) ?? '{}') as Record<string, number[]>)
+  const recent = (boots[location.href] ?? []).filter(t => now - t < BOOT_WINDOW_MS)
+  if (recent.length >= MAX_BOOTS) {
+    throw new BootLoopError(`Pollen started its node ${recent.length} times for this page within ${BOOT_WINDOW_MS / 1000} s and the page still did not load.`)
+  }
+  boots[location.href] = [...recent, now]
+  sessionStorage.setItem(GUARD_KEY, JSON.stringify(boots))
+}
+
+/** On a content origin: the node's port, through a hidden bridge frame of the app origin. */
+async function portFromBridge (appOrigin: string): Promise<MessagePort> {
+  const frame = document.createElement('iframe')
+  frame.hidden = true
+  frame.src = `${appOrigin}${BRIDGE_PATH}`
+  const port = new Promise<MessagePort>((resolve, reject) => {
+    const timer = setTimeout(() => { reject(new Error(`The node did not answer within ${BRIDGE_TIMEOUT_MS / 1000} s`)) }, BRIDGE_TIMEOUT_MS)
+    window.addEventListener('message', event => {
+      if (event.origin !== appOrigin || event.source !== frame.contentWindow) return
+      if (!isMessage<BridgePortMessage>(event.data, 'pollen:bridge-port') || event.ports[0] == null) return
+      clearTimeout(timer)
+      resolve(event.ports[0])
+    })
+  })
+  document.body.append(frame)
+  return await port
+}
+
+/** On the app origin itself the node is one SharedWorker away. */
+async function portFromNode (): Promise<MessagePort> {
+  const { client } = connectNode()
+  return await client.call('gateway.port', undefined, { timeout: BRIDGE_TIMEOUT_MS })
+}
+
+async function boot (): Promise<void> {
+  if (!('serviceWorker' in navigator)) throw new Error('This browser has no service workers, which Pollen needs to show IPFS content.')
+  guardLoop()
+  const registration = await navigator.serviceWorker.register('/sw.js')
+  const worker = await activeWorker(registration)
+  const appOrigin = appOriginOf(new URL(location.href))
+  say('Connecting this page to the node…')
+  const port = appOrigin == null ? await portFromNode() : await portFromBridge(appOrigin)
+  await handOverPort(worker, port)
+  say('Loading the content…')
+  location.replace(location.href)
+}
+
+boot().catch((err: Error) => {
+  const home = appOriginOf(new URL(location.href)) ?? location.origin
+  say(`${err.message} Reload to try again, or open Pollen at ${home} first.`, 'failed')
+})

@@ -1,0 +1,42 @@
+/**
+ * The bridge: a hidden page of the app origin that a content origin
+ * (<root>.ipfs.<app host>) embeds to reach the node. It hands its parent a
+ * port that serves ContentMethods only, so content can read content and do
+ * nothing else; every other embedder is refused (and the server's
+ * frame-ancestors already keeps other sites from framing it).
+ */
+import { appOriginOf } from '../lib/gateway-url.ts'
+import { isMessage, type BridgePortMessage, type PortNeededMessage } from '../lib/protocol.ts'
+import { connectNode } from '../ui/node-client.ts'
+
+function embedder (): string | undefined {
+  if (window.parent === window) return undefined
+  const origin = location.ancestorOrigins?.[0]
+  if (origin == null) return undefined
+  return appOriginOf(new URL(origin)) === location.origin ? origin : undefined
+}
+
+function say (text: string): void {
+  document.getElementById('bridge-status')!.textContent = text
+}
+
+async function main (): Promise<void> {
+  const parentOrigin = embedder()
+  if (parentOrigin == null) {
+    say('Refused: only content origins of this Pollen may use its bridge.')
+    return
+  }
+  const { client } = connectNode()
+  const givePort = async (): Promise<void> => {
+    const port = await client.call('gateway.port', undefined)
+    const message: BridgePortMessage = { type: 'pollen:bridge-port' }
+    window.parent.postMessage(message, parentOrigin, [port])
+  }
+  window.addEventListener('message', event => {
+    if (event.origin === parentOrigin && event.source === window.parent && isMessage<PortNeededMessage>(event.data, 'pollen:port-needed')) void givePort()
+  })
+  await givePort()
+  say('Connected.')
+}
+
+main().catch(err => { say(`The bridge failed: ${(err as Error).message}`) })

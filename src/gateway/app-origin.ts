@@ -1,0 +1,68 @@
+/**
+ * The service worker on the app origin: the precached app shell (the app
+ * opens offline after the first visit), streamed downloads, and /ipfs/ and
+ * /ipns/ links, which move to their own origin so that content never runs
+ * with the app's (DESIGN.md §1).
+ */
+import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute, type PrecacheEntry } from 'workbox-precaching'
+import { NavigationRoute, registerRoute } from 'workbox-routing'
+import { DOWNLOAD_PREFIX, isDownloadOffer, type DownloadOffer } from '../lib/download.ts'
+import { parsePathRequest, subdomainUrl } from '../lib/gateway-url.ts'
+import { pageResponse } from './content-requests.ts'
+import type { NodePort } from './node-port.ts'
+
+declare const self: ServiceWorkerGlobalScope
+
+const OFFER_TTL_MS = 60_000
+
+export function registerAppOrigin (_node: NodePort, manifest: Array<PrecacheEntry | string>): void {
+  precacheAndRoute(manifest)
+  cleanupOutdatedCaches()
+  registerRoute(({ url, sameOrigin }) => sameOrigin && parsePathRequest(url) != null, async ({ url }) => redirectToContentOrigin(url))
+  registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), {
+    denylist: [new RegExp(`^${DOWNLOAD_PREFIX}`), /^\/deployment\.json$/, /^\/ip[fn]s\//]
+  }))
+  registerDownloads()
+}
+
+/** 301 to `<root>.<namespace>.<app host>`, as a subdomain gateway does; 400 when the root cannot have an origin. */
+function redirectToContentOrigin (url: URL): Response {
+  const request = parsePathRequest(url)!
+  try {
+    return new Response(null, { status: 301, headers: { location: subdomainUrl(url, request) } })
+  } catch (err) {
+    const name = (err as Error).name
+    if (name === 'InvalidCidError' || name === 'LabelTooLongError') {
+      return pageResponse(400, name === 'LabelTooLongError' ? 'Name too long for a subdomain' : 'Bad request', [(err as Error).message])
+    }
+    throw err
+  }
+}
+
+function registerDownloads (): void {
+  /** Streams offered by pages, waiting for the browser's download request. */
+  const offers = new Map<string, DownloadOffer>()
+
+  self.addEventListener('message', event => {
+    if (!isDownloadOffer(event.data)) return
+    const offer = event.data
+    offers.set(offer.id, offer)
+    setTimeout(() => {
+      if (offers.delete(offer.id)) void offer.stream.cancel('nobody downloaded it')
+    }, OFFER_TTL_MS)
+    event.ports[0]?.postMessage({ ready: offer.id })
+  })
+
+  registerRoute(({ url, sameOrigin }) => sameOrigin && url.pathname.startsWith(DOWNLOAD_PREFIX), async ({ url }) => {
+    const offer = offers.get(url.pathname.slice(DOWNLOAD_PREFIX.length))
+    if (offer == null) return new Response('This download has expired; start it again from Pollen.', { status: 410 })
+    offers.delete(offer.id)
+    const headers = new Headers({
+      'Content-Type': 'application/octet-stream',
+      'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(offer.name)}`,
+      'X-Content-Type-Options': 'nosniff'
+    })
+    if (offer.size != null) headers.set('Content-Length', String(offer.size))
+    return new Response(offer.stream, { headers })
+  })
+}

@@ -1,0 +1,50 @@
+/**
+ * The service worker on a content origin (<root>.ipfs.<app host>): every
+ * same-origin request is content, served by the node. It keeps no app shell
+ * (no second copy per origin); only the boot document and its scripts, a
+ * few kilobytes, are cached so that a cold start works offline.
+ */
+import { parseSubdomainRequest } from '../lib/gateway-url.ts'
+import { serveContent } from './content-requests.ts'
+import type { NodePort } from './node-port.ts'
+
+declare const self: ServiceWorkerGlobalScope
+
+export const BOOT_CACHE = 'pollen-boot'
+export const BOOT_PATH = '/boot.html'
+
+export function registerContentOrigin (node: NodePort): void {
+  /** Documents this worker answered with the boot document: their own requests are the boot's scripts. */
+  const bootClients = new Set<string>()
+
+  const bootDocument = async (event: FetchEvent): Promise<Response> => {
+    if (event.resultingClientId !== '') bootClients.add(event.resultingClientId)
+    return await fromNetworkOrCache(new Request(BOOT_PATH))
+  }
+
+  self.addEventListener('fetch', event => {
+    const url = new URL(event.request.url)
+    if (url.origin !== self.location.origin) return
+    if (bootClients.has(event.clientId)) {
+      event.respondWith(fromNetworkOrCache(event.request))
+      return
+    }
+    const content = parseSubdomainRequest(url)
+    if (content == null) return
+    event.respondWith(serveContent(event, content, '', { node, bootDocument: async () => await bootDocument(event) }))
+  })
+}
+
+/** The static server's copy when it answers, kept for later; the kept copy when it does not. */
+async function fromNetworkOrCache (request: Request): Promise<Response> {
+  const cache = await caches.open(BOOT_CACHE)
+  try {
+    const response = await fetch(request)
+    if (response.ok) await cache.put(request, response.clone())
+    return response
+  } catch (err) {
+    const kept = await cache.match(request)
+    if (kept != null) return kept
+    throw err
+  }
+}

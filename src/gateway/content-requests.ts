@@ -1,0 +1,61 @@
+/**
+ * Serves content requests from the node: turns a fetch event into a
+ * GatewayRequest, and the node's answer (its body a transferred stream) into
+ * a Response. Without a node, a navigation gets the boot document, which
+ * opens the node and comes back; a subresource waits for a port.
+ */
+import { errorPage, generatedPageHeaders } from '../lib/gateway-pages.ts'
+import type { ContentRequest } from '../lib/gateway-url.ts'
+import type { GatewayResponse } from '../lib/protocol.ts'
+import type { NodePort } from './node-port.ts'
+
+/** How long a subresource waits for a page to connect the node. */
+export const DEFAULT_PORT_WAIT_MS = 10_000
+
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304])
+
+export interface ContentRequestContext {
+  node: NodePort
+  /** The boot document, for a navigation that finds no node. */
+  bootDocument: () => Promise<Response>
+  portWaitMs?: number
+}
+
+export async function serveContent (event: FetchEvent, content: ContentRequest, base: string, context: ContentRequestContext): Promise<Response> {
+  const request = event.request
+  const navigation = request.mode === 'navigate'
+  if (!await context.node.waitFor(navigation ? 0 : context.portWaitMs ?? DEFAULT_PORT_WAIT_MS)) {
+    return navigation ? await context.bootDocument() : nodeMissing()
+  }
+  try {
+    const answer = await context.node.fetch({
+      ...content,
+      base,
+      method: request.method,
+      headers: [...request.headers]
+    }, request.signal)
+    return toResponse(answer, request.method)
+  } catch (err) {
+    if ((err as Error).name !== 'NodeUnreachableError') throw err
+    return navigation ? await context.bootDocument() : nodeMissing()
+  }
+}
+
+function toResponse (answer: GatewayResponse, method: string): Response {
+  const body = NULL_BODY_STATUSES.has(answer.status) || method === 'HEAD' ? null : answer.body
+  if (body !== answer.body) void answer.body?.cancel()
+  return new Response(body, { status: answer.status, statusText: answer.statusText, headers: answer.headers })
+}
+
+/** A generated page as a Response. */
+export function pageResponse (status: number, title: string, explanation: string[]): Response {
+  const body = errorPage({ status, title, explanation })
+  return new Response(body, { status, statusText: title, headers: [...generatedPageHeaders(body), ['cache-control', 'no-store']] })
+}
+
+function nodeMissing (): Response {
+  return pageResponse(503, 'Node not reachable', [
+    'This page asked Pollen for more content, but Pollen\'s node is not running for it any more (the browser stops it when no Pollen page is open).',
+    'Reload the page to start the node again, or keep a Pollen tab open beside it.'
+  ])
+}

@@ -1,0 +1,75 @@
+/**
+ * The service worker's way to the node. A service worker cannot open the
+ * SharedWorker (DESIGN.md §3), so a page hands it a port: an app tab, or on a
+ * content origin the boot document through the bridge. The port is lost when
+ * the browser stops an idle service worker, and it goes silent when the node
+ * itself is gone; both end here as "no port", and a new one is asked for.
+ */
+import { RpcClient } from '../lib/rpc.ts'
+import type { ContentMethods, GatewayRequest, GatewayResponse, PortNeededMessage } from '../lib/protocol.ts'
+
+declare const self: ServiceWorkerGlobalScope
+
+/** A live node answers at once that it took the request; past this its port is dead. */
+export const DEFAULT_ACCEPT_TIMEOUT_MS = 3_000
+
+/** The node behind the port did not answer: drop the port and get another. */
+export class NodeUnreachableError extends Error {
+  static name = 'NodeUnreachableError'
+  name = 'NodeUnreachableError'
+}
+
+export class NodePort {
+  private client?: RpcClient<ContentMethods>
+  private waiters: Array<() => void> = []
+
+  constructor (private readonly acceptTimeoutMs = DEFAULT_ACCEPT_TIMEOUT_MS) {}
+
+  get connected (): boolean {
+    return this.client != null
+  }
+
+  set (port: MessagePort): void {
+    this.client?.close()
+    this.client = new RpcClient<ContentMethods>(port, undefined, { watchPeer: false })
+    for (const wake of this.waiters.splice(0)) wake()
+  }
+
+  /** Waits up to `ms` for a port, asking every open window of this origin for one. */
+  async waitFor (ms: number): Promise<boolean> {
+    if (this.client != null) return true
+    if (ms <= 0) return false
+    const asked: PortNeededMessage = { type: 'pollen:port-needed' }
+    for (const client of await self.clients.matchAll({ type: 'window' })) client.postMessage(asked)
+    return await new Promise<boolean>(resolve => {
+      const timer = setTimeout(() => { resolve(this.client != null) }, ms)
+      this.waiters.push(() => { clearTimeout(timer); resolve(true) })
+    })
+  }
+
+  async fetch (request: GatewayRequest, signal?: AbortSignal): Promise<GatewayResponse> {
+    const client = this.client
+    if (client == null) throw new NodeUnreachableError('No page has connected this service worker to the node')
+    let accepted = false
+    let silent: () => void = () => {}
+    const noAnswer = new Promise<never>((_resolve, reject) => {
+      const timer = setTimeout(() => { if (!accepted) reject(new NodeUnreachableError('The node did not answer')) }, this.acceptTimeoutMs)
+      silent = () => { clearTimeout(timer) }
+    })
+    const call = client.call('gateway.fetch', request, {
+      signal,
+      onProgress: event => { if (event.type === 'gateway:accepted') accepted = true }
+    })
+    try {
+      return await Promise.race([call, noAnswer])
+    } catch (err) {
+      if ((err as Error).name === 'NodeUnreachableError' && this.client === client) {
+        this.client = undefined
+        client.close()
+      }
+      throw err
+    } finally {
+      silent()
+    }
+  }
+}

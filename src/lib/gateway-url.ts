@@ -1,0 +1,128 @@
+/**
+ * The gateway's origin model (IPFS subdomain gateway spec): which content a
+ * request URL names, and the content origin a root lives at. Shared by the
+ * service worker, the boot document and the node.
+ *
+ *   http://app.host/ipfs/<cid>/a.css   → path form on the app origin
+ *   http://<cid b32>.ipfs.app.host/a.css → subdomain form, one origin per root
+ */
+import { peerIdFromString } from '@libp2p/peer-id'
+import { base32 } from 'multiformats/bases/base32'
+import { base36 } from 'multiformats/bases/base36'
+import { CID } from 'multiformats/cid'
+import { InvalidCidError } from './errors.ts'
+
+export type Namespace = 'ipfs' | 'ipns'
+
+/** Content named by a gateway URL: `/<namespace>/<root><path><search>`. */
+export interface ContentRequest {
+  namespace: Namespace
+  /** A CID for /ipfs/; a key (CID or peer ID) or a DNSLink domain for /ipns/. */
+  root: string
+  /** Starts with `/`; still percent-encoded, as in the URL. */
+  path: string
+  /** The query, with its `?`, or ''. */
+  search: string
+}
+
+/** A DNS label holds at most 63 characters (RFC 1035). */
+export const MAX_DNS_LABEL_LENGTH = 63
+
+/** The root does not fit in a DNS label, so it has no content origin. */
+export class LabelTooLongError extends Error {
+  static name = 'LabelTooLongError'
+  name = 'LabelTooLongError'
+}
+
+const CONTENT_HOST = /^([^.]+)\.(ipfs|ipns)\.(.+)$/
+
+/** The content origin's parts, when `hostname` is one (`<label>.ipfs.<app host>`). */
+export function parseContentHost (hostname: string): { label: string, namespace: Namespace, appHost: string } | undefined {
+  const match = CONTENT_HOST.exec(hostname)
+  if (match == null) return undefined
+  return { label: match[1], namespace: match[2] as Namespace, appHost: match[3] }
+}
+
+/** `/ipfs/<root>/…` or `/ipns/<root>/…` on the app origin. */
+export function parsePathRequest (url: URL): ContentRequest | undefined {
+  const match = /^\/(ipfs|ipns)\/([^/?#]*)(.*)$/.exec(url.pathname)
+  if (match == null) return undefined
+  return { namespace: match[1] as Namespace, root: decodeURIComponent(match[2]), path: match[3] === '' ? '/' : match[3], search: url.search }
+}
+
+/** The content a request to a content origin names. */
+export function parseSubdomainRequest (url: URL): ContentRequest | undefined {
+  const host = parseContentHost(url.hostname)
+  if (host == null) return undefined
+  return { namespace: host.namespace, root: rootFromLabel(host.namespace, host.label), path: url.pathname, search: url.search }
+}
+
+/** Turns a CID in any base or version into the lowercase base32 CIDv1 the subdomain uses. */
+export function cidLabel (root: string): string {
+  let cid: CID
+  try {
+    cid = CID.parse(root)
+  } catch {
+    throw new InvalidCidError(`"${root.length > 80 ? `${root.slice(0, 80)}…` : root}" is not a valid CID`)
+  }
+  const label = cid.toV1().toString(base32)
+  if (label.length > MAX_DNS_LABEL_LENGTH) {
+    throw new LabelTooLongError(`The CID ${label} is ${label.length} characters long; a subdomain may have at most ${MAX_DNS_LABEL_LENGTH}, so this content cannot have an origin of its own. Ask for the content under a CID with a shorter hash (sha2-256), or open it with path mode turned on in Settings.`)
+  }
+  return label
+}
+
+/**
+ * The subdomain label for an IPNS name: a key becomes a base36 libp2p-key
+ * CID (short enough for a label); a DNSLink domain is inlined, '-' as '--'
+ * and '.' as '-'.
+ */
+export function ipnsLabel (name: string): string {
+  const key = ipnsKey(name)
+  if (key != null) return key
+  if (!/^[a-z0-9.-]+$/i.test(name) || !name.includes('.')) {
+    throw new InvalidCidError(`"${name}" is neither an IPNS key nor a DNSLink domain name`)
+  }
+  const label = name.toLowerCase().replaceAll('-', '--').replaceAll('.', '-')
+  if (label.length > MAX_DNS_LABEL_LENGTH) throw new LabelTooLongError(`The domain ${name} is too long to be inlined in one subdomain label`)
+  return label
+}
+
+function ipnsKey (name: string): string | undefined {
+  try {
+    return CID.parse(name, name.startsWith('k') ? base36 : undefined).toV1().toString(base36)
+  } catch {}
+  try {
+    return peerIdFromString(name).toCID().toString(base36)
+  } catch {}
+  return undefined
+}
+
+/** The inverse of the label rules: a DNSLink label back to its domain. */
+export function rootFromLabel (namespace: Namespace, label: string): string {
+  if (namespace === 'ipfs' || ipnsKey(label) != null) return label
+  return label.replaceAll('--', '\u0000').replaceAll('-', '.').replaceAll('\u0000', '-')
+}
+
+/** The content origin of `request` on `appUrl`'s host, e.g. http://bafy….ipfs.app.localhost:8080. */
+export function contentOrigin (appUrl: URL, namespace: Namespace, root: string): string {
+  const label = namespace === 'ipfs' ? cidLabel(root) : ipnsLabel(root)
+  return `${appUrl.protocol}//${label}.${namespace}.${appUrl.host}`
+}
+
+/** Where a path-form request on the app origin lives in subdomain form. */
+export function subdomainUrl (appUrl: URL, request: ContentRequest): string {
+  return `${contentOrigin(appUrl, request.namespace, request.root)}${request.path}${request.search}`
+}
+
+/** The app's origin as seen from one of its content origins. */
+export function appOriginOf (contentUrl: URL): string | undefined {
+  const host = parseContentHost(contentUrl.hostname)
+  if (host == null) return undefined
+  return `${contentUrl.protocol}//${host.appHost}${contentUrl.port === '' ? '' : `:${contentUrl.port}`}`
+}
+
+/** The resource @helia/verified-fetch takes for a request: ipfs://root/path?query. */
+export function contentResource (request: ContentRequest): string {
+  return `${request.namespace}://${request.root}${request.path}${request.search}`
+}

@@ -1,0 +1,194 @@
+/**
+ * The gateway's request handling, in the node: @helia/verified-fetch over
+ * this node's Helia (so blocks come from the one blockstore, peers, delegates
+ * and gateways of the node, verified), plus what it lacks: an HTML directory
+ * listing, error pages that say what was tried, redirects written in the
+ * browser's URLs, and a timeout that ends in 504 instead of a hang.
+ */
+import { createVerifiedFetch, type VerifiedFetch } from '@helia/verified-fetch'
+import { CID } from 'multiformats/cid'
+import { contentResource } from '../lib/gateway-url.ts'
+import { directoryListingPage, errorPage, generatedPageHeaders, type ErrorPageInit } from '../lib/gateway-pages.ts'
+import type { ContentReader } from './content.ts'
+import type { NodeConfig } from '../lib/config.ts'
+import type { GatewayProgress, GatewayRequest, GatewayResponse } from '../lib/protocol.ts'
+import type { Helia } from '@helia/interface'
+
+export interface GatewayComponents {
+  helia: Helia
+  content: ContentReader
+  config: NodeConfig
+  /** How many peers the node is connected to, for the 504 page. */
+  connectedPeers: () => number
+}
+
+export interface GatewayHandleOptions {
+  signal: AbortSignal
+  onProgress: (event: GatewayProgress) => void
+}
+
+const ALLOWED_METHODS = new Set(['GET', 'HEAD'])
+const DAG_PB_TYPE = 'application/vnd.ipld.dag-pb'
+
+export class NodeGateway {
+  private verifiedFetch?: Promise<VerifiedFetch>
+
+  constructor (private readonly components: GatewayComponents) {}
+
+  private get timeoutMs (): number {
+    return this.components.config.fetchTimeoutSeconds * 1000
+  }
+
+  async handle (request: GatewayRequest, options: GatewayHandleOptions): Promise<GatewayResponse> {
+    options.onProgress({ type: 'gateway:accepted' })
+    const invalid = checkRequest(request)
+    if (invalid != null) return invalid
+
+    this.verifiedFetch ??= createVerifiedFetch(this.components.helia)
+    const fetch = await this.verifiedFetch
+    // The timeout covers finding the content and its first bytes; once the
+    // response starts, a long stream (a video) may take as long as it takes.
+    const timeout = new AbortController()
+    const timer = setTimeout(() => { timeout.abort(new DOMException('gateway timeout', 'TimeoutError')) }, this.timeoutMs)
+    const signal = AbortSignal.any([options.signal, timeout.signal])
+    let response: Response
+    try {
+      response = await fetch(contentResource(request), {
+        method: request.method,
+        headers: request.headers,
+        signal,
+        redirect: 'manual',
+        // A self-hosted network's gateways live on loopback and plain http.
+        allowLocal: true,
+        allowInsecure: true
+      })
+    } catch (err) {
+      if (options.signal.aborted) throw err
+      if (timeout.signal.aborted || (err as Error).name === 'AbortError' || (err as Error).name === 'TimeoutError') return this.timedOut(request)
+      return page(502, { status: 502, title: 'Could not load', explanation: [`Reading ${describe(request)} failed: ${(err as Error).message}`], retry: true })
+    } finally {
+      clearTimeout(timer)
+    }
+
+    if (response.status === 504) return this.timedOut(request)
+    if (isRedirect(response.status)) return redirectInBrowserTerms(request, response)
+    if (response.status >= 400 && wantsHtml(request)) {
+      return page(response.status, { status: response.status, title: response.statusText || 'Error', explanation: [await response.text()], retry: response.status >= 500 })
+    }
+    if (isDirectoryBlock(response) && wantsListing(request)) return await this.listing(request, response, signal)
+    return {
+      status: response.status,
+      statusText: response.statusText,
+      headers: [...response.headers],
+      body: request.method === 'HEAD' ? null : response.body
+    }
+  }
+
+  private async listing (request: GatewayRequest, response: Response, signal: AbortSignal): Promise<GatewayResponse> {
+    await response.body?.cancel()
+    const roots = (response.headers.get('x-ipfs-roots') ?? '').split(',').filter(Boolean)
+    const directory = CID.parse(roots.at(-1) ?? request.root)
+    const entries = await this.components.content.list(directory, signal)
+    const path = `${request.base}${request.path}`
+    const title = `/${request.namespace}/${request.root}${decodeURIComponent(request.path)}`
+    const body = directoryListingPage(title, path, directory.toString(), entries.map(entry => ({
+      name: entry.name, cid: entry.cid, size: entry.size, directory: entry.type === 'directory'
+    })))
+    const headers = generatedPageHeaders(body)
+    const etag = response.headers.get('etag')
+    if (etag != null) headers.push(['etag', `"DirIndex-${etag.replaceAll('"', '')}"`])
+    const cacheControl = response.headers.get('cache-control')
+    if (cacheControl != null) headers.push(['cache-control', cacheControl])
+    headers.push(['x-ipfs-roots', roots.join(',')])
+    return { status: 200, statusText: 'OK', headers, body: request.method === 'HEAD' ? null : textStream(body) }
+  }
+
+  private timedOut (request: GatewayRequest): GatewayResponse {
+    const { config, connectedPeers } = this.components
+    const seconds = Math.round(this.timeoutMs / 1000)
+    return page(504, {
+      status: 504,
+      title: 'Gateway timeout',
+      explanation: [
+        `${describe(request)} did not arrive within ${seconds} s.`,
+        'The content may be offline, or nobody this node can reach has it. Try again later, check the Peers screen, or raise the fetch timeout in Settings.'
+      ],
+      tried: [
+        'The blocks stored in this browser',
+        `${connectedPeers()} connected peer${connectedPeers() === 1 ? '' : 's'} (bitswap)`,
+        config.delegates.length === 0 ? 'No delegate routers are set' : `Delegate routers: ${config.delegates.join(', ')}`,
+        config.gateways.length === 0 ? 'No trustless gateways are set' : `Trustless gateways: ${config.gateways.join(', ')}`
+      ],
+      retry: true
+    })
+  }
+}
+
+function describe (request: GatewayRequest): string {
+  return `/${request.namespace}/${request.root}${request.path === '/' ? '' : decodeURIComponent(request.path)}`
+}
+
+/** A 400 or 405 for what cannot be served at all, before any lookup. */
+function checkRequest (request: GatewayRequest): GatewayResponse | undefined {
+  if (!ALLOWED_METHODS.has(request.method)) {
+    const response = page(405, { status: 405, title: 'Method not allowed', explanation: [`The gateway only reads content: ${request.method} is not supported, use GET or HEAD.`] })
+    response.headers.push(['allow', 'GET, HEAD'])
+    return response
+  }
+  if (request.namespace === 'ipfs') {
+    try {
+      CID.parse(request.root)
+    } catch {
+      return page(400, { status: 400, title: 'Bad request', explanation: [`"${request.root}" is not a valid CID. A CID looks like bafy… or Qm….`] })
+    }
+  }
+  try {
+    for (const segment of request.path.split('/')) decodeURIComponent(segment)
+  } catch {
+    return page(400, { status: 400, title: 'Bad request', explanation: [`The path ${request.path} is not valid percent-encoding.`] })
+  }
+  return undefined
+}
+
+function isRedirect (status: number): boolean {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308
+}
+
+/** verified-fetch writes Location as ipfs://root/…; the browser needs its own URL for it. */
+function redirectInBrowserTerms (request: GatewayRequest, response: Response): GatewayResponse {
+  const headers = [...response.headers].map(([name, value]): [string, string] => {
+    if (name !== 'location') return [name, value]
+    const prefix = `${request.namespace}://${request.root}`
+    return [name, value.startsWith(prefix) ? `${request.base}${value.slice(prefix.length)}` : value]
+  })
+  return { status: response.status, statusText: response.statusText, headers, body: null }
+}
+
+function isDirectoryBlock (response: Response): boolean {
+  return response.status === 200 && response.headers.get('content-type') === DAG_PB_TYPE && /directory/.test(response.headers.get('x-unixfs-type') ?? '')
+}
+
+function headerOf (request: GatewayRequest, name: string): string {
+  return request.headers.find(([key]) => key.toLowerCase() === name)?.[1] ?? ''
+}
+
+/** A browser asking for a directory gets a listing, unless it asked for the block or a CAR. */
+function wantsListing (request: GatewayRequest): boolean {
+  const format = new URLSearchParams(request.search).get('format')
+  if (format != null && format !== '') return false
+  return !/application\/vnd\.ipld\./.test(headerOf(request, 'accept'))
+}
+
+function wantsHtml (request: GatewayRequest): boolean {
+  return headerOf(request, 'accept').includes('text/html')
+}
+
+function textStream (text: string): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(text)
+  return new ReadableStream({ start (controller) { controller.enqueue(bytes); controller.close() } })
+}
+
+function page (status: number, init: ErrorPageInit): GatewayResponse {
+  const body = errorPage(init)
+  return { status, statusText: init.title, headers: [...generatedPageHeaders(body), ['cache-control', 'no-store']], body: textStream(body) }
+}

@@ -1,0 +1,56 @@
+import { base32 } from 'multiformats/bases/base32'
+import { CID } from 'multiformats/cid'
+import { openApp, waitForImport } from './helpers/app.ts'
+import { STATIC_SITE, startRecordedNetwork, writeSite } from './helpers/gateway.ts'
+import { expect, test } from './fixtures.ts'
+
+let network: Awaited<ReturnType<typeof startRecordedNetwork>>
+test.beforeEach(async () => { network = await startRecordedNetwork() })
+test.afterEach(async () => { await network?.close() })
+
+function contentHost (cid: string, appUrl: string): string {
+  return `${CID.parse(cid).toV1().toString(base32)}.ipfs.${new URL(appUrl).host}`
+}
+
+test('a static site opens at its own origin, every subresource from the service worker, and its script cannot reach the app', async ({ page, context }) => {
+  await openApp(page, network.appUrl)
+  await page.getByTestId('folder-input').setInputFiles(await writeSite('site', STATIC_SITE))
+  const cid = await waitForImport(page, 'site')
+  const host = contentHost(cid, network.appUrl)
+
+  const site = await context.newPage()
+  const fromWorker = new Map<string, boolean>()
+  site.on('response', response => { fromWorker.set(new URL(response.url()).pathname, response.fromServiceWorker()) })
+  await site.goto(`${network.appUrl}ipfs/${cid}/`)
+  await expect(site).toHaveURL(`http://${host}/`)
+  await expect(site.locator('#title')).toHaveText('Hello from IPFS')
+  await expect(site.locator('#title')).toHaveCSS('color', 'rgb(200, 30, 40)')
+  expect(await site.locator('#logo').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(2)
+
+  await expect(site.locator('#report')).toContainText('{', { timeout: 30_000 })
+  const report = JSON.parse(await site.locator('#report').innerText())
+  // The script ran, in the content's own origin.
+  expect(report.origin).toBe(`http://${host}`)
+  expect(report.scriptRan).toBe(true)
+  // The app's storage is another origin's: not in its databases, not readable through a frame.
+  expect(report.ownDatabases).not.toContain('pollen-data')
+  expect(report.ownDatabases).not.toContain('pollen-blockstore')
+  expect(report.appStorage).toEqual({ outcome: 'refused', error: 'SecurityError' })
+  // Through the bridge it can read content and nothing else.
+  expect(report.filesList).toEqual({ outcome: 'refused', error: 'Unknown method files.list' })
+  expect(report.configSet).toEqual({ outcome: 'refused', error: 'Unknown method config.set' })
+  expect(report.keysViaProto).toEqual({ outcome: 'refused', error: 'Unknown method toString' })
+  expect(report.read).toEqual({ outcome: 'answered', status: 200 })
+
+  // A page in a subfolder, by a link.
+  await site.locator('a[href="sub/page.html"]').click()
+  await expect(site.locator('#sub')).toHaveText('a page in a subfolder')
+
+  // The static server saw the boot of the content origin, never the site's own files.
+  const siteFiles = ['/', '/index.html', '/css/style.css', '/js/app.js', '/img/logo.png', '/sub/page.html']
+  const seen = network.requests.filter(r => r.host === host).map(r => r.path)
+  expect(seen.filter(path => siteFiles.includes(path) && path !== '/')).toEqual([])
+  // The first navigation to / reached it (and got the boot document); the reload did not.
+  expect(seen.filter(path => path === '/')).toHaveLength(1)
+  for (const path of siteFiles.slice(2)) expect(fromWorker.get(path), path).toBe(true)
+})

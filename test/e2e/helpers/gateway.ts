@@ -1,0 +1,136 @@
+/** Content for the gateway specs, and what the static server saw of it. */
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { deflateSync } from 'node:zlib'
+import { startNetwork, type LocalNetwork } from './network.ts'
+import { tempDir } from './content.ts'
+
+export interface ServerRequest { host: string, path: string, navigation: boolean }
+
+/** A local network whose app server records every request it gets. */
+export async function startRecordedNetwork (options: Parameters<typeof startNetwork>[0] = {}): Promise<LocalNetwork & { requests: ServerRequest[] }> {
+  const requests: ServerRequest[] = []
+  const network = await startNetwork({ ...options, onAppRequest: request => { requests.push(request) } })
+  return Object.assign(network, { requests })
+}
+
+/** A 2×2 PNG, made here so the test needs no binary fixture. */
+function tinyPng (): Buffer {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n
+    for (let k = 0; k < 8; k++) c = (c & 1) !== 0 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+    return c >>> 0
+  })
+  const crc = (bytes: Buffer): number => {
+    let c = 0xffffffff
+    for (const b of bytes) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8)
+    return (c ^ 0xffffffff) >>> 0
+  }
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const head = Buffer.alloc(4)
+    head.writeUInt32BE(data.length)
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data])
+    const tail = Buffer.alloc(4)
+    tail.writeUInt32BE(crc(body))
+    return Buffer.concat([head, body, tail])
+  }
+  const header = Buffer.alloc(13)
+  header.writeUInt32BE(2, 0)
+  header.writeUInt32BE(2, 4)
+  header[8] = 8 // bit depth
+  header[9] = 2 // truecolour
+  const rows = Buffer.from([0, 255, 0, 0, 0, 255, 0, 0, 0, 0, 255, 255, 255, 0])
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0))
+  ])
+}
+
+/**
+ * A static site whose script reports, in #report as JSON, what it could do:
+ * read its own subresources, reach the app origin's storage, and call the
+ * node's control methods through the bridge.
+ */
+export const STATIC_SITE: Record<string, string | Buffer> = {
+  'index.html': `<!doctype html>
+<html><head><meta charset="utf-8"><title>Static site on IPFS</title>
+<link rel="stylesheet" href="css/style.css"></head>
+<body><h1 id="title">Hello from IPFS</h1>
+<img id="logo" src="img/logo.png" alt="logo"> <a href="sub/page.html">sub page</a>
+<pre id="report"></pre>
+<script src="js/app.js"></script></body></html>`,
+  'css/style.css': '#title { color: rgb(200, 30, 40); }\n',
+  'img/logo.png': tinyPng(),
+  'sub/page.html': '<!doctype html><title>Sub page</title><p id="sub">a page in a subfolder</p>',
+  'js/app.js': `
+// Untrusted content: everything it tries is reported, nothing is assumed.
+const appOrigin = location.origin.replace(/\\/\\/[^.]+\\.ipfs\\./, '//')
+function call (port, method, args) {
+  return new Promise(resolve => {
+    const id = Math.floor(Math.random() * 1e9)
+    const timer = setTimeout(() => resolve({ outcome: 'no answer' }), 8000)
+    port.addEventListener('message', event => {
+      if (event.data.id !== id || event.data.kind === 'progress') return
+      clearTimeout(timer)
+      resolve(event.data.kind === 'error' ? { outcome: 'refused', error: event.data.error.message } : { outcome: 'answered', value: event.data.value })
+    })
+    port.start()
+    port.postMessage({ kind: 'call', id, method, args })
+  })
+}
+async function bridgePort () {
+  const frame = document.createElement('iframe')
+  frame.hidden = true
+  frame.src = appOrigin + '/bridge.html'
+  const port = new Promise((resolve, reject) => {
+    setTimeout(() => reject(new Error('no port from the bridge')), 15000)
+    addEventListener('message', event => { if (event.origin === appOrigin && event.ports[0]) resolve(event.ports[0]) })
+  })
+  document.body.append(frame)
+  return await port
+}
+async function appStorage () {
+  const frame = document.createElement('iframe')
+  frame.hidden = true
+  frame.src = appOrigin + '/'
+  document.body.append(frame)
+  await new Promise(resolve => frame.addEventListener('load', resolve, { once: true }))
+  try {
+    return { outcome: 'read', value: frame.contentWindow.localStorage.length }
+  } catch (err) {
+    return { outcome: 'refused', error: err.name }
+  } finally {
+    frame.remove()
+  }
+}
+async function main () {
+  const report = { origin: location.origin, scriptRan: true }
+  report.ownDatabases = (await indexedDB.databases()).map(db => db.name)
+  report.appStorage = await appStorage()
+  try {
+    const port = await bridgePort()
+    report.filesList = await call(port, 'files.list')
+    report.configSet = await call(port, 'config.set', { bootstrap: [] })
+    report.keysViaProto = await call(port, 'toString')
+    report.read = await call(port, 'gateway.fetch', { namespace: 'ipfs', root: location.hostname.split('.')[0], path: '/css/style.css', search: '', method: 'GET', headers: [], base: '' })
+    if (report.read.value) report.read = { outcome: 'answered', status: report.read.value.status }
+  } catch (err) {
+    report.bridge = String(err)
+  }
+  document.getElementById('report').textContent = JSON.stringify(report)
+}
+main()
+`
+}
+
+/** Writes `files` under a new folder named `name` and returns its path. */
+export async function writeSite (name: string, files: Record<string, string | Buffer>): Promise<string> {
+  const dir = join(await tempDir(), name)
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true })
+    await writeFile(join(dir, path), content)
+  }
+  return dir
+}
