@@ -5,7 +5,7 @@
  * content origin through the app origin's bridge), hands the worker a port,
  * and loads the same URL again. A loop guard stops it from reloading forever.
  */
-import { appOriginOf } from '../lib/gateway-url.ts'
+import { appOriginOf, parsePathRequest, subdomainUrl } from '../lib/gateway-url.ts'
 import { isMessage, type BridgePortMessage } from '../lib/protocol.ts'
 import { connectNode } from '../ui/node-client.ts'
 import { activeWorker, handOverPort } from './handover.ts'
@@ -66,10 +66,20 @@ async function portFromNode (): Promise<MessagePort> {
 
 async function boot (): Promise<void> {
   if (!('serviceWorker' in navigator)) throw new Error('This browser has no service workers, which Pollen needs to show IPFS content.')
+  const here = new URL(location.href)
+  const appOrigin = appOriginOf(here)
+  const pathRequest = appOrigin == null ? parsePathRequest(here) : undefined
+  if (pathRequest != null) {
+    // A link to the app origin: its content lives at its own origin, where the
+    // next boot happens. Install the app's worker on the way, so that the next
+    // such link redirects without this page.
+    await navigator.serviceWorker.register('/sw.js')
+    location.replace(subdomainUrl(here, pathRequest))
+    return
+  }
   guardLoop()
   const registration = await navigator.serviceWorker.register('/sw.js')
   const worker = await activeWorker(registration)
-  const appOrigin = appOriginOf(new URL(location.href))
   say('Connecting this page to the node…')
   const port = appOrigin == null ? await portFromNode() : await portFromBridge(appOrigin)
   await handOverPort(worker, port)

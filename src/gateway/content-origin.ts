@@ -25,7 +25,8 @@ export function registerContentOrigin (node: NodePort): void {
   self.addEventListener('fetch', event => {
     const url = new URL(event.request.url)
     if (url.origin !== self.location.origin) return
-    if (bootClients.has(event.clientId)) {
+    // A navigation the boot document starts (its reload) is content again.
+    if (event.request.mode !== 'navigate' && bootClients.has(event.clientId)) {
       event.respondWith(fromNetworkOrCache(event.request))
       return
     }

@@ -1,7 +1,8 @@
 import { base32 } from 'multiformats/bases/base32'
 import { CID } from 'multiformats/cid'
 import { openApp, waitForImport } from './helpers/app.ts'
-import { STATIC_SITE, startRecordedNetwork, writeSite } from './helpers/gateway.ts'
+import { STATIC_SITE, recordNavigations, startRecordedNetwork, stopNode, writeSite } from './helpers/gateway.ts'
+import { SharedWorkerProbe } from './helpers/shared-worker.ts'
 import { expect, test } from './fixtures.ts'
 
 let network: Awaited<ReturnType<typeof startRecordedNetwork>>
@@ -53,4 +54,53 @@ test('a static site opens at its own origin, every subresource from the service 
   // The first navigation to / reached it (and got the boot document); the reload did not.
   expect(seen.filter(path => path === '/')).toHaveLength(1)
   for (const path of siteFiles.slice(2)) expect(fromWorker.get(path), path).toBe(true)
+})
+
+const COLD_SITE = { 'index.html': '<!doctype html><title>Cold</title><h1 id="cold">cold start works</h1>', 'notes/a.txt': 'a note\n' }
+
+test('with every tab closed and the node stopped, an /ipfs/ link boots the node and shows the content after one reload', async ({ page, context, browser }) => {
+  await openApp(page, network.appUrl)
+  await page.getByTestId('folder-input').setInputFiles(await writeSite('cold', COLD_SITE))
+  const cid = await waitForImport(page, 'cold')
+  const host = contentHost(cid, network.appUrl)
+  // Visited once, so both origins have their service worker installed.
+  const first = await context.newPage()
+  await first.goto(`${network.appUrl}ipfs/${cid}/`)
+  await expect(first.locator('#cold')).toHaveText('cold start works')
+  await first.close()
+  await page.close()
+  await stopNode(context)
+  await expect.poll(async () => (await SharedWorkerProbe.sharedWorkers(browser)).length).toBe(0)
+
+  const later = await context.newPage()
+  const documents = recordNavigations(later)
+  const served = network.requests.length
+  await later.goto(`${network.appUrl}ipfs/${cid}/`)
+  await expect(later.locator('#cold')).toHaveText('cold start works', { timeout: 30_000 })
+  // The boot document, then the content: one reload.
+  expect(documents.filter(url => url.startsWith(`http://${host}/`))).toHaveLength(2)
+  // Both service workers answered every navigation: the redirect, the boot document and the content.
+  expect(network.requests.slice(served).filter(r => r.navigation)).toEqual([])
+})
+
+test('in a fresh profile an /ipfs/ link shows the content after at most one reload', async ({ browser }) => {
+  const a = await browser.newContext()
+  const pageA = await a.newPage()
+  await openApp(pageA, network.appUrl)
+  await expect(pageA.getByTestId('node-status')).toContainText('1 peer')
+  await pageA.getByTestId('folder-input').setInputFiles(await writeSite('cold', COLD_SITE))
+  const cid = await waitForImport(pageA, 'cold')
+  await expect(pageA.getByTestId('preload-status')).toHaveText(/preload 127\.0\.0\.1:\d+: done/, { timeout: 60_000 })
+  await a.close()
+
+  const fresh = await browser.newContext()
+  const page = await fresh.newPage()
+  const documents = recordNavigations(page)
+  await page.goto(`${network.appUrl}ipfs/${cid}/`)
+  await expect(page.locator('#cold')).toHaveText('cold start works', { timeout: 60_000 })
+  const host = contentHost(cid, network.appUrl)
+  expect(documents.filter(url => url.startsWith(`http://${host}/`)).length).toBeLessThanOrEqual(2)
+  await page.goto(`http://${host}/notes/`)
+  await expect(page.getByRole('link', { name: 'a.txt' })).toBeVisible()
+  await fresh.close()
 })
