@@ -15,7 +15,7 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
 /** @type {Step[]} */
 const STEPS = [
-  { title: 'Chromium', command: process.execPath, args: ['scripts/ensure-chromium.js'] },
+  { title: 'Debian packages (chromium, ffmpeg)', command: process.execPath, args: ['scripts/ensure-packages.js'] },
   { title: 'Type check', command: 'npm', args: ['run', 'check'] },
   { title: 'Build', command: 'npm', args: ['run', 'build'] },
   { title: 'Unit tests (Vitest)', command: 'npx', args: ['vitest', 'run'] },

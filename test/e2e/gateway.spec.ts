@@ -1,7 +1,7 @@
 import { base32 } from 'multiformats/bases/base32'
 import { CID } from 'multiformats/cid'
 import { openApp, waitForImport } from './helpers/app.ts'
-import { STATIC_SITE, recordNavigations, startRecordedNetwork, stopNode, writeSite } from './helpers/gateway.ts'
+import { STATIC_SITE, recordNavigations, startRecordedNetwork, stopNode, testVideo, writeSite } from './helpers/gateway.ts'
 import { SharedWorkerProbe } from './helpers/shared-worker.ts'
 import { expect, test } from './fixtures.ts'
 
@@ -103,4 +103,45 @@ test('in a fresh profile an /ipfs/ link shows the content after at most one relo
   await page.goto(`http://${host}/notes/`)
   await expect(page.getByRole('link', { name: 'a.txt' })).toBeVisible()
   await fresh.close()
+})
+
+test('a 50 MiB MP4 plays and seeks in a video element, in 206 partial responses from the service worker', async ({ page, context }) => {
+  const video = await testVideo()
+  await openApp(page, network.appUrl)
+  await page.getByTestId('file-input').setInputFiles(video)
+  const cid = await waitForImport(page, 'test-50mib.mp4')
+
+  const player = await context.newPage()
+  const partial: Array<{ status: number, range: string, fromWorker: boolean }> = []
+  player.on('response', response => {
+    if (response.request().resourceType() !== 'media') return
+    partial.push({ status: response.status(), range: response.request().headers().range ?? '', fromWorker: response.fromServiceWorker() })
+  })
+  await player.goto(`${network.appUrl}ipfs/${cid}`)
+  await expect(player).toHaveURL(`http://${contentHost(cid, network.appUrl)}/`)
+  const element = player.locator('video')
+  await expect(element).toHaveCount(1)
+  await element.evaluate(async (v: HTMLVideoElement) => {
+    v.muted = true
+    await v.play()
+  })
+  await expect.poll(async () => await element.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 30_000 }).toBeGreaterThan(1)
+  expect(await element.evaluate((v: HTMLVideoElement) => v.duration)).toBeCloseTo(60, 0)
+
+  // Far ahead: the browser asks for bytes near the end, and plays from there.
+  for (const target of [45, 20, 58]) {
+    await element.evaluate(async (v: HTMLVideoElement, to: number) => {
+      await new Promise<void>((resolve, reject) => {
+        v.addEventListener('seeked', () => { resolve() }, { once: true })
+        v.addEventListener('error', () => { reject(new Error(v.error?.message ?? 'video error')) }, { once: true })
+        v.currentTime = to
+      })
+    }, target)
+    await expect.poll(async () => await element.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 30_000 }).toBeGreaterThan(target + 0.3)
+  }
+  const ranged = partial.filter(r => r.status === 206)
+  expect(ranged.length).toBeGreaterThanOrEqual(2)
+  expect(ranged.every(r => r.fromWorker)).toBe(true)
+  // At least one request started deep in the file, not at its beginning.
+  expect(ranged.some(r => Number(/bytes=(\d+)-/.exec(r.range)?.[1] ?? 0) > 30 * 1024 * 1024)).toBe(true)
 })

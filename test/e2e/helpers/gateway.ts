@@ -1,10 +1,15 @@
 /** Content for the gateway specs, and what the static server saw of it. */
-import { mkdir, writeFile } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises'
 import type { BrowserContext, Page } from '@playwright/test'
 import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { deflateSync } from 'node:zlib'
 import { startNetwork, type LocalNetwork } from './network.ts'
 import { tempDir } from './content.ts'
+
+const execFileAsync = promisify(execFile)
 
 export interface ServerRequest { host: string, path: string, navigation: boolean }
 
@@ -160,4 +165,25 @@ export function recordNavigations (page: Page): string[] {
   const urls: string[] = []
   page.on('framenavigated', frame => { if (frame === page.mainFrame()) urls.push(frame.url()) })
   return urls
+}
+
+/** Where made-once test media live between runs (inside node_modules, so a clean clone starts empty). */
+const MEDIA_CACHE = fileURLToPath(new URL('../../../node_modules/.cache/pollen-test/', import.meta.url))
+
+/**
+ * A 60 s 720p H.264 MP4 of just over 50 MiB (constant 7 Mbit/s of noisy test
+ * pattern), moov atom first, made with ffmpeg (scripts/ensure-packages.js
+ * installs it) once and kept.
+ */
+export async function testVideo (): Promise<string> {
+  const path = join(MEDIA_CACHE, 'test-50mib.mp4')
+  if ((await stat(path).catch(() => null))?.isFile() === true) return path
+  await mkdir(MEDIA_CACHE, { recursive: true })
+  const partial = `${path}.partial`
+  await execFileAsync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30,noise=alls=30:allf=t', '-t', '60',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '7M', '-minrate', '7M', '-maxrate', '7M', '-bufsize', '2M',
+    '-x264-params', 'nal-hrd=cbr', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', '-f', 'mp4', partial])
+  await rename(partial, path)
+  return path
 }
