@@ -111,6 +111,15 @@ function pathnameOf (url) {
   }
 }
 
+/** @param {string} text */
+function safeDecode (text) {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * @param {import('node:http').ServerResponse} res
  * @param {number} status
@@ -184,6 +193,10 @@ export async function startServer (options = {}) {
     const host = req.headers.host ?? ''
     options.onRequest?.({ host, path: req.url ?? '/', navigation: isNavigation(req) })
     res.setHeader('Content-Security-Policy', contentSecurityPolicy(host, pathname))
+    if (safeDecode(pathname) == null) {
+      sendText(res, 400, 'Bad Request: the path is not valid percent-encoding\n')
+      return
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendText(res, 405, 'Method Not Allowed\n', { Allow: 'GET, HEAD' })
       return

@@ -36,8 +36,8 @@ export async function serveContent (event: FetchEvent, content: ContentRequest, 
     }, request.signal)
     return toResponse(answer, request.method)
   } catch (err) {
-    if ((err as Error).name !== 'NodeUnreachableError') throw err
-    return navigation ? await context.bootDocument() : nodeMissing()
+    if ((err as Error).name === 'NodeUnreachableError') return navigation ? await context.bootDocument() : nodeMissing()
+    return pageResponse(502, 'Could not load', [`The node failed to answer for ${new URL(request.url).pathname}: ${(err as Error).message}`, 'Reload to try again.'])
   }
 }
 

@@ -61,6 +61,11 @@ export class ContentReader {
     }
   }
 
+  /** The CID a path below `root` leads to. */
+  async resolve (root: CID, path: string, signal: AbortSignal): Promise<CID> {
+    return (await this.fs.stat(root, { path, signal })).cid
+  }
+
   /** A directory's entries, folders first, each with its type and size. */
   async list (cid: CID, signal: AbortSignal): Promise<DirectoryItem[]> {
     const links = []

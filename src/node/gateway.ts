@@ -28,6 +28,29 @@ export interface GatewayHandleOptions {
 }
 
 const ALLOWED_METHODS = new Set(['GET', 'HEAD'])
+
+/**
+ * `?format=` of the path gateway spec, as the Accept type it stands for:
+ * verified-fetch reads only the Accept header.
+ */
+export const FORMAT_TYPES: Readonly<Record<string, string>> = {
+  raw: 'application/vnd.ipld.raw',
+  car: 'application/vnd.ipld.car',
+  tar: 'application/x-tar',
+  'dag-json': 'application/vnd.ipld.dag-json',
+  'dag-cbor': 'application/vnd.ipld.dag-cbor',
+  json: 'application/json',
+  cbor: 'application/cbor',
+  'ipns-record': 'application/vnd.ipfs.ipns-record'
+}
+
+/** The request's headers, with `?format=` turned into the Accept header it means (it wins over Accept). */
+function headersWithFormat (request: GatewayRequest): Array<[string, string]> {
+  const format = new URLSearchParams(request.search).get('format')
+  const type = format == null ? undefined : FORMAT_TYPES[format]
+  if (type == null) return request.headers
+  return [...request.headers.filter(([name]) => name.toLowerCase() !== 'accept'), ['accept', type]]
+}
 const DAG_PB_TYPE = 'application/vnd.ipld.dag-pb'
 
 export class NodeGateway {
@@ -53,9 +76,9 @@ export class NodeGateway {
     const signal = AbortSignal.any([options.signal, timeout.signal])
     let response: Response
     try {
-      response = await fetch(contentResource(request), {
+      response = await fetch(await this.resource(request, signal), {
         method: request.method,
-        headers: request.headers,
+        headers: headersWithFormat(request),
         signal,
         redirect: 'manual',
         // A self-hosted network's gateways live on loopback and plain http.
@@ -64,7 +87,9 @@ export class NodeGateway {
       })
     } catch (err) {
       if (options.signal.aborted) throw err
-      if (timeout.signal.aborted || (err as Error).name === 'AbortError' || (err as Error).name === 'TimeoutError') return this.timedOut(request)
+      const name = (err as Error).name
+      if (timeout.signal.aborted || name === 'AbortError' || name === 'TimeoutError') return this.timedOut(request)
+      if (name === 'NotFoundError' || name === 'DoesNotExistError') return page(404, { status: 404, title: 'Not found', explanation: [`${describe(request)} does not exist.`] })
       return page(502, { status: 502, title: 'Could not load', explanation: [`Reading ${describe(request)} failed: ${(err as Error).message}`], retry: true })
     } finally {
       clearTimeout(timer)
@@ -79,9 +104,22 @@ export class NodeGateway {
     return {
       status: response.status,
       statusText: response.statusText,
-      headers: [...response.headers],
+      headers: withDownload(request, [...response.headers]),
       body: request.method === 'HEAD' ? null : response.body
     }
+  }
+
+  /**
+   * What verified-fetch is asked for. Its TAR export walks the request's
+   * path a second time below the already-resolved target (8.0.4 builds
+   * `/ipfs/<target><path>`), which fails for any path but the root: a TAR of
+   * a path is asked for as the TAR of the CID that path resolves to.
+   */
+  private async resource (request: GatewayRequest, signal: AbortSignal): Promise<string> {
+    const accept = headersWithFormat(request).find(([name]) => name.toLowerCase() === 'accept')?.[1] ?? ''
+    if (!accept.includes('application/x-tar') || request.namespace !== 'ipfs' || request.path === '/') return contentResource(request)
+    const target = await this.components.content.resolve(CID.parse(request.root), (pathSegments(request) ?? []).join('/'), signal)
+    return contentResource({ ...request, root: target.toString(), path: '/' })
   }
 
   private async listing (request: GatewayRequest, response: Response, signal: AbortSignal): Promise<GatewayResponse> {
@@ -135,6 +173,10 @@ function checkRequest (request: GatewayRequest): GatewayResponse | undefined {
     response.headers.push(['allow', 'GET, HEAD'])
     return response
   }
+  const format = new URLSearchParams(request.search).get('format')
+  if (format != null && FORMAT_TYPES[format] == null) {
+    return page(400, { status: 400, title: 'Bad request', explanation: [`?format=${format} is not a format this gateway serves; use one of ${Object.keys(FORMAT_TYPES).join(', ')}.`] })
+  }
   if (request.namespace === 'ipfs') {
     try {
       CID.parse(request.root)
@@ -142,12 +184,25 @@ function checkRequest (request: GatewayRequest): GatewayResponse | undefined {
       return page(400, { status: 400, title: 'Bad request', explanation: [`"${request.root}" is not a valid CID. A CID looks like bafy… or Qm….`] })
     }
   }
-  try {
-    for (const segment of request.path.split('/')) decodeURIComponent(segment)
-  } catch {
+  if (pathSegments(request) == null) {
     return page(400, { status: 400, title: 'Bad request', explanation: [`The path ${request.path} is not valid percent-encoding.`] })
   }
   return undefined
+}
+
+/** The request path's segments, decoded; undefined when its percent-encoding is broken. */
+function pathSegments (request: GatewayRequest): string[] | undefined {
+  try {
+    return request.path.split('/').filter(s => s !== '').map(s => decodeURIComponent(s))
+  } catch {
+    return undefined
+  }
+}
+
+/** `?download=true` asks for an attachment, which verified-fetch honours for directories only. */
+function withDownload (request: GatewayRequest, headers: Array<[string, string]>): Array<[string, string]> {
+  if (new URLSearchParams(request.search).get('download') !== 'true') return headers
+  return headers.map(([name, value]): [string, string] => name === 'content-disposition' ? [name, value.replace(/^inline\b/, 'attachment')] : [name, value])
 }
 
 function isRedirect (status: number): boolean {
