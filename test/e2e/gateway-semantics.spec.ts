@@ -31,12 +31,14 @@ const SITE = {
 interface Answer { status: number, headers: Record<string, string>, body: string, redirected: boolean, url: string, bytes: number }
 
 async function ask (page: Page, path: string, headers: Record<string, string> = {}): Promise<Answer> {
-  return await page.evaluate(async ({ path, headers }) => {
-    const response = await fetch(path, { headers })
+  return await page.evaluate(async ({ path, headers: sent }) => {
+    const response = await fetch(path, { headers: sent })
     const buffer = await response.arrayBuffer()
+    const headers: Record<string, string> = {}
+    response.headers.forEach((value, name) => { headers[name] = value })
     return {
       status: response.status,
-      headers: Object.fromEntries(response.headers),
+      headers,
       body: new TextDecoder().decode(buffer),
       redirected: response.redirected,
       url: response.url,
