@@ -221,7 +221,7 @@ export async function startServer (options = {}) {
 
     // IPFS content reached before a service worker runs for it (a fresh
     // profile, or with JavaScript just starting): the boot document sets that up.
-    if (hasBoot && isNavigation(req) && (CONTENT_HOST.test(host) || /^\/ip[fn]s\//.test(pathname))) {
+    if (hasBoot && isNavigation(req) && (CONTENT_HOST.test(host) || /^\/ip[fn]s\//.test(pathname) || pathname === '/open')) {
       req.url = BOOT_PATH
       res.setHeader('Cache-Control', NO_CACHE)
       serveFiles(req, res, () => sendText(res, 404, 'Not Found\n'))

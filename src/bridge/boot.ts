@@ -5,7 +5,7 @@
  * content origin through the app origin's bridge), hands the worker a port,
  * and loads the same URL again. A loop guard stops it from reloading forever.
  */
-import { appOriginOf, parsePathRequest, subdomainUrl } from '../lib/gateway-url.ts'
+import { PROTOCOL_HANDLER_PATH, appOriginOf, parsePathRequest, protocolHandlerTarget, subdomainUrl } from '../lib/gateway-url.ts'
 import { isMessage, type BridgePortMessage } from '../lib/protocol.ts'
 import { connectNode } from '../ui/node-client.ts'
 import { activeWorker, handOverPort } from './handover.ts'
@@ -69,12 +69,14 @@ async function boot (): Promise<void> {
   const here = new URL(location.href)
   const appOrigin = appOriginOf(here)
   const pathRequest = appOrigin == null ? parsePathRequest(here) : undefined
-  if (pathRequest != null) {
+  const protocolLink = appOrigin == null && here.pathname === PROTOCOL_HANDLER_PATH
+  if (pathRequest != null || protocolLink) {
     // A link to the app origin: its content lives at its own origin, where the
     // next boot happens. Install the app's worker on the way, so that the next
     // such link redirects without this page.
+    const target = pathRequest != null ? subdomainUrl(here, pathRequest) : protocolHandlerTarget(here)
     await navigator.serviceWorker.register('/sw.js')
-    location.replace(subdomainUrl(here, pathRequest))
+    location.replace(target)
     return
   }
   guardLoop()

@@ -7,7 +7,7 @@
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute, type PrecacheEntry } from 'workbox-precaching'
 import { NavigationRoute, registerRoute } from 'workbox-routing'
 import { DOWNLOAD_PREFIX, isDownloadOffer, type DownloadOffer } from '../lib/download.ts'
-import { parsePathRequest, subdomainUrl } from '../lib/gateway-url.ts'
+import { PROTOCOL_HANDLER_PATH, parsePathRequest, protocolHandlerTarget, subdomainUrl } from '../lib/gateway-url.ts'
 import { pageResponse } from './content-requests.ts'
 import type { NodePort } from './node-port.ts'
 
@@ -19,10 +19,20 @@ export function registerAppOrigin (_node: NodePort, manifest: Array<PrecacheEntr
   precacheAndRoute(manifest)
   cleanupOutdatedCaches()
   registerRoute(({ url, sameOrigin }) => sameOrigin && parsePathRequest(url) != null, async ({ url }) => redirectToContentOrigin(url))
+  registerRoute(({ url, sameOrigin }) => sameOrigin && url.pathname === PROTOCOL_HANDLER_PATH, async ({ url }) => redirectProtocolLink(url))
   registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), {
-    denylist: [new RegExp(`^${DOWNLOAD_PREFIX}`), /^\/deployment\.json$/, /^\/ip[fn]s\//]
+    denylist: [new RegExp(`^${DOWNLOAD_PREFIX}`), /^\/deployment\.json$/, /^\/ip[fn]s\//, new RegExp(`^${PROTOCOL_HANDLER_PATH}$`)]
   }))
   registerDownloads()
+}
+
+/** An ipfs:// or ipns:// link the browser handed to Pollen: straight to its content origin. */
+function redirectProtocolLink (url: URL): Response {
+  try {
+    return new Response(null, { status: 302, headers: { location: protocolHandlerTarget(url) } })
+  } catch (err) {
+    return pageResponse(400, 'Not an IPFS link', [(err as Error).message])
+  }
 }
 
 /** 301 to `<root>.<namespace>.<app host>`, as a subdomain gateway does; 400 when the root cannot have an origin. */

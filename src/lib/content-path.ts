@@ -4,6 +4,7 @@
  */
 import { CID } from 'multiformats/cid'
 import { InvalidCidError } from './errors.ts'
+import { rootFromLabel } from './gateway-url.ts'
 
 export interface ContentPath {
   cid: CID
@@ -44,14 +45,14 @@ export function parseContentPath (input: string): ContentPath {
     if (url.protocol === 'ipfs:') {
       rest = `${url.hostname}${url.pathname}`
     } else if (url.protocol === 'ipns:') {
-      throw new InvalidCidError('IPNS names are not supported here yet; paste an /ipfs/ path')
+      throw new InvalidCidError('An IPNS name is not a CID: the Open screen opens it as a web page through the gateway')
     } else {
       const sub = /^([^.]+)\.ipfs\./.exec(url.hostname)
       rest = sub != null ? `${sub[1]}${url.pathname}` : url.pathname
     }
   }
   rest = rest.replace(/^\/+/, '')
-  if (rest.startsWith('ipns/')) throw new InvalidCidError('IPNS names are not supported here yet; paste an /ipfs/ path')
+  if (rest.startsWith('ipns/')) throw new InvalidCidError('An IPNS name is not a CID: the Open screen opens it as a web page through the gateway')
   if (rest.startsWith('ipfs/')) rest = rest.slice('ipfs/'.length)
   const [root, ...tail] = rest.split('/')
   return { cid: parseCid(root ?? ''), segments: splitPath(tail.join('/')) }
@@ -63,6 +64,29 @@ function safeUrl (text: string): URL | undefined {
   } catch {
     throw new InvalidCidError(`"${text}" is not a valid URL`)
   }
+}
+
+/**
+ * The /ipns/ path of an IPNS reference (ipns://name/…, /ipns/name/…, or a
+ * subdomain gateway URL name.ipns.host/…); undefined for anything else.
+ * IPNS names open through the gateway, which resolves and verifies them.
+ */
+export function ipnsPath (input: string): string | undefined {
+  const text = input.trim()
+  let url: URL | undefined
+  try {
+    url = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? new URL(text) : undefined
+  } catch {
+    return undefined
+  }
+  if (url?.protocol === 'ipns:') return `/ipns/${url.hostname}${url.pathname === '' ? '/' : url.pathname}${url.search}`
+  if (url != null) {
+    const sub = /^([^.]+)\.ipns\./.exec(url.hostname)
+    if (sub == null) return undefined
+    return `/ipns/${rootFromLabel('ipns', sub[1])}${url.pathname}${url.search}`
+  }
+  const match = /^\/?ipns\/([^/?#]+)(.*)$/.exec(text)
+  return match == null ? undefined : `/ipns/${match[1]}${match[2] === '' ? '/' : match[2]}`
 }
 
 export function formatContentPath (path: ContentPath): string {

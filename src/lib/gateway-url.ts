@@ -126,3 +126,26 @@ export function appOriginOf (contentUrl: URL): string | undefined {
 export function contentResource (request: ContentRequest): string {
   return `${request.namespace}://${request.root}${request.path}${request.search}`
 }
+
+/** Where the browser sends ipfs:// and ipns:// links once Pollen handles them (registerProtocolHandler). */
+export const PROTOCOL_HANDLER_PATH = '/open'
+
+/** The gateway path of an ipfs:// or ipns:// URL, e.g. ipfs://bafy…/a?b → /ipfs/bafy…/a?b. */
+export function protocolUrlToPath (text: string): string {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new InvalidCidError(`"${text}" is not a valid ipfs:// or ipns:// URL`)
+  }
+  if ((url.protocol !== 'ipfs:' && url.protocol !== 'ipns:') || url.hostname === '') {
+    throw new InvalidCidError(`"${text}" is not an ipfs:// or ipns:// URL`)
+  }
+  return `/${url.protocol.slice(0, -1)}/${url.hostname}${url.pathname === '' ? '/' : url.pathname}${url.search}`
+}
+
+/** The content origin URL a protocol handler request (/open?url=ipfs://…) leads to. */
+export function protocolHandlerTarget (appUrl: URL): string {
+  const path = protocolUrlToPath(appUrl.searchParams.get('url') ?? '')
+  return subdomainUrl(appUrl, parsePathRequest(new URL(path, appUrl))!)
+}

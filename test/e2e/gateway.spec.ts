@@ -144,4 +144,52 @@ test('a 50 MiB MP4 plays and seeks in a video element, in 206 partial responses 
   expect(ranged.every(r => r.fromWorker)).toBe(true)
   // At least one request started deep in the file, not at its beginning.
   expect(ranged.some(r => Number(/bytes=(\d+)-/.exec(r.range)?.[1] ?? 0) > 30 * 1024 * 1024)).toBe(true)
+
+  // The video lives in the blockstore only: the content origin caches nothing but its boot files.
+  const cached = await player.evaluate(async () => {
+    let bytes = 0
+    for (const name of await caches.keys()) {
+      for (const request of await (await caches.open(name)).keys()) bytes += (await (await caches.match(request))!.arrayBuffer()).byteLength
+    }
+    return { names: await caches.keys(), bytes }
+  })
+  expect(cached.names.every(name => name === 'pollen-boot')).toBe(true)
+  expect(cached.bytes).toBeLessThan(1024 * 1024)
+})
+
+test('ipfs:// links open at their origin through the protocol handler, and the open box takes ipfs:// and ipns://', async ({ page, context }) => {
+  await openApp(page, network.appUrl)
+  await page.getByTestId('folder-input').setInputFiles(await writeSite('cold', COLD_SITE))
+  const cid = await waitForImport(page, 'cold')
+  const host = contentHost(cid, network.appUrl)
+
+  // What the browser opens for ipfs://<cid>/notes/a.txt once Pollen handles the scheme.
+  const tab = await context.newPage()
+  await tab.goto(`${network.appUrl}open?url=${encodeURIComponent(`ipfs://${cid}/notes/a.txt`)}`)
+  await expect(tab).toHaveURL(`http://${host}/notes/a.txt`)
+  await expect(tab.locator('body')).toContainText('a note')
+  const notALink = await tab.goto(`${network.appUrl}open?url=${encodeURIComponent('https://example.com/')}`)
+  expect(notALink?.status()).toBe(400)
+  await expect(tab.locator('body')).toContainText('is not an ipfs:// or ipns:// URL')
+
+  await page.goto(`${network.appUrl}#/settings`)
+  await page.getByTestId('handle-links').click()
+  await expect(page.getByTestId('handle-links-result')).toContainText('ipfs:// and ipns:// links will open with Pollen')
+
+  // The open box: an ipfs:// URL shows in the viewer, with a way to open it as a page.
+  await page.goto(`${network.appUrl}#/open`)
+  await page.getByTestId('open-input').fill(`ipfs://${cid}/index.html`)
+  await page.getByTestId('open-button').click()
+  await expect(page.getByTestId('viewer')).toContainText('index.html')
+  const opened = context.waitForEvent('page')
+  await page.getByTestId('page-link').click()
+  const pageTab = await opened
+  await expect(pageTab.locator('#cold')).toHaveText('cold start works')
+  expect(new URL(pageTab.url()).host).toBe(host)
+
+  // An ipns:// name is handed to the gateway, which resolves it.
+  await page.getByTestId('open-input').fill('ipns://docs.example.org/guide/')
+  await page.getByTestId('open-button').click()
+  await expect(page.getByTestId('open-error')).toHaveCount(0)
+  await expect(page.getByTestId('page-link')).toHaveAttribute('href', '/ipns/docs.example.org/guide/')
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { CID } from 'multiformats/cid'
-import { formatContentPath, parseContentPath } from '../../src/lib/content-path.ts'
+import { formatContentPath, parseContentPath, ipnsPath } from '../../src/lib/content-path.ts'
 import { InvalidCidError } from '../../src/lib/errors.ts'
 
 const V0 = 'QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG'
@@ -205,7 +205,7 @@ describe('parseContentPath: refused inputs', () => {
 
   it('refuses IPNS names in every form', () => {
     for (const input of ['/ipns/example.com', 'ipns/example.com/x', 'ipns://example.com/x', 'https://ipfs.io/ipns/example.com', `ipns://${V1}`]) {
-      expect(cidError(input).message).toBe('IPNS names are not supported here yet; paste an /ipfs/ path')
+      expect(cidError(input).message).toBe('An IPNS name is not a CID: the Open screen opens it as a web page through the gateway')
     }
   })
 
@@ -247,5 +247,17 @@ describe('formatContentPath', () => {
 
   it('normalises a gateway URL to its /ipfs/ path', () => {
     expect(formatContentPath(parseContentPath(`https://${V1}.ipfs.dweb.link/a%20b/c`))).toBe(`/ipfs/${V1}/a%20b/c`)
+  })
+})
+
+describe('ipnsPath', () => {
+  it('turns every form of an IPNS reference into its /ipns/ path, and nothing else', () => {
+    expect(ipnsPath('ipns://docs.ipfs.tech/concepts/?x=1')).toBe('/ipns/docs.ipfs.tech/concepts/?x=1')
+    expect(ipnsPath('ipns://k51qzi5uqu5dlvj2baxnqndepeb86cbk3ng7n3i46uzyxzyqj2xjonzllnv0v8')).toBe('/ipns/k51qzi5uqu5dlvj2baxnqndepeb86cbk3ng7n3i46uzyxzyqj2xjonzllnv0v8/')
+    expect(ipnsPath('/ipns/docs.ipfs.tech')).toBe('/ipns/docs.ipfs.tech/')
+    expect(ipnsPath('ipns/docs.ipfs.tech/a')).toBe('/ipns/docs.ipfs.tech/a')
+    expect(ipnsPath('http://docs-ipfs-tech.ipns.app.localhost:8080/a.html')).toBe('/ipns/docs.ipfs.tech/a.html')
+    expect(ipnsPath('/ipfs/bafybeihkoviema7g3gxyt6la7vd5ho32ictqbilu3wnlo3rs7ewhnp7lly')).toBeUndefined()
+    expect(ipnsPath('ipfs://bafybeihkoviema7g3gxyt6la7vd5ho32ictqbilu3wnlo3rs7ewhnp7lly')).toBeUndefined()
   })
 })

@@ -1,5 +1,5 @@
 /** The open box: resolve a CID or path, list a folder, preview a file. */
-import { parseContentPath } from '../../lib/content-path.ts'
+import { ipnsPath, parseContentPath } from '../../lib/content-path.ts'
 import { parseShareLink, type ShareLink } from '../../lib/share-link.ts'
 import { FetchJob } from './fetch-job.svelte.ts'
 import { readForPreview } from '../download.ts'
@@ -28,6 +28,8 @@ export class ViewerState {
   fetchJob = $state<FetchJob>()
   /** Set once the viewed content was saved to the file list. */
   kept = $state(false)
+  /** The /ipfs/ or /ipns/ path to open as a web page at the content's own origin. */
+  pageHref = $state<string>()
   private controller?: AbortController
 
   constructor (private readonly node: NodeConnection) {}
@@ -75,6 +77,14 @@ export class ViewerState {
       return
     }
     if (link != null) { await this.openShared(link); return }
+    const ipns = ipnsPath(input)
+    if (ipns != null) {
+      // The gateway resolves and verifies IPNS names; the viewer reads /ipfs/ only.
+      this.clear()
+      this.input = input
+      this.pageHref = ipns
+      return
+    }
     this.controller?.abort()
     if (fetchJob == null) { this.fetchJob?.cancel(); this.fetchJob = undefined }
     const controller = new AbortController()
@@ -87,6 +97,7 @@ export class ViewerState {
       const stat = await this.node.client.call('content.stat', { path: input }, { signal: controller.signal })
       if (controller.signal.aborted) return
       this.stat = stat
+      this.pageHref = stat.path
       this.name = name ?? parsed.segments.at(-1) ?? stat.cid
       if (stat.type !== 'directory') await this.preview(stat)
     } catch (err) {
@@ -126,5 +137,6 @@ export class ViewerState {
     this.kind = undefined
     this.error = undefined
     this.kept = false
+    this.pageHref = undefined
   }
 }
