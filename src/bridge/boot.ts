@@ -80,7 +80,9 @@ async function boot (): Promise<void> {
     return
   }
   guardLoop()
-  const registration = await navigator.serviceWorker.register('/sw.js')
+  // An installed worker is used as it is: register() would first check the
+  // server for an update, which costs a cold start seconds.
+  const registration = await navigator.serviceWorker.getRegistration('/') ?? await navigator.serviceWorker.register('/sw.js')
   const worker = await activeWorker(registration)
   say('Connecting this page to the node…')
   const port = appOrigin == null ? await portFromNode() : await portFromBridge(appOrigin)

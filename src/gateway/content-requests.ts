@@ -33,7 +33,7 @@ export async function serveContent (event: FetchEvent, content: ContentRequest, 
       base,
       method: request.method,
       headers: [...request.headers]
-    }, request.signal)
+    }, request.signal, navigation)
     return toResponse(answer, request.method)
   } catch (err) {
     if ((err as Error).name === 'NodeUnreachableError') return navigation ? await context.bootDocument() : nodeMissing()

@@ -6,12 +6,16 @@
  * itself is gone; both end here as "no port", and a new one is asked for.
  */
 import { RpcClient } from '../lib/rpc.ts'
-import type { ContentMethods, GatewayRequest, GatewayResponse, PortNeededMessage } from '../lib/protocol.ts'
+import type { ContentEvent, ContentMethods, GatewayRequest, GatewayResponse, PortNeededMessage } from '../lib/protocol.ts'
 
 declare const self: ServiceWorkerGlobalScope
 
 /** A live node answers at once that it took the request; past this its port is dead. */
 export const DEFAULT_ACCEPT_TIMEOUT_MS = 3_000
+/** The node says it is alive every second (content-ports.ts): a port quiet for longer than this is dead. */
+export const QUIET_AFTER_MS = 1_500
+/** The least a navigation waits for the node to take it. */
+export const MIN_ACCEPT_TIMEOUT_MS = 300
 
 /** The node behind the port did not answer: drop the port and get another. */
 export class NodeUnreachableError extends Error {
@@ -20,8 +24,9 @@ export class NodeUnreachableError extends Error {
 }
 
 export class NodePort {
-  private client?: RpcClient<ContentMethods>
+  private client?: RpcClient<ContentMethods, ContentEvent>
   private waiters: Array<() => void> = []
+  private lastHeard = 0
 
   constructor (private readonly acceptTimeoutMs = DEFAULT_ACCEPT_TIMEOUT_MS) {}
 
@@ -31,7 +36,8 @@ export class NodePort {
 
   set (port: MessagePort): void {
     this.client?.close()
-    this.client = new RpcClient<ContentMethods>(port, undefined, { watchPeer: false })
+    this.lastHeard = Date.now()
+    this.client = new RpcClient<ContentMethods, ContentEvent>(port, () => { this.lastHeard = Date.now() }, { watchPeer: false })
     for (const wake of this.waiters.splice(0)) wake()
   }
 
@@ -47,13 +53,22 @@ export class NodePort {
     })
   }
 
-  async fetch (request: GatewayRequest, signal?: AbortSignal): Promise<GatewayResponse> {
+  /**
+   * @param impatient for a navigation: give up once the node's heartbeat is
+   * overdue and let the boot document start a node, rather than wait the
+   * full accept timeout on a node that is gone
+   */
+  async fetch (request: GatewayRequest, signal?: AbortSignal, impatient = false): Promise<GatewayResponse> {
     const client = this.client
+    // A navigation waits only until the node's next heartbeat is overdue.
+    const acceptTimeoutMs = impatient
+      ? Math.min(this.acceptTimeoutMs, Math.max(MIN_ACCEPT_TIMEOUT_MS, this.lastHeard + QUIET_AFTER_MS - Date.now()))
+      : this.acceptTimeoutMs
     if (client == null) throw new NodeUnreachableError('No page has connected this service worker to the node')
     let accepted = false
     let silent: () => void = () => {}
     const noAnswer = new Promise<never>((_resolve, reject) => {
-      const timer = setTimeout(() => { if (!accepted) reject(new NodeUnreachableError('The node did not answer')) }, this.acceptTimeoutMs)
+      const timer = setTimeout(() => { if (!accepted) reject(new NodeUnreachableError('The node did not answer')) }, acceptTimeoutMs)
       silent = () => { clearTimeout(timer) }
     })
     const call = client.call('gateway.fetch', request, {

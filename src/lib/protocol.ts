@@ -246,6 +246,9 @@ export interface ContentMethods {
   'gateway.fetch': Method<GatewayRequest, GatewayResponse, GatewayProgress>
 }
 
+/** Node → every content port, each second: the node behind this port is alive. */
+export type ContentEvent = { type: 'gateway:alive' }
+
 /** Page → service worker: here is a port to the node (ports[0]), serving ContentMethods. */
 export interface NodePortMessage { type: 'pollen:node-port' }
 /** Service worker → its window clients: I need a port to the node. */

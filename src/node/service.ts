@@ -4,7 +4,8 @@
  */
 import { IDBDatastore } from 'datastore-idb'
 import { configWarnings, validateConfig, type NodeConfig } from '../lib/config.ts'
-import { serveRpc, transfer, type Handlers, type Transfer } from '../lib/rpc.ts'
+import { transfer, type Handlers } from '../lib/rpc.ts'
+import { ContentPorts } from './content-ports.ts'
 import { loadConfig, loadDefaults, saveConfig } from './config-store.ts'
 import { ContentReader } from './content.ts'
 import { LISTEN_ADDRS, USER_AGENT, createNode, startNode, type PollenHelia } from './create-node.ts'
@@ -36,14 +37,17 @@ export class PollenNode {
   private starts = 0
   private keeper!: PeerKeeper
   private direct?: DirectConnections
+  private readonly contentPorts: ContentPorts
 
   private constructor (
     private readonly blockstore: BatchingIdbBlockstore,
     private readonly datastore: IDBDatastore,
     private readonly defaults: NodeConfig,
     private readonly emit: (event: NodeEvent) => void,
-    private readonly serverLock: string
-  ) {}
+    serverLock: string
+  ) {
+    this.contentPorts = new ContentPorts(this.contentHandlers(), serverLock)
+  }
 
   /** @param serverLock the Web Lock the worker holds for its lifetime (see rpc.ts) */
   static async open (appBase: URL, emit: (event: NodeEvent) => void, serverLock: string): Promise<PollenNode> {
@@ -140,14 +144,6 @@ export class PollenNode {
     }, signal)
   }
 
-  /** A port that serves only content reads: what content origins and service workers get. */
-  private contentPort (): Transfer<MessagePort> {
-    const channel = new MessageChannel()
-    // The other end may live in another origin, where this worker's locks cannot be watched.
-    serveRpc<ContentMethods>(channel.port1, this.contentHandlers(), this.serverLock, { watchPeer: false })
-    return transfer(channel.port2, [channel.port2])
-  }
-
   /** What a content origin may call: reading content, nothing else (see ContentMethods). */
   contentHandlers (): Handlers<ContentMethods> {
     return {
@@ -175,7 +171,7 @@ export class PollenNode {
         const stream = this.content.cat(path)
         return transfer(stream, [stream])
       },
-      'gateway.port': async () => this.contentPort(),
+      'gateway.port': async () => this.contentPorts.create(),
       'webrtc.host': async ({ port }, { signal }) => { await hostWebRtc(port, signal) },
       'storage.info': async () => await this.storage(),
       'storage.gc': async (_, { signal }) => await this.collectGarbage(signal),
