@@ -5,7 +5,7 @@
  * content origin through the app origin's bridge), hands the worker a port,
  * and loads the same URL again. A loop guard stops it from reloading forever.
  */
-import { PROTOCOL_HANDLER_PATH, appOriginOf, parsePathRequest, protocolHandlerTarget, subdomainUrl } from '../lib/gateway-url.ts'
+import { PROTOCOL_HANDLER_PATH, appOriginOf, parsePathRequest, protocolHandlerTarget, protocolUrlToPath, subdomainUrl } from '../lib/gateway-url.ts'
 import { isMessage, type BridgePortMessage } from '../lib/protocol.ts'
 import { connectNode } from '../ui/node-client.ts'
 import { activeWorker, handOverPort } from './handover.ts'
@@ -58,26 +58,27 @@ async function portFromBridge (appOrigin: string): Promise<MessagePort> {
   return await port
 }
 
-/** On the app origin itself the node is one SharedWorker away. */
-async function portFromNode (): Promise<MessagePort> {
-  const { client } = connectNode()
-  return await client.call('gateway.port', undefined, { timeout: BRIDGE_TIMEOUT_MS })
-}
-
 async function boot (): Promise<void> {
   if (!('serviceWorker' in navigator)) throw new Error('This browser has no service workers, which Pollen needs to show IPFS content.')
   const here = new URL(location.href)
   const appOrigin = appOriginOf(here)
-  const pathRequest = appOrigin == null ? parsePathRequest(here) : undefined
-  const protocolLink = appOrigin == null && here.pathname === PROTOCOL_HANDLER_PATH
-  if (pathRequest != null || protocolLink) {
-    // A link to the app origin: its content lives at its own origin, where the
-    // next boot happens. Install the app's worker on the way, so that the next
-    // such link redirects without this page.
-    const target = pathRequest != null ? subdomainUrl(here, pathRequest) : protocolHandlerTarget(here)
-    await navigator.serviceWorker.register('/sw.js')
-    location.replace(target)
-    return
+  // On the app origin itself the node is one SharedWorker away.
+  const node = appOrigin == null ? connectNode().client : undefined
+  if (node != null && (parsePathRequest(here) != null || here.pathname === PROTOCOL_HANDLER_PATH)) {
+    const { config } = await node.call('config.get', undefined, { timeout: BRIDGE_TIMEOUT_MS })
+    const pathRequest = parsePathRequest(here)
+    if (config.gatewayMode === 'subdomain' || pathRequest == null) {
+      // The content lives at its own origin (where the next boot happens), or
+      // a protocol link names it. Install the app's worker on the way, so that
+      // the next such link needs no boot document.
+      const target = pathRequest == null
+        ? (config.gatewayMode === 'subdomain' ? protocolHandlerTarget(here) : protocolUrlToPath(here.searchParams.get('url') ?? ''))
+        : subdomainUrl(here, pathRequest)
+      await navigator.serviceWorker.register('/sw.js')
+      location.replace(target)
+      return
+    }
+    // Path mode: the app's own worker serves it, once it has a port.
   }
   guardLoop()
   // An installed worker is used as it is: register() would first check the
@@ -85,7 +86,9 @@ async function boot (): Promise<void> {
   const registration = await navigator.serviceWorker.getRegistration('/') ?? await navigator.serviceWorker.register('/sw.js')
   const worker = await activeWorker(registration)
   say('Connecting this page to the node…')
-  const port = appOrigin == null ? await portFromNode() : await portFromBridge(appOrigin)
+  const port = node != null
+    ? await node.call('gateway.port', undefined, { timeout: BRIDGE_TIMEOUT_MS })
+    : await portFromBridge(appOrigin!)
   await handOverPort(worker, port)
   say('Loading the content…')
   location.replace(location.href)

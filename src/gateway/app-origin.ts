@@ -8,17 +8,40 @@ import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute, type 
 import { NavigationRoute, registerRoute } from 'workbox-routing'
 import { DOWNLOAD_PREFIX, isDownloadOffer, type DownloadOffer } from '../lib/download.ts'
 import { PROTOCOL_HANDLER_PATH, parsePathRequest, protocolHandlerTarget, subdomainUrl } from '../lib/gateway-url.ts'
-import { pageResponse } from './content-requests.ts'
+import { pageResponse, serveContent } from './content-requests.ts'
+import type { GatewayMode } from '../lib/config.ts'
 import type { NodePort } from './node-port.ts'
 
 declare const self: ServiceWorkerGlobalScope
 
 const OFFER_TTL_MS = 60_000
 
-export function registerAppOrigin (_node: NodePort, manifest: Array<PrecacheEntry | string>): void {
+/** The gateway mode, kept for when the worker restarts without a node (the boot document then follows it). */
+const MODE_CACHE = 'pollen-gateway'
+const MODE_KEY = '/__pollen/gateway-mode'
+
+async function storedMode (): Promise<GatewayMode | undefined> {
+  const stored = await (await caches.open(MODE_CACHE)).match(MODE_KEY)
+  const mode = await stored?.text()
+  return mode === 'path' || mode === 'subdomain' ? mode : undefined
+}
+
+export function registerAppOrigin (node: NodePort, manifest: Array<PrecacheEntry | string>): void {
   precacheAndRoute(manifest)
   cleanupOutdatedCaches()
-  registerRoute(({ url, sameOrigin }) => sameOrigin && parsePathRequest(url) != null, async ({ url }) => redirectToContentOrigin(url))
+  node.onMode = mode => { void caches.open(MODE_CACHE).then(async cache => { await cache.put(MODE_KEY, new Response(mode)) }) }
+  const bootDocument = createHandlerBoundToURL('boot.html')
+  registerRoute(({ url, sameOrigin }) => sameOrigin && parsePathRequest(url) != null, async ({ url, event, request }) => {
+    const mode = node.mode ?? await storedMode() ?? 'subdomain'
+    if (mode === 'subdomain') return redirectToContentOrigin(url)
+    // Path mode: the content is served here, on the app origin; the node refuses pages from untrusted roots.
+    const content = parsePathRequest(url)!
+    return await serveContent(event as FetchEvent, content, `/${content.namespace}/${content.root}`, {
+      node,
+      form: 'path',
+      bootDocument: async () => await bootDocument({ url, event, request })
+    })
+  })
   registerRoute(({ url, sameOrigin }) => sameOrigin && url.pathname === PROTOCOL_HANDLER_PATH, async ({ url }) => redirectProtocolLink(url))
   registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), {
     denylist: [new RegExp(`^${DOWNLOAD_PREFIX}`), /^\/deployment\.json$/, /^\/ip[fn]s\//, new RegExp(`^${PROTOCOL_HANDLER_PATH}$`)]

@@ -19,6 +19,8 @@ export interface ContentRequestContext {
   /** The boot document, for a navigation that finds no node. */
   bootDocument: () => Promise<Response>
   portWaitMs?: number
+  /** 'path' for content served on the app origin itself (path mode). */
+  form?: 'subdomain' | 'path'
 }
 
 export async function serveContent (event: FetchEvent, content: ContentRequest, base: string, context: ContentRequestContext): Promise<Response> {
@@ -31,6 +33,7 @@ export async function serveContent (event: FetchEvent, content: ContentRequest, 
     const answer = await context.node.fetch({
       ...content,
       base,
+      form: context.form ?? 'subdomain',
       method: request.method,
       headers: [...request.headers]
     }, request.signal, navigation)

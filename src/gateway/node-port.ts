@@ -6,6 +6,7 @@
  * itself is gone; both end here as "no port", and a new one is asked for.
  */
 import { RpcClient } from '../lib/rpc.ts'
+import type { GatewayMode } from '../lib/config.ts'
 import type { ContentEvent, ContentMethods, GatewayRequest, GatewayResponse, PortNeededMessage } from '../lib/protocol.ts'
 
 declare const self: ServiceWorkerGlobalScope
@@ -27,6 +28,10 @@ export class NodePort {
   private client?: RpcClient<ContentMethods, ContentEvent>
   private waiters: Array<() => void> = []
   private lastHeard = 0
+  /** The gateway mode the node last told (with its heartbeat). */
+  mode?: GatewayMode
+  /** Told when the node's gateway mode is first heard or changes. */
+  onMode: (mode: GatewayMode) => void = () => {}
 
   constructor (private readonly acceptTimeoutMs = DEFAULT_ACCEPT_TIMEOUT_MS) {}
 
@@ -37,7 +42,13 @@ export class NodePort {
   set (port: MessagePort): void {
     this.client?.close()
     this.lastHeard = Date.now()
-    this.client = new RpcClient<ContentMethods, ContentEvent>(port, () => { this.lastHeard = Date.now() }, { watchPeer: false })
+    this.client = new RpcClient<ContentMethods, ContentEvent>(port, event => {
+      this.lastHeard = Date.now()
+      if (event.mode !== this.mode) {
+        this.mode = event.mode
+        this.onMode(event.mode)
+      }
+    }, { watchPeer: false })
     for (const wake of this.waiters.splice(0)) wake()
   }
 

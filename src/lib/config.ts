@@ -23,7 +23,16 @@ export interface NodeConfig {
   fetchTimeoutSeconds: number
   /** Announce added content to the public DHT (as a DHT client, never a server). */
   dhtAnnounce: boolean
+  /**
+   * How the gateway gives content an origin: 'subdomain' (<cid>.ipfs.<host>,
+   * each root isolated) or 'path' (/ipfs/<cid> on the app origin, for hosts
+   * without wildcard subdomains; pages run only from roots the user trusts).
+   */
+  gatewayMode: GatewayMode
 }
+
+export type GatewayMode = 'subdomain' | 'path'
+export const GATEWAY_MODES: readonly GatewayMode[] = ['subdomain', 'path']
 
 export type ConfigList = 'bootstrap' | 'delegates' | 'preload' | 'gateways' | 'iceServers'
 
@@ -46,7 +55,8 @@ export const PUBLIC_DEFAULTS: NodeConfig = {
   gateways: ['https://trustless-gateway.link'],
   iceServers: ['stun:stun.l.google.com:19302', 'stun:global.stun.twilio.com:3478'],
   fetchTimeoutSeconds: DEFAULT_FETCH_TIMEOUT_SECONDS,
-  dhtAnnounce: false
+  dhtAnnounce: false,
+  gatewayMode: 'subdomain'
 }
 
 /** Checks one entry of a list; returns it normalised or throws InvalidConfigError saying why. */
@@ -105,6 +115,9 @@ export function validateConfig (input: unknown): NodeConfig {
   out.fetchTimeoutSeconds = validateFetchTimeout(source.fetchTimeoutSeconds ?? DEFAULT_FETCH_TIMEOUT_SECONDS)
   if (typeof (source.dhtAnnounce ?? false) !== 'boolean') throw new InvalidConfigError('"dhtAnnounce" must be true or false')
   out.dhtAnnounce = source.dhtAnnounce === true
+  const mode = source.gatewayMode ?? 'subdomain'
+  if (!GATEWAY_MODES.includes(mode as GatewayMode)) throw new InvalidConfigError(`"gatewayMode" must be one of ${GATEWAY_MODES.join(', ')}`)
+  out.gatewayMode = mode as GatewayMode
   for (const list of CONFIG_LISTS) {
     const value = source[list] ?? []
     if (!Array.isArray(value) || value.some(v => typeof v !== 'string')) {

@@ -37,6 +37,8 @@ export interface ErrorPageInit {
   tried?: string[]
   /** Offer to load the same URL again. */
   retry?: boolean
+  /** Where to go from here. */
+  links?: Array<{ href: string, text: string, testId?: string }>
 }
 
 export function errorPage (init: ErrorPageInit): string {
@@ -45,7 +47,8 @@ export function errorPage (init: ErrorPageInit): string {
     : html`<h2>What was tried</h2><ul>${init.tried.map(line => html`<li>${line}</li>`)}</ul>`
   // A link to the page itself reloads it without a script.
   const retry: SafeHtml = init.retry === true ? html`<p><a href="" data-testid="gateway-retry">Try again</a></p>` : html``
-  return htmlPage(`${init.status} ${init.title}`, html`<h1>${init.status} · ${init.title}</h1>${init.explanation.map(p => html`<p>${p}</p>`)}${tried}${retry}
+  const links = (init.links ?? []).map(link => html`<p><a href="${link.href}" data-testid="${link.testId ?? ''}">${link.text}</a></p>`)
+  return htmlPage(`${init.status} ${init.title}`, html`<h1>${init.status} · ${init.title}</h1>${init.explanation.map(p => html`<p>${p}</p>`)}${tried}${retry}${links}
 <footer>Pollen's gateway, in this browser.</footer>`)
 }
 

@@ -4,7 +4,7 @@
  * `Handlers<NodeMethods>`.
  */
 import type { Method } from './rpc.ts'
-import type { NodeConfig } from './config.ts'
+import type { GatewayMode, NodeConfig } from './config.ts'
 import type { ContentRequest } from './gateway-url.ts'
 
 export interface FileEntry {
@@ -201,6 +201,9 @@ export interface NodeMethods {
   'webrtc.host': Method<{ port: MessagePort }, void>
   /** A new port serving only ContentMethods, for a service worker or a content origin's bridge. */
   'gateway.port': Method<void, MessagePort>
+  /** Roots whose pages may run on the app origin in path mode. */
+  'gateway.trusted': Method<void, string[]>
+  'gateway.trust': Method<{ root: string, trusted: boolean }, string[]>
   'storage.info': Method<void, StorageInfo>
   'storage.gc': Method<void, { removed: number }>
   'config.get': Method<void, ConfigState>
@@ -212,6 +215,7 @@ export type NodeEvent =
   | { type: 'files:changed' }
   | { type: 'connections:changed' }
   | { type: 'config:changed' }
+  | { type: 'trusted:changed' }
   | { type: 'status', status: NodeIdentity['status'] }
 
 /** A request the service worker hands to the node's gateway. */
@@ -223,6 +227,8 @@ export interface GatewayRequest extends ContentRequest {
    * '/ipfs/<root>' in path mode. Redirects and listings link below it.
    */
   base: string
+  /** 'path' when the content is served on the app origin itself (path mode). */
+  form?: 'subdomain' | 'path'
 }
 
 export interface GatewayResponse {
@@ -247,7 +253,7 @@ export interface ContentMethods {
 }
 
 /** Node → every content port, each second: the node behind this port is alive. */
-export type ContentEvent = { type: 'gateway:alive' }
+export type ContentEvent = { type: 'gateway:alive', mode: GatewayMode }
 
 /** Page → service worker: here is a port to the node (ports[0]), serving ContentMethods. */
 export interface NodePortMessage { type: 'pollen:node-port' }

@@ -20,7 +20,12 @@ export interface GatewayComponents {
   config: NodeConfig
   /** How many peers the node is connected to, for the 504 page. */
   connectedPeers: () => number
+  /** Roots the user trusts to run pages on the app origin (path mode). */
+  trusted: { has: (root: string) => boolean }
 }
+
+/** Types a browser runs script from, when shown as a document: never from an untrusted root on the app origin. */
+const ACTIVE_TYPES = /^(text\/html|application\/xhtml\+xml|image\/svg\+xml|text\/xml|application\/xml)\b/i
 
 export interface GatewayHandleOptions {
   signal: AbortSignal
@@ -101,6 +106,14 @@ export class NodeGateway {
       return page(response.status, { status: response.status, title: response.statusText || 'Error', explanation: [await response.text()], retry: response.status >= 500 })
     }
     if (isDirectoryBlock(response) && wantsListing(request)) return await this.listing(request, response, signal)
+    if (request.form === 'path') {
+      if (ACTIVE_TYPES.test(response.headers.get('content-type') ?? '') && !this.components.trusted.has(request.root)) {
+        await response.body?.cancel()
+        return untrustedPage(request)
+      }
+      // On the app origin nothing may be sniffed into something that runs.
+      response.headers.set('x-content-type-options', 'nosniff')
+    }
     return {
       status: response.status,
       statusText: response.statusText,
@@ -160,6 +173,20 @@ export class NodeGateway {
       retry: true
     })
   }
+}
+
+/** What path mode shows instead of a page from a root the user has not trusted. */
+function untrustedPage (request: GatewayRequest): GatewayResponse {
+  const root = `/${request.namespace}/${request.root}`
+  return page(403, {
+    status: 403,
+    title: 'Not trusted yet',
+    explanation: [
+      `${describe(request)} is a web page. This Pollen serves content on its own origin (path mode, for hosts without wildcard subdomains), so a page shown here would run with Pollen's own rights: it could read your files, change your settings and use your node.`,
+      `Pollen shows pages only from roots you trust. Images, videos and other files from ${root} open without that.`
+    ],
+    links: [{ href: `/#/settings?trust=${encodeURIComponent(request.root)}&then=${encodeURIComponent(`${request.base}${request.path}${request.search}`)}`, text: `Trust ${root} in Settings`, testId: 'trust-link' }]
+  })
 }
 
 function describe (request: GatewayRequest): string {

@@ -6,6 +6,7 @@ import { IDBDatastore } from 'datastore-idb'
 import { configWarnings, validateConfig, type NodeConfig } from '../lib/config.ts'
 import { transfer, type Handlers } from '../lib/rpc.ts'
 import { ContentPorts } from './content-ports.ts'
+import { TrustedRoots } from './trusted-roots.ts'
 import { loadConfig, loadDefaults, saveConfig } from './config-store.ts'
 import { ContentReader } from './content.ts'
 import { LISTEN_ADDRS, USER_AGENT, createNode, startNode, type PollenHelia } from './create-node.ts'
@@ -38,6 +39,7 @@ export class PollenNode {
   private keeper!: PeerKeeper
   private direct?: DirectConnections
   private readonly contentPorts: ContentPorts
+  private readonly trusted: TrustedRoots
 
   private constructor (
     private readonly blockstore: BatchingIdbBlockstore,
@@ -46,7 +48,8 @@ export class PollenNode {
     private readonly emit: (event: NodeEvent) => void,
     serverLock: string
   ) {
-    this.contentPorts = new ContentPorts(this.contentHandlers(), serverLock)
+    this.contentPorts = new ContentPorts(this.contentHandlers(), serverLock, () => this.config.gatewayMode)
+    this.trusted = new TrustedRoots(datastore)
   }
 
   /** @param serverLock the Web Lock the worker holds for its lifetime (see rpc.ts) */
@@ -56,6 +59,7 @@ export class PollenNode {
     await Promise.all([blockstore.open(), datastore.open()])
     const defaults = await loadDefaults(appBase)
     const node = new PollenNode(blockstore, datastore, defaults, emit, serverLock)
+    await node.trusted.load()
     onWebRtcHostChange(() => { emit({ type: 'connections:changed' }) })
     await node.start(await loadConfig(datastore, defaults))
     return node
@@ -85,7 +89,7 @@ export class PollenNode {
       announce: config.dhtAnnounce ? async cid => { await this.helia.libp2p.contentRouting.provide(cid, { signal: AbortSignal.timeout(ANNOUNCE_TIMEOUT_MS) }) } : undefined
     })
     this.content = new ContentReader(this.helia, config.fetchTimeoutSeconds * 1000)
-    this.gateway = new NodeGateway({ helia: this.helia, content: this.content, config, connectedPeers: () => this.helia.libp2p.getPeers().length })
+    this.gateway = new NodeGateway({ helia: this.helia, content: this.content, config, trusted: this.trusted, connectedPeers: () => this.helia.libp2p.getPeers().length })
     this.fetcher = new Fetcher({ helia: this.helia, content: this.content, bootstrap: config.bootstrap, fetchTimeoutMs: config.fetchTimeoutSeconds * 1000 })
     this.emit({ type: 'status', status: 'started' })
   }
@@ -100,6 +104,7 @@ export class PollenNode {
       await this.start(config ?? this.defaults)
     })
     this.emit({ type: 'config:changed' })
+    this.contentPorts.announce()
     return this.configState()
   }
 
@@ -172,6 +177,12 @@ export class PollenNode {
         return transfer(stream, [stream])
       },
       'gateway.port': async () => this.contentPorts.create(),
+      'gateway.trusted': async () => this.trusted.list(),
+      'gateway.trust': async ({ root, trusted }) => {
+        const roots = await this.trusted.set(root, trusted)
+        this.emit({ type: 'trusted:changed' })
+        return roots
+      },
       'webrtc.host': async ({ port }, { signal }) => { await hostWebRtc(port, signal) },
       'storage.info': async () => await this.storage(),
       'storage.gc': async (_, { signal }) => await this.collectGarbage(signal),

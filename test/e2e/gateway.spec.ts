@@ -193,3 +193,42 @@ test('ipfs:// links open at their origin through the protocol handler, and the o
   await expect(page.getByTestId('open-error')).toHaveCount(0)
   await expect(page.getByTestId('page-link')).toHaveAttribute('href', '/ipns/docs.example.org/guide/')
 })
+
+test('path mode serves content on the app origin, and pages only from roots the user trusted', async ({ page, context }) => {
+  await openApp(page, network.appUrl, 'settings')
+  await page.getByTestId('gateway-mode-path').check()
+  await expect(page.getByTestId('gateway-mode-path')).toBeChecked()
+  await expect(page.getByTestId('node-status')).toContainText('started')
+  await page.goto(`${network.appUrl}#/files`)
+  await page.getByTestId('folder-input').setInputFiles(await writeSite('site', STATIC_SITE))
+  const cid = await waitForImport(page, 'site')
+  const appOrigin = new URL(network.appUrl).origin
+  // The app's service worker installs, gets its port and hears the mode in the background.
+  await expect.poll(async () => await page.evaluate(async (path) => (await fetch(path)).headers.get('content-type'), `/ipfs/${cid}/img/logo.png`), { timeout: 30_000 }).toBe('image/png')
+
+  // Files that cannot run script are served at once, on the app origin.
+  const tab = await context.newPage()
+  const image = await tab.goto(`${network.appUrl}ipfs/${cid}/img/logo.png`)
+  expect(image?.status()).toBe(200)
+  expect(image?.headers()['content-type']).toBe('image/png')
+  expect(image?.headers()['x-content-type-options']).toBe('nosniff')
+  expect(new URL(tab.url()).origin).toBe(appOrigin)
+
+  // A page is not, until its root is trusted; nothing of it runs.
+  const refused = await tab.goto(`${network.appUrl}ipfs/${cid}/`)
+  expect(refused?.status()).toBe(403)
+  await expect(tab.locator('h1')).toContainText('Not trusted yet')
+  await expect(tab.locator('#report')).toHaveCount(0)
+  await tab.getByTestId('trust-link').click()
+  await expect(tab.getByTestId('trust-request')).toContainText(CID.parse(cid).toV1().toString())
+  await tab.getByTestId('trust-confirm').click()
+  await expect(tab.locator('#title')).toHaveText('Hello from IPFS')
+  expect(new URL(tab.url()).origin).toBe(appOrigin)
+  await expect(tab.locator('#report')).toContainText(`"origin":"${appOrigin}"`, { timeout: 30_000 })
+
+  await page.goto(`${network.appUrl}#/settings`)
+  await expect(page.getByTestId('trusted-roots')).toContainText(CID.parse(cid).toV1().toString())
+  await page.getByTestId('trusted-roots').getByRole('button').click()
+  const again = await tab.goto(`${network.appUrl}ipfs/${cid}/`)
+  expect(again?.status()).toBe(403)
+})

@@ -151,7 +151,8 @@ describe('validateConfig', () => {
       gateways: ['https://g.example'],
       iceServers: [],
       fetchTimeoutSeconds: 60,
-      dhtAnnounce: false
+      dhtAnnounce: false,
+      gatewayMode: 'subdomain'
     })
   })
 
@@ -169,8 +170,8 @@ describe('validateConfig', () => {
 
   it('treats missing lists as empty and drops unknown keys', () => {
     const out = validateConfig({ gateways: ['https://g.example'], extra: ['x'], __proto__: null })
-    expect(out).toEqual({ bootstrap: [], delegates: [], preload: [], gateways: ['https://g.example'], iceServers: [], fetchTimeoutSeconds: 60, dhtAnnounce: false })
-    expect(Object.keys(out).sort()).toEqual([...CONFIG_LISTS, 'fetchTimeoutSeconds', 'dhtAnnounce'].sort())
+    expect(out).toEqual({ bootstrap: [], delegates: [], preload: [], gateways: ['https://g.example'], iceServers: [], fetchTimeoutSeconds: 60, dhtAnnounce: false, gatewayMode: 'subdomain' })
+    expect(Object.keys(out).sort()).toEqual([...CONFIG_LISTS, 'fetchTimeoutSeconds', 'dhtAnnounce', 'gatewayMode'].sort())
   })
 
   it('treats null lists as empty', () => {
@@ -232,8 +233,14 @@ describe('deploymentDefaults', () => {
       gateways: ['http://127.0.0.1:8080'],
       iceServers: PUBLIC_DEFAULTS.iceServers,
       fetchTimeoutSeconds: PUBLIC_DEFAULTS.fetchTimeoutSeconds,
-      dhtAnnounce: PUBLIC_DEFAULTS.dhtAnnounce
+      dhtAnnounce: PUBLIC_DEFAULTS.dhtAnnounce,
+      gatewayMode: 'subdomain'
     })
+  })
+
+  it('takes the gateway mode from a deployment, and refuses modes it does not know', () => {
+    expect(deploymentDefaults({ defaults: { gatewayMode: 'path' } }).gatewayMode).toBe('path')
+    expect(() => validateConfig({ gatewayMode: 'both' })).toThrow('"gatewayMode" must be one of subdomain, path')
   })
 
   it('lets a deployment empty a list', () => {
@@ -254,7 +261,8 @@ describe('configWarnings', () => {
     gateways: [],
     iceServers: [],
     fetchTimeoutSeconds: 60,
-    dhtAnnounce: false
+    dhtAnnounce: false,
+    gatewayMode: 'subdomain'
   }
 
   it('has no warnings for a config with two bootstrap peers and a delegate', () => {
@@ -280,7 +288,7 @@ describe('configWarnings', () => {
   })
 
   it('gives both warnings together, bootstrap first', () => {
-    const warnings = configWarnings({ bootstrap: [], delegates: [], preload: [], gateways: [], iceServers: [], fetchTimeoutSeconds: 60, dhtAnnounce: false })
+    const warnings = configWarnings({ bootstrap: [], delegates: [], preload: [], gateways: [], iceServers: [], fetchTimeoutSeconds: 60, dhtAnnounce: false, gatewayMode: 'subdomain' })
     expect(warnings).toHaveLength(2)
     expect(warnings[0]).toMatch(/^No bootstrap peers/)
     expect(warnings[1]).toMatch(/^No delegate routers/)

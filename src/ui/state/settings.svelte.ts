@@ -1,5 +1,5 @@
 /** Editing the node's lists of peers and endpoints. */
-import { validateEntry, validateFetchTimeout, type ConfigList, type NodeConfig } from '../../lib/config.ts'
+import { validateEntry, validateFetchTimeout, type ConfigList, type GatewayMode, type NodeConfig } from '../../lib/config.ts'
 import { describeError } from './errors.ts'
 import type { ConfigState } from '../../lib/protocol.ts'
 import type { NodeConnection } from '../node-client.ts'
@@ -8,16 +8,23 @@ export class SettingsState {
   state = $state<ConfigState>()
   errors = $state<Partial<Record<ConfigList | 'options', string>>>({})
   saving = $state(false)
+  /** Roots whose pages may run on the app origin in path mode. */
+  trusted = $state<string[]>([])
 
   constructor (private readonly node: NodeConnection) {
     node.subscribe(event => {
-      if (event.type === 'config:changed') void this.load()
+      if (event.type === 'config:changed' || event.type === 'trusted:changed') void this.load()
     })
     void this.load()
   }
 
   async load (): Promise<void> {
     this.state = await this.node.client.call('config.get', undefined)
+    this.trusted = await this.node.client.call('gateway.trusted', undefined)
+  }
+
+  async trust (root: string, trusted: boolean): Promise<void> {
+    this.trusted = await this.node.client.call('gateway.trust', { root, trusted })
   }
 
   /** Adds an entry; returns false (with the reason shown) when it is refused. */
@@ -45,7 +52,7 @@ export class SettingsState {
   }
 
   /** Changes the fetch timeout or the DHT setting; returns false (with the reason shown) when refused. */
-  async setOptions (options: { fetchTimeoutSeconds?: unknown, dhtAnnounce?: boolean }): Promise<boolean> {
+  async setOptions (options: { fetchTimeoutSeconds?: unknown, dhtAnnounce?: boolean, gatewayMode?: GatewayMode }): Promise<boolean> {
     if (this.state == null) return false
     const config = $state.snapshot(this.state.config)
     try {
@@ -55,6 +62,7 @@ export class SettingsState {
       return false
     }
     if (options.dhtAnnounce !== undefined) config.dhtAnnounce = options.dhtAnnounce
+    if (options.gatewayMode !== undefined) config.gatewayMode = options.gatewayMode
     return await this.save('options', config)
   }
 
