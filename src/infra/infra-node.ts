@@ -19,6 +19,7 @@ import { webRTCDirect } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { FsBlockstore } from 'blockstore-fs'
 import { FsDatastore } from 'datastore-fs'
+import { ipnsRecords } from './ipns-records.ts'
 import fastify, { type FastifyInstance } from 'fastify'
 import { createHelia } from 'helia'
 import { gatewayRoutes } from './gateway.ts'
@@ -84,6 +85,7 @@ export async function startInfraNode (options: InfraOptions, server: FastifyInst
   })
   await helia.start()
   helia.addRouter(localProviders(helia.libp2p, blockstore))
+  helia.addRouter(ipnsRecords(datastore))
 
   preloadRoutes(server, { helia, allowedOrigins: options.allowedOrigins })
   gatewayRoutes(server, helia)

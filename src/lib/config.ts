@@ -19,6 +19,8 @@ export interface NodeConfig {
   gateways: string[]
   /** STUN/TURN servers for WebRTC; none on a local network. */
   iceServers: string[]
+  /** DNS-over-HTTPS (JSON API) resolvers for DNSLink names and /dnsaddr/ addresses; none means Helia's defaults. */
+  dnsResolvers: string[]
   /** How long a read waits for blocks from the network before it gives up. */
   fetchTimeoutSeconds: number
   /** Announce added content to the public DHT (as a DHT client, never a server). */
@@ -34,13 +36,13 @@ export interface NodeConfig {
 export type GatewayMode = 'subdomain' | 'path'
 export const GATEWAY_MODES: readonly GatewayMode[] = ['subdomain', 'path']
 
-export type ConfigList = 'bootstrap' | 'delegates' | 'preload' | 'gateways' | 'iceServers'
+export type ConfigList = 'bootstrap' | 'delegates' | 'preload' | 'gateways' | 'iceServers' | 'dnsResolvers'
 
 export const DEFAULT_FETCH_TIMEOUT_SECONDS = 60
 export const MIN_FETCH_TIMEOUT_SECONDS = 1
 export const MAX_FETCH_TIMEOUT_SECONDS = 3600
 
-export const CONFIG_LISTS: readonly ConfigList[] = ['bootstrap', 'delegates', 'preload', 'gateways', 'iceServers']
+export const CONFIG_LISTS: readonly ConfigList[] = ['bootstrap', 'delegates', 'preload', 'gateways', 'iceServers', 'dnsResolvers']
 
 export const PUBLIC_DEFAULTS: NodeConfig = {
   bootstrap: [
@@ -54,6 +56,7 @@ export const PUBLIC_DEFAULTS: NodeConfig = {
   preload: [],
   gateways: ['https://trustless-gateway.link'],
   iceServers: ['stun:stun.l.google.com:19302', 'stun:global.stun.twilio.com:3478'],
+  dnsResolvers: ['https://cloudflare-dns.com/dns-query'],
   fetchTimeoutSeconds: DEFAULT_FETCH_TIMEOUT_SECONDS,
   dhtAnnounce: false,
   gatewayMode: 'subdomain'

@@ -14,6 +14,8 @@ import { ping } from '@libp2p/ping'
 import { webSockets } from '@libp2p/websockets'
 import { webRTC, webRTCDirect } from '@libp2p/webrtc'
 import { webTransport } from '@libp2p/webtransport'
+import { dns } from '@multiformats/dns'
+import { dnsJsonOverHttps } from '@multiformats/dns/resolvers'
 import { createHelia } from 'helia'
 import { gatewayFallback } from './gateway-fallback.ts'
 import { reuseLimitedConnections } from './limited-connections.ts'
@@ -51,6 +53,8 @@ export function createNode (config: NodeConfig, parts: NodeParts) {
     blockstore: parts.blockstore,
     datastore: parts.datastore,
     blockBrokers: [gatewayFallback({ gateways: config.gateways })],
+    // DNSLink (the gateway's /ipns/<domain>) and /dnsaddr/ through the configured resolvers.
+    dns: config.dnsResolvers.length === 0 ? undefined : dns({ resolvers: { '.': config.dnsResolvers.map(url => dnsJsonOverHttps(url)) } }),
     // Until WebRTC upgrades them, relayed connections are the only way two
     // browsers reach each other; the relay's data limit bounds what crosses.
     bitswap: { runOnLimitedConnections: true },

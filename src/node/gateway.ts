@@ -100,11 +100,12 @@ export class NodeGateway {
       clearTimeout(timer)
     }
 
-    if (response.status === 504) return this.timedOut(request)
-    if (isRedirect(response.status)) return redirectInBrowserTerms(request, response)
-    if (response.status >= 400 && wantsHtml(request)) {
-      return page(response.status, { status: response.status, title: response.statusText || 'Error', explanation: [await response.text()], retry: response.status >= 500 })
+    if (response.status === 504) {
+      const error = parseError(await response.text())
+      return UNVERIFIED_RECORD.has(error.name) ? unverifiedRecord(request, error.message) : this.timedOut(request, error.message)
     }
+    if (isRedirect(response.status)) return redirectInBrowserTerms(request, response)
+    if (response.status >= 400 && wantsHtml(request)) return errorFrom(request, response.status, response.statusText, await response.text())
     if (isDirectoryBlock(response) && wantsListing(request)) return await this.listing(request, response, signal)
     if (request.form === 'path') {
       if (ACTIVE_TYPES.test(response.headers.get('content-type') ?? '') && !this.components.trusted.has(request.root)) {
@@ -154,7 +155,8 @@ export class NodeGateway {
     return { status: 200, statusText: 'OK', headers, body: request.method === 'HEAD' ? null : textStream(body) }
   }
 
-  private timedOut (request: GatewayRequest): GatewayResponse {
+  /** @param details what verified-fetch said, when it gave up itself */
+  private timedOut (request: GatewayRequest, details?: string): GatewayResponse {
     const { config, connectedPeers } = this.components
     const seconds = Math.round(this.timeoutMs / 1000)
     return page(504, {
@@ -162,7 +164,8 @@ export class NodeGateway {
       title: 'Gateway timeout',
       explanation: [
         `${describe(request)} did not arrive within ${seconds} s.`,
-        'The content may be offline, or nobody this node can reach has it. Try again later, check the Peers screen, or raise the fetch timeout in Settings.'
+        'The content may be offline, or nobody this node can reach has it. Try again later, check the Peers screen, or raise the fetch timeout in Settings.',
+        ...(details == null || details === '' ? [] : [`Details: ${details}`])
       ],
       tried: [
         'The blocks stored in this browser',
@@ -173,6 +176,38 @@ export class NodeGateway {
       retry: true
     })
   }
+}
+
+/** Names verified-fetch (and @helia/ipns) give a record that did not verify. */
+const UNVERIFIED_RECORD = new Set(['RecordsFailedValidationError', 'InvalidRecordDataError', 'SignatureVerificationError', 'RecordExpiredError'])
+
+/** verified-fetch's JSON error body ({ error: { name, message, stack } }), or the text as it is. */
+function parseError (body: string): { name: string, message: string } {
+  try {
+    const parsed = JSON.parse(body) as { error?: { name?: string, message?: string } }
+    return { name: parsed.error?.name ?? '', message: parsed.error?.message ?? body }
+  } catch {
+    return { name: '', message: body }
+  }
+}
+
+/** An error page from verified-fetch's error body, its stack left out. */
+function errorFrom (request: GatewayRequest, status: number, statusText: string, body: string): GatewayResponse {
+  const { name, message } = parseError(body)
+  if (UNVERIFIED_RECORD.has(name)) return unverifiedRecord(request, message)
+  return page(status, { status, title: statusText || 'Error', explanation: [message], retry: status >= 500 })
+}
+
+function unverifiedRecord (request: GatewayRequest, message: string): GatewayResponse {
+  return page(502, {
+    status: 502,
+    title: 'Record failed verification',
+    explanation: [
+      `The IPNS record found for ${describe(request)} failed verification (${message}): it was not signed by the name's key, or it is damaged or expired. Nothing from it is shown.`,
+      'Whoever sent it (a delegate router or a peer) cannot be trusted for this name; try again later or with other delegate routers in Settings.'
+    ],
+    retry: true
+  })
 }
 
 /** What path mode shows instead of a page from a root the user has not trusted. */

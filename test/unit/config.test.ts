@@ -150,6 +150,7 @@ describe('validateConfig', () => {
       preload: ['http://p.example:5001'],
       gateways: ['https://g.example'],
       iceServers: [],
+      dnsResolvers: [],
       fetchTimeoutSeconds: 60,
       dhtAnnounce: false,
       gatewayMode: 'subdomain'
@@ -170,7 +171,7 @@ describe('validateConfig', () => {
 
   it('treats missing lists as empty and drops unknown keys', () => {
     const out = validateConfig({ gateways: ['https://g.example'], extra: ['x'], __proto__: null })
-    expect(out).toEqual({ bootstrap: [], delegates: [], preload: [], gateways: ['https://g.example'], iceServers: [], fetchTimeoutSeconds: 60, dhtAnnounce: false, gatewayMode: 'subdomain' })
+    expect(out).toEqual({ bootstrap: [], delegates: [], preload: [], gateways: ['https://g.example'], iceServers: [], dnsResolvers: [], fetchTimeoutSeconds: 60, dhtAnnounce: false, gatewayMode: 'subdomain' })
     expect(Object.keys(out).sort()).toEqual([...CONFIG_LISTS, 'fetchTimeoutSeconds', 'dhtAnnounce', 'gatewayMode'].sort())
   })
 
@@ -232,6 +233,7 @@ describe('deploymentDefaults', () => {
       preload: PUBLIC_DEFAULTS.preload,
       gateways: ['http://127.0.0.1:8080'],
       iceServers: PUBLIC_DEFAULTS.iceServers,
+      dnsResolvers: PUBLIC_DEFAULTS.dnsResolvers,
       fetchTimeoutSeconds: PUBLIC_DEFAULTS.fetchTimeoutSeconds,
       dhtAnnounce: PUBLIC_DEFAULTS.dhtAnnounce,
       gatewayMode: 'subdomain'
@@ -260,6 +262,7 @@ describe('configWarnings', () => {
     preload: [],
     gateways: [],
     iceServers: [],
+    dnsResolvers: [],
     fetchTimeoutSeconds: 60,
     dhtAnnounce: false,
     gatewayMode: 'subdomain'
@@ -288,7 +291,7 @@ describe('configWarnings', () => {
   })
 
   it('gives both warnings together, bootstrap first', () => {
-    const warnings = configWarnings({ bootstrap: [], delegates: [], preload: [], gateways: [], iceServers: [], fetchTimeoutSeconds: 60, dhtAnnounce: false, gatewayMode: 'subdomain' })
+    const warnings = configWarnings({ bootstrap: [], delegates: [], preload: [], gateways: [], iceServers: [], dnsResolvers: [], fetchTimeoutSeconds: 60, dhtAnnounce: false, gatewayMode: 'subdomain' })
     expect(warnings).toHaveLength(2)
     expect(warnings[0]).toMatch(/^No bootstrap peers/)
     expect(warnings[1]).toMatch(/^No delegate routers/)
