@@ -33,7 +33,7 @@ test('an IPNS name resolves through delegated routing to a verified record and o
   const put = await fetch(`${network.infra.httpUrl}/routing/v1/ipns/${name}`, {
     method: 'PUT',
     headers: { 'Content-Type': 'application/vnd.ipfs.ipns-record' },
-    body: marshalIPNSRecord(record)
+    body: Buffer.from(marshalIPNSRecord(record))
   })
   expect(put.status).toBeLessThan(300)
   // The infra node keeps it and hands it out.
