@@ -1,7 +1,7 @@
 import { base32 } from 'multiformats/bases/base32'
 import { CID } from 'multiformats/cid'
 import { openApp, waitForImport } from './helpers/app.ts'
-import { STATIC_SITE, recordNavigations, startRecordedNetwork, stopNode, testVideo, writeSite } from './helpers/gateway.ts'
+import { STATIC_SITE, recordNavigations, startRecordedNetwork, testVideo, writeSite } from './helpers/gateway.ts'
 import { SharedWorkerProbe } from './helpers/shared-worker.ts'
 import { expect, test } from './fixtures.ts'
 
@@ -69,7 +69,7 @@ test('with every tab closed and the node stopped, an /ipfs/ link boots the node 
   await expect(first.locator('#cold')).toHaveText('cold start works')
   await first.close()
   await page.close()
-  await stopNode(context)
+  await SharedWorkerProbe.stopAll(browser)
   await expect.poll(async () => (await SharedWorkerProbe.sharedWorkers(browser)).length).toBe(0)
 
   const later = await context.newPage()
@@ -231,4 +231,19 @@ test('path mode serves content on the app origin, and pages only from roots the 
   await page.getByTestId('trusted-roots').getByRole('button').click()
   const again = await tab.goto(`${network.appUrl}ipfs/${cid}/`)
   expect(again?.status()).toBe(403)
+})
+
+test('a content page left idle longer than a service worker lives idle still loads from the node', async ({ page, context }) => {
+  // Chromium stops a service worker after 30 s without events; the node's heartbeat on its port
+  // keeps the content origin's worker (and so its port: no page there could give it another) alive.
+  test.setTimeout(120_000)
+  await openApp(page, network.appUrl)
+  await page.getByTestId('folder-input').setInputFiles(await writeSite('site', STATIC_SITE))
+  const cid = await waitForImport(page, 'site')
+  const site = await context.newPage()
+  await site.goto(`${network.appUrl}ipfs/${cid}/sub/page.html`)
+  await expect(site.locator('#sub')).toBeVisible()
+  await site.waitForTimeout(40_000)
+  // Without a port this would wait for one and end in 503: nobody on a content origin can give one.
+  expect(await site.evaluate(async () => (await fetch('/css/style.css')).status)).toBe(200)
 })

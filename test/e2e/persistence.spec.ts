@@ -22,7 +22,8 @@ test('every tab was closed: the next visit gets the same peer ID', async ({ cont
   await openApp(first, appUrl)
   const id = await peerId(first)
   await first.close()
-  // The SharedWorker ends with its last tab; the key must come back from IndexedDB.
+  // The SharedWorker ends some time after its last tab; the key must come back from IndexedDB.
+  await SharedWorkerProbe.stopAll(context.browser()!)
   await expect.poll(async () => (await SharedWorkerProbe.sharedWorkers(context.browser()!)).length).toBe(0)
   const second = await context.newPage()
   await openApp(second, appUrl)

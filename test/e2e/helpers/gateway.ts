@@ -1,7 +1,7 @@
 /** Content for the gateway specs, and what the static server saw of it. */
 import { execFile } from 'node:child_process'
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises'
-import type { BrowserContext, Page } from '@playwright/test'
+import type { Page } from '@playwright/test'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -139,25 +139,6 @@ export async function writeSite (name: string, files: Record<string, string | Bu
     await writeFile(join(dir, path), content)
   }
   return dir
-}
-
-/**
- * Ends the node's SharedWorker, as the browser does once no page holds it.
- * The service workers keep running with a port to a node that is gone, the
- * harder case: the port looks fine and stays silent. (Closing a service
- * worker's target through DevTools is no stand-in for its idle stop:
- * Chromium then sends the next navigation straight to the network.)
- */
-export async function stopNode (context: BrowserContext): Promise<void> {
-  const cdp = await context.browser()!.newBrowserCDPSession()
-  try {
-    const { targetInfos } = await cdp.send('Target.getTargets') as { targetInfos: Array<{ targetId: string, type: string }> }
-    for (const target of targetInfos) {
-      if (target.type === 'shared_worker') await cdp.send('Target.closeTarget', { targetId: target.targetId })
-    }
-  } finally {
-    await cdp.detach()
-  }
 }
 
 /** The top-level documents a page loaded, in order (redirects not counted). */

@@ -26,6 +26,20 @@ export class SharedWorkerProbe {
     return targetInfos.filter(t => t.type === 'shared_worker')
   }
 
+  /**
+   * Ends every SharedWorker, as the browser does once no page holds one (the
+   * node asks for an extended lifetime, so after its last tab it would live
+   * on for a while).
+   */
+  static async stopAll (browser: Browser): Promise<void> {
+    const cdp = await browser.newBrowserCDPSession()
+    try {
+      for (const worker of await SharedWorkerProbe.sharedWorkers(browser)) await cdp.send('Target.closeTarget', { targetId: worker.targetId })
+    } finally {
+      await cdp.detach()
+    }
+  }
+
   static async attach (browser: Browser): Promise<SharedWorkerProbe> {
     const workers = await SharedWorkerProbe.sharedWorkers(browser)
     if (workers.length !== 1) throw new Error(`expected one shared worker, found ${workers.length}`)
