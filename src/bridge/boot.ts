@@ -5,7 +5,7 @@
  * content origin through the app origin's bridge), hands the worker a port,
  * and loads the same URL again. A loop guard stops it from reloading forever.
  */
-import { PROTOCOL_HANDLER_PATH, appOriginOf, parsePathRequest, protocolHandlerTarget, protocolUrlToPath, subdomainUrl } from '../lib/gateway-url.ts'
+import { PROTOCOL_HANDLER_PATH, appOriginOf, parsePathRequest, protocolHandlerTarget, subdomainUrl } from '../lib/gateway-url.ts'
 import { isMessage, type BridgePortMessage } from '../lib/protocol.ts'
 import { connectNode } from '../ui/node-client.ts'
 import { activeWorker, handOverPort } from './handover.ts'
@@ -72,7 +72,7 @@ async function boot (): Promise<void> {
       // a protocol link names it. Install the app's worker on the way, so that
       // the next such link needs no boot document.
       const target = pathRequest == null
-        ? (config.gatewayMode === 'subdomain' ? protocolHandlerTarget(here) : protocolUrlToPath(here.searchParams.get('url') ?? ''))
+        ? protocolHandlerTarget(here, config.gatewayMode)
         : subdomainUrl(here, pathRequest)
       await navigator.serviceWorker.register('/sw.js')
       location.replace(target)

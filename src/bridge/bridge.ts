@@ -5,8 +5,8 @@
  * nothing else; every other embedder is refused (and the server's
  * frame-ancestors already keeps other sites from framing it).
  */
-import { appOriginOf } from '../lib/gateway-url.ts'
-import { isMessage, type BridgePortMessage, type PortNeededMessage } from '../lib/protocol.ts'
+import { appOriginOf, parseSubdomainRequest } from '../lib/gateway-url.ts'
+import type { BridgePortMessage } from '../lib/protocol.ts'
 import { connectNode } from '../ui/node-client.ts'
 
 function embedder (): string | undefined {
@@ -26,16 +26,13 @@ async function main (): Promise<void> {
     say('Refused: only content origins of this Pollen may use its bridge.')
     return
   }
+  // The port reads the embedder's own root and nothing else: a page cannot
+  // probe what else this browser keeps.
+  const scope = parseSubdomainRequest(new URL(parentOrigin))!
   const { client } = connectNode()
-  const givePort = async (): Promise<void> => {
-    const port = await client.call('gateway.port', undefined)
-    const message: BridgePortMessage = { type: 'pollen:bridge-port' }
-    window.parent.postMessage(message, parentOrigin, [port])
-  }
-  window.addEventListener('message', event => {
-    if (event.origin === parentOrigin && event.source === window.parent && isMessage<PortNeededMessage>(event.data, 'pollen:port-needed')) void givePort()
-  })
-  await givePort()
+  const port = await client.call('gateway.port', { scope: { namespace: scope.namespace, root: scope.root } })
+  const message: BridgePortMessage = { type: 'pollen:bridge-port' }
+  window.parent.postMessage(message, parentOrigin, [port])
   say('Connected.')
 }
 

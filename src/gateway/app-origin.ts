@@ -42,17 +42,17 @@ export function registerAppOrigin (node: NodePort, manifest: Array<PrecacheEntry
       bootDocument: async () => await bootDocument({ url, event, request })
     })
   })
-  registerRoute(({ url, sameOrigin }) => sameOrigin && url.pathname === PROTOCOL_HANDLER_PATH, async ({ url }) => redirectProtocolLink(url))
+  registerRoute(({ url, sameOrigin }) => sameOrigin && url.pathname === PROTOCOL_HANDLER_PATH, async ({ url }) => redirectProtocolLink(url, node.mode ?? await storedMode() ?? 'subdomain'))
   registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), {
     denylist: [new RegExp(`^${DOWNLOAD_PREFIX}`), /^\/deployment\.json$/, /^\/ip[fn]s\//, new RegExp(`^${PROTOCOL_HANDLER_PATH}$`)]
   }))
   registerDownloads()
 }
 
-/** An ipfs:// or ipns:// link the browser handed to Pollen: straight to its content origin. */
-function redirectProtocolLink (url: URL): Response {
+/** An ipfs:// or ipns:// link the browser handed to Pollen: to its content origin (its path in path mode). */
+function redirectProtocolLink (url: URL, mode: GatewayMode): Response {
   try {
-    return new Response(null, { status: 302, headers: { location: protocolHandlerTarget(url) } })
+    return new Response(null, { status: 302, headers: { location: protocolHandlerTarget(url, mode) } })
   } catch (err) {
     return pageResponse(400, 'Not an IPFS link', [(err as Error).message])
   }

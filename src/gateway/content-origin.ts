@@ -13,14 +13,26 @@ declare const self: ServiceWorkerGlobalScope
 export const BOOT_CACHE = 'pollen-boot'
 export const BOOT_PATH = '/boot.html'
 
+/** How long a subresource waits for a port on a content origin, where only a boot document can give one. */
+const CONTENT_PORT_WAIT_MS = 2_000
+/** Boot documents remembered at once; each lives a second or two before it reloads. */
+const MAX_BOOT_CLIENTS = 16
+
 export function registerContentOrigin (node: NodePort): void {
   /** Documents this worker answered with the boot document: their own requests are the boot's scripts. */
   const bootClients = new Set<string>()
 
   const bootDocument = async (event: FetchEvent): Promise<Response> => {
     if (event.resultingClientId !== '') bootClients.add(event.resultingClientId)
+    for (const old of bootClients) {
+      if (bootClients.size <= MAX_BOOT_CLIENTS) break
+      bootClients.delete(old)
+    }
     return await fromNetworkOrCache(new Request(BOOT_PATH))
   }
+
+  // A new worker comes with a new build: the boot files kept for the old one go.
+  self.addEventListener('activate', event => { event.waitUntil(caches.delete(BOOT_CACHE)) })
 
   self.addEventListener('fetch', event => {
     const url = new URL(event.request.url)
@@ -32,7 +44,12 @@ export function registerContentOrigin (node: NodePort): void {
     }
     const content = parseSubdomainRequest(url)
     if (content == null) return
-    event.respondWith(serveContent(event, content, '', { node, bootDocument: async () => await bootDocument(event) }))
+    event.respondWith(serveContent(event, content, '', {
+      node,
+      bootDocument: async () => await bootDocument(event),
+      // Only a boot document (in another tab) could hand this origin a port.
+      portWaitMs: CONTENT_PORT_WAIT_MS
+    }))
   })
 }
 

@@ -34,6 +34,7 @@ export async function serveContent (event: FetchEvent, content: ContentRequest, 
       ...content,
       base,
       form: context.form ?? 'subdomain',
+      destination: request.destination,
       method: request.method,
       headers: [...request.headers]
     }, request.signal, navigation)
@@ -58,7 +59,7 @@ export function pageResponse (status: number, title: string, explanation: string
 
 function nodeMissing (): Response {
   return pageResponse(503, 'Node not reachable', [
-    'This page asked Pollen for more content, but Pollen\'s node is not running for it any more (the browser stops it when no Pollen page is open).',
-    'Reload the page to start the node again, or keep a Pollen tab open beside it.'
+    'This page asked Pollen for more content, but this origin has lost its way to Pollen\'s node (the browser stopped its service worker, or the node itself, while the page was open).',
+    'Reload the page: Pollen starts the node if needed and connects the page to it again.'
   ])
 }

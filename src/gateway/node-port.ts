@@ -35,12 +35,9 @@ export class NodePort {
 
   constructor (private readonly acceptTimeoutMs = DEFAULT_ACCEPT_TIMEOUT_MS) {}
 
-  get connected (): boolean {
-    return this.client != null
-  }
-
   set (port: MessagePort): void {
-    this.client?.close()
+    // The previous client is left to finish the requests it carries (closing
+    // it would fail them); the node closes its end when it drops old ports.
     this.lastHeard = Date.now()
     this.client = new RpcClient<ContentMethods, ContentEvent>(port, event => {
       this.lastHeard = Date.now()
@@ -59,28 +56,32 @@ export class NodePort {
     const asked: PortNeededMessage = { type: 'pollen:port-needed' }
     for (const client of await self.clients.matchAll({ type: 'window' })) client.postMessage(asked)
     return await new Promise<boolean>(resolve => {
-      const timer = setTimeout(() => { resolve(this.client != null) }, ms)
-      this.waiters.push(() => { clearTimeout(timer); resolve(true) })
+      const wake = (): void => { clearTimeout(timer); resolve(true) }
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter(waiter => waiter !== wake)
+        resolve(this.client != null)
+      }, ms)
+      this.waiters.push(wake)
     })
   }
 
   /**
-   * @param impatient for a navigation: give up once the node's heartbeat is
+   * @param isNavigation for a navigation: give up once the node's heartbeat is
    * overdue and let the boot document start a node, rather than wait the
    * full accept timeout on a node that is gone
    */
-  async fetch (request: GatewayRequest, signal?: AbortSignal, impatient = false): Promise<GatewayResponse> {
+  async fetch (request: GatewayRequest, signal?: AbortSignal, isNavigation = false): Promise<GatewayResponse> {
     const client = this.client
     // A navigation waits only until the node's next heartbeat is overdue.
-    const acceptTimeoutMs = impatient
+    const acceptTimeoutMs = isNavigation
       ? Math.min(this.acceptTimeoutMs, Math.max(MIN_ACCEPT_TIMEOUT_MS, this.lastHeard + QUIET_AFTER_MS - Date.now()))
       : this.acceptTimeoutMs
     if (client == null) throw new NodeUnreachableError('No page has connected this service worker to the node')
     let accepted = false
-    let silent: () => void = () => {}
+    let stopWaiting: () => void = () => {}
     const noAnswer = new Promise<never>((_resolve, reject) => {
       const timer = setTimeout(() => { if (!accepted) reject(new NodeUnreachableError('The node did not answer')) }, acceptTimeoutMs)
-      silent = () => { clearTimeout(timer) }
+      stopWaiting = () => { clearTimeout(timer) }
     })
     const call = client.call('gateway.fetch', request, {
       signal,
@@ -95,7 +96,7 @@ export class NodePort {
       }
       throw err
     } finally {
-      silent()
+      stopWaiting()
     }
   }
 }

@@ -36,11 +36,27 @@ export class LabelTooLongError extends Error {
 
 const CONTENT_HOST = /^([^.]+)\.(ipfs|ipns)\.(.+)$/
 
-/** The content origin's parts, when `hostname` is one (`<label>.ipfs.<app host>`). */
+/**
+ * The content origin's parts, when `hostname` is one (`<label>.ipfs.<app host>`).
+ * The label must be one the gateway writes (a CID; an IPNS key; a DNSLink
+ * domain, whose inlined label always has a '-'), so that an app host such as
+ * pollen.ipfs.example is not taken for a content origin.
+ */
 export function parseContentHost (hostname: string): { label: string, namespace: Namespace, appHost: string } | undefined {
   const match = CONTENT_HOST.exec(hostname)
   if (match == null) return undefined
-  return { label: match[1], namespace: match[2] as Namespace, appHost: match[3] }
+  const [, label, namespace] = match
+  const valid = namespace === 'ipfs' ? isCid(label) : ipnsKey(label) != null || label.includes('-')
+  return valid ? { label, namespace: namespace as Namespace, appHost: match[3] } : undefined
+}
+
+function isCid (text: string): boolean {
+  try {
+    CID.parse(text)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** `/ipfs/<root>/…` or `/ipns/<root>/…` on the app origin. */
@@ -98,6 +114,21 @@ function ipnsKey (name: string): string | undefined {
   return undefined
 }
 
+/**
+ * One spelling per root, to compare roots by: /ipfs/<CIDv1 base32>, or
+ * /ipns/<key as base36 CID> or /ipns/<lowercase domain>.
+ */
+export function canonicalRoot (namespace: Namespace, root: string): string {
+  if (namespace === 'ipfs') {
+    try {
+      return `/ipfs/${CID.parse(root).toV1().toString(base32)}`
+    } catch {
+      return `/ipfs/${root}`
+    }
+  }
+  return `/ipns/${ipnsKey(root) ?? root.toLowerCase()}`
+}
+
 /** The inverse of the label rules: a DNSLink label back to its domain. */
 export function rootFromLabel (namespace: Namespace, label: string): string {
   if (namespace === 'ipfs' || ipnsKey(label) != null) return label
@@ -144,8 +175,8 @@ export function protocolUrlToPath (text: string): string {
   return `/${url.protocol.slice(0, -1)}/${url.hostname}${url.pathname === '' ? '/' : url.pathname}${url.search}`
 }
 
-/** The content origin URL a protocol handler request (/open?url=ipfs://…) leads to. */
-export function protocolHandlerTarget (appUrl: URL): string {
+/** Where a protocol handler request (/open?url=ipfs://…) leads: the content origin, or in path mode the path. */
+export function protocolHandlerTarget (appUrl: URL, mode: 'subdomain' | 'path'): string {
   const path = protocolUrlToPath(appUrl.searchParams.get('url') ?? '')
-  return subdomainUrl(appUrl, parsePathRequest(new URL(path, appUrl))!)
+  return mode === 'path' ? path : subdomainUrl(appUrl, parsePathRequest(new URL(path, appUrl))!)
 }

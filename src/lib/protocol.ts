@@ -5,7 +5,7 @@
  */
 import type { Method } from './rpc.ts'
 import type { GatewayMode, NodeConfig } from './config.ts'
-import type { ContentRequest } from './gateway-url.ts'
+import type { ContentRequest, Namespace } from './gateway-url.ts'
 
 export interface FileEntry {
   /** Stable id of the list entry (the same CID may be added twice under two names). */
@@ -199,8 +199,11 @@ export interface NodeMethods {
   'content.cat': Method<{ path: string }, ReadableStream<Uint8Array>>
   /** A page offers a port to its WebRTC host; the call stays open while the page hosts (src/ui/webrtc-hosting.ts). */
   'webrtc.host': Method<{ port: MessagePort }, void>
-  /** A new port serving only ContentMethods, for a service worker or a content origin's bridge. */
-  'gateway.port': Method<void, MessagePort>
+  /**
+   * A new port serving only ContentMethods, for a service worker or a content
+   * origin's bridge; with a scope, it reads that root only.
+   */
+  'gateway.port': Method<{ scope?: ContentScope } | undefined, MessagePort>
   /** Roots whose pages may run on the app origin in path mode. */
   'gateway.trusted': Method<void, string[]>
   'gateway.trust': Method<{ root: string, trusted: boolean }, string[]>
@@ -229,6 +232,14 @@ export interface GatewayRequest extends ContentRequest {
   base: string
   /** 'path' when the content is served on the app origin itself (path mode). */
   form?: 'subdomain' | 'path'
+  /** The request's destination ('document', 'image', …) as the browser set it. */
+  destination?: string
+}
+
+/** The one root a content origin's port may read. */
+export interface ContentScope {
+  namespace: Namespace
+  root: string
 }
 
 export interface GatewayResponse {
@@ -244,7 +255,8 @@ export type GatewayProgress = { type: 'gateway:accepted' }
 
 /**
  * The only methods a content origin can reach (through the bridge, or the
- * service worker's port): reading content. Nothing here lists, changes or
+ * service worker's port): reading content, and on a content origin's port
+ * that origin's own root only (ContentScope). Nothing here lists, changes or
  * reveals what the user keeps.
  */
 export interface ContentMethods {

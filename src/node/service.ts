@@ -4,8 +4,9 @@
  */
 import { IDBDatastore } from 'datastore-idb'
 import { configWarnings, validateConfig, type NodeConfig } from '../lib/config.ts'
-import { transfer, type Handlers } from '../lib/rpc.ts'
+import { transfer, type Handlers, type Transfer } from '../lib/rpc.ts'
 import { ContentPorts } from './content-ports.ts'
+import { refused } from './gateway-responses.ts'
 import { TrustedRoots } from './trusted-roots.ts'
 import { loadConfig, loadDefaults, saveConfig } from './config-store.ts'
 import { ContentReader } from './content.ts'
@@ -20,12 +21,17 @@ import { connectTo, connectionInfo, pingPeer } from './peer-actions.ts'
 import { PeerKeeper } from './peer-keeper.ts'
 import { RelayReservations } from './relay-reservations.ts'
 import { hostWebRtc, onWebRtcHostChange, webRtcHostSince } from './webrtc-hosting.ts'
-import type { ConfigState, ConnectionInfo, ContentMethods, NodeEvent, NodeIdentity, NodeMethods, StorageInfo } from '../lib/protocol.ts'
+import type { ConfigState, ConnectionInfo, ContentMethods, GatewayResponse, NodeEvent, NodeIdentity, NodeMethods, StorageInfo } from '../lib/protocol.ts'
 
 export const BLOCKSTORE_NAME = 'pollen-blockstore'
 export const DATASTORE_NAME = 'pollen-data'
 /** A DHT announce walks the network to the closest peers; past this it is reported failed. */
 export const ANNOUNCE_TIMEOUT_MS = 120_000
+
+/** A gateway response whose body stream is transferred to the caller (a stream cannot be copied). */
+function withBody (response: GatewayResponse): GatewayResponse | Transfer<GatewayResponse> {
+  return response.body == null ? response : transfer(response, [response.body])
+}
 
 export class PollenNode {
   private helia!: PollenHelia
@@ -40,6 +46,7 @@ export class PollenNode {
   private direct?: DirectConnections
   private readonly contentPorts: ContentPorts
   private readonly trusted: TrustedRoots
+  private restarting: Promise<void> = Promise.resolve()
 
   private constructor (
     private readonly blockstore: BatchingIdbBlockstore,
@@ -48,7 +55,7 @@ export class PollenNode {
     private readonly emit: (event: NodeEvent) => void,
     serverLock: string
   ) {
-    this.contentPorts = new ContentPorts(this.contentHandlers(), serverLock, () => this.config.gatewayMode)
+    this.contentPorts = new ContentPorts(this.contentHandlers(), reason => withBody(refused(403, reason)), serverLock, () => this.config.gatewayMode)
     this.trusted = new TrustedRoots(datastore)
   }
 
@@ -96,13 +103,16 @@ export class PollenNode {
 
   /** Restarts the network with new settings; the stores (blocks, key, list) stay open. */
   private async applyConfig (config: NodeConfig | undefined): Promise<ConfigState> {
-    await exclusiveGc(async () => {
+    const restart = exclusiveGc(async () => {
       await saveConfig(this.datastore, config)
       this.emit({ type: 'status', status: 'stopping' })
       this.keeper.stop()
       await this.helia.stop()
       await this.start(config ?? this.defaults)
     })
+    // Gateway requests that arrive meanwhile wait for the new network instead of failing on the stopped one.
+    this.restarting = restart.catch(() => {})
+    await restart
     this.emit({ type: 'config:changed' })
     this.contentPorts.announce()
     return this.configState()
@@ -153,8 +163,8 @@ export class PollenNode {
   contentHandlers (): Handlers<ContentMethods> {
     return {
       'gateway.fetch': async (request, ctx) => {
-        const response = await this.gateway.handle(request, ctx)
-        return response.body == null ? response : transfer(response, [response.body])
+        await this.restarting
+        return withBody(await this.gateway.handle(request, ctx))
       }
     }
   }
@@ -176,7 +186,7 @@ export class PollenNode {
         const stream = this.content.cat(path)
         return transfer(stream, [stream])
       },
-      'gateway.port': async () => this.contentPorts.create(),
+      'gateway.port': async args => this.contentPorts.create(args?.scope),
       'gateway.trusted': async () => this.trusted.list(),
       'gateway.trust': async ({ root, trusted }) => {
         const roots = await this.trusted.set(root, trusted)

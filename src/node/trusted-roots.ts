@@ -2,20 +2,20 @@
  * Roots whose pages may run on the app origin in path mode. There, content
  * shares the app's origin and could read the user's files and drive the
  * node: so HTML (and other documents that can run script) is shown only
- * from roots the user trusted, one by one, in the app.
+ * from roots the user trusted, one by one, in the app. Roots are kept as
+ * `canonicalRoot` spells them (/ipfs/<CIDv1 base32>, /ipns/<name>).
  */
 import { Key, type Datastore } from 'interface-datastore'
-import { CID } from 'multiformats/cid'
+import { canonicalRoot, parsePathRequest } from '../lib/gateway-url.ts'
+import { InvalidCidError } from '../lib/errors.ts'
 
 const TRUSTED_KEY = new Key('/pollen/gateway/trusted')
 
-/** One spelling per root: a CID as CIDv1 in base32, a name as it is. */
-export function normaliseRoot (root: string): string {
-  try {
-    return CID.parse(root).toV1().toString()
-  } catch {
-    return root.toLowerCase()
-  }
+/** `/ipfs/<root>` or `/ipns/<name>` in any spelling, as canonicalRoot writes it. */
+export function rootKey (path: string): string {
+  const request = parsePathRequest(new URL(path, 'http://root.invalid'))
+  if (request == null || request.root === '') throw new InvalidCidError(`"${path}" is not an /ipfs/ or /ipns/ root`)
+  return canonicalRoot(request.namespace, request.root)
 }
 
 export class TrustedRoots {
@@ -29,16 +29,18 @@ export class TrustedRoots {
     if (Array.isArray(stored)) this.roots = new Set(stored.filter((r): r is string => typeof r === 'string'))
   }
 
+  /** @param root as canonicalRoot spells it */
   has (root: string): boolean {
-    return this.roots.has(normaliseRoot(root))
+    return this.roots.has(root)
   }
 
   list (): string[] {
     return [...this.roots].sort()
   }
 
+  /** @param root `/ipfs/<root>` or `/ipns/<name>` */
   async set (root: string, trusted: boolean): Promise<string[]> {
-    const key = normaliseRoot(root)
+    const key = rootKey(root)
     if (trusted) this.roots.add(key)
     else this.roots.delete(key)
     await this.datastore.put(TRUSTED_KEY, new TextEncoder().encode(JSON.stringify([...this.roots])))

@@ -42,6 +42,7 @@ test('a static site opens at its own origin, every subresource from the service 
   expect(report.configSet).toEqual({ outcome: 'refused', error: 'Unknown method config.set' })
   expect(report.keysViaProto).toEqual({ outcome: 'refused', error: 'Unknown method toString' })
   expect(report.read).toEqual({ outcome: 'answered', status: 200 })
+  expect(report.otherRoot).toEqual({ outcome: 'answered', status: 403 })
 
   // A page in a subfolder, by a link.
   await site.locator('a[href="sub/page.html"]').click()

@@ -23,6 +23,10 @@ describe('gateway URLs', () => {
     expect(appOriginOf(url)).toBe('http://app.localhost:8080')
     expect(appOriginOf(APP)).toBeUndefined()
     expect(parseContentHost('app.localhost')).toBeUndefined()
+    // An app hosted under a name with an ipfs or ipns label is not a content origin.
+    expect(parseContentHost('pollen.ipfs.example.org')).toBeUndefined()
+    expect(parseContentHost('pollen.ipns.example.org')).toBeUndefined()
+    expect(parseContentHost('docs-ipfs-tech.ipns.example.org')?.label).toBe('docs-ipfs-tech')
     expect(contentResource(parseSubdomainRequest(url)!)).toBe(`ipfs://${V1}/x/y.css?v=1`)
   })
 

@@ -122,6 +122,9 @@ async function main () {
     report.keysViaProto = await call(port, 'toString')
     report.read = await call(port, 'gateway.fetch', { namespace: 'ipfs', root: location.hostname.split('.')[0], path: '/css/style.css', search: '', method: 'GET', headers: [], base: '' })
     if (report.read.value) report.read = { outcome: 'answered', status: report.read.value.status }
+    // Another root through the same port: what else this browser keeps is not this page's business.
+    const other = await call(port, 'gateway.fetch', { namespace: 'ipfs', root: 'bafkqaaa', path: '/', search: '', method: 'GET', headers: [], base: '' })
+    report.otherRoot = other.value ? { outcome: 'answered', status: other.value.status } : other
   } catch (err) {
     report.bridge = String(err)
   }

@@ -1,0 +1,83 @@
+/**
+ * Reading a GatewayRequest: what it asks for (the Accept type, with
+ * `?format=` of the path gateway spec, which verified-fetch does not read),
+ * its path, and whether it can be served at all.
+ */
+import { CID } from 'multiformats/cid'
+import type { GatewayRequest } from '../lib/protocol.ts'
+
+/** `?format=` values and the Accept type each stands for. */
+export const FORMAT_TYPES: ReadonlyMap<string, string> = new Map([
+  ['raw', 'application/vnd.ipld.raw'],
+  ['car', 'application/vnd.ipld.car'],
+  ['tar', 'application/x-tar'],
+  ['dag-json', 'application/vnd.ipld.dag-json'],
+  ['dag-cbor', 'application/vnd.ipld.dag-cbor'],
+  ['json', 'application/json'],
+  ['cbor', 'application/cbor'],
+  ['ipns-record', 'application/vnd.ipfs.ipns-record']
+])
+
+const ALLOWED_METHODS = new Set(['GET', 'HEAD'])
+
+export function headerOf (request: GatewayRequest, name: string): string {
+  return request.headers.find(([key]) => key.toLowerCase() === name)?.[1] ?? ''
+}
+
+/** `?format=`, when given and not empty. */
+export function formatOf (request: GatewayRequest): string | undefined {
+  const format = new URLSearchParams(request.search).get('format')
+  return format == null || format === '' ? undefined : format
+}
+
+/** The Accept type the request means: `?format=` wins over the header. */
+export function acceptOf (request: GatewayRequest): string {
+  const format = formatOf(request)
+  return (format == null ? undefined : FORMAT_TYPES.get(format)) ?? headerOf(request, 'accept')
+}
+
+/** The request's headers with Accept set to what `acceptOf` says. */
+export function headersFor (request: GatewayRequest): Array<[string, string]> {
+  return [...request.headers.filter(([name]) => name.toLowerCase() !== 'accept'), ['accept', acceptOf(request)]]
+}
+
+/** The path's segments, decoded; undefined when its percent-encoding is broken. */
+export function pathSegments (request: GatewayRequest): string[] | undefined {
+  try {
+    return request.path.split('/').filter(s => s !== '').map(s => decodeURIComponent(s))
+  } catch {
+    return undefined
+  }
+}
+
+/** Why the request cannot be served at all (status and sentence), before any lookup. */
+export function refusal (request: GatewayRequest): { status: 400 | 405, reason: string } | undefined {
+  if (!ALLOWED_METHODS.has(request.method)) return { status: 405, reason: `The gateway only reads content: ${request.method} is not supported, use GET or HEAD.` }
+  const format = formatOf(request)
+  if (format != null && !FORMAT_TYPES.has(format)) {
+    return { status: 400, reason: `?format=${format} is not a format this gateway serves; use one of ${[...FORMAT_TYPES.keys()].join(', ')}.` }
+  }
+  if (request.namespace === 'ipfs') {
+    try {
+      CID.parse(request.root)
+    } catch {
+      return { status: 400, reason: `"${request.root}" is not a valid CID. A CID looks like bafy… or Qm….` }
+    }
+  }
+  if (pathSegments(request) == null) return { status: 400, reason: `The path ${request.path} is not valid percent-encoding.` }
+  return undefined
+}
+
+/** A browser asking for a directory gets a listing, unless it asked for the block, a CAR or a TAR. */
+export function wantsListing (request: GatewayRequest): boolean {
+  return formatOf(request) == null && !/application\/(vnd\.ipld\.|x-tar)/.test(headerOf(request, 'accept'))
+}
+
+export function wantsHtml (request: GatewayRequest): boolean {
+  return headerOf(request, 'accept').includes('text/html')
+}
+
+/** /ipfs/<root>/<path>, decoded, for messages. */
+export function describe (request: GatewayRequest): string {
+  return `/${request.namespace}/${request.root}${request.path === '/' ? '' : (pathSegments(request) ?? []).map(s => `/${s}`).join('')}`
+}
