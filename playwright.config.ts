@@ -21,6 +21,8 @@ export default defineConfig({
     acceptDownloads: true
   },
   projects: [
-    { name: 'chromium', use: { browserName: 'chromium' } }
+    { name: 'chromium', use: { browserName: 'chromium' } },
+    // Against a real Kubo (test/interop/kubo.ts; scripts/ensure-kubo.js builds it).
+    { name: 'interop', testDir: 'test/interop', use: { browserName: 'chromium' } }
   ]
 })

@@ -19,6 +19,7 @@ const STEPS = [
   { title: 'Type check', command: 'npm', args: ['run', 'check'] },
   { title: 'Build', command: 'npm', args: ['run', 'build'] },
   { title: 'Unit tests (Vitest)', command: 'npx', args: ['vitest', 'run'] },
+  { title: 'Kubo for the interop tests (built once)', command: process.execPath, args: ['scripts/ensure-kubo.js'] },
   { title: 'Browser tests (Playwright)', command: 'npx', args: ['playwright', 'test'] }
 ]
 
