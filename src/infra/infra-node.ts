@@ -58,9 +58,11 @@ export async function startInfraNode (options: InfraOptions, server: FastifyInst
       // See src/node/create-node.ts; a smaller limit here, as a server holds many connections.
       transports: [webSockets({ maxBufferedAmount: 8 * 1024 * 1024, bufferedAmountPollInterval: 2, ...(tls == null ? {} : { https: tls }) }), webRTCDirect()],
       connectionEncrypters: [noise()],
-      // Bitswap opens a stream per message and blocks are up to 1 MiB: a first
-      // window that holds a whole block saves the window-update round trips.
-      streamMuxers: [yamux({ streamOptions: { initialStreamWindowSize: 2 * 1024 * 1024 } })],
+      // Yamux's initial stream window stays at the spec's 256 KiB (it grows by
+      // window updates): js-yamux assumes the other side allows the initial
+      // window it sets itself, and a go-libp2p peer (Kubo) resets a connection
+      // that sends more than 256 KiB before its first window update.
+      streamMuxers: [yamux()],
       peerDiscovery: [],
       services: {
         identify: identify(),

@@ -74,9 +74,11 @@ export function createNode (config: NodeConfig, parts: NodeParts) {
         // Server nodes on a UDP port with a self-signed certificate named by its /certhash.
         webRTCDirect()],
       connectionEncrypters: [noise()],
-      // Bitswap opens a stream per message and blocks are up to 1 MiB: a first
-      // window that holds a whole block saves the window-update round trips.
-      streamMuxers: [yamux({ streamOptions: { initialStreamWindowSize: 2 * 1024 * 1024 } })],
+      // Yamux's initial stream window stays at the spec's 256 KiB (it grows by
+      // window updates): js-yamux assumes the other side allows the initial
+      // window it sets itself, and a go-libp2p peer (Kubo) resets a connection
+      // that sends more than 256 KiB before its first window update.
+      streamMuxers: [yamux()],
       // The browser's default gater refuses private and loopback addresses; a
       // self-hosted network (and `npm start`) lives exactly there.
       connectionGater: { denyDialMultiaddr: async () => false },

@@ -29,6 +29,8 @@ export interface LibraryComponents {
   collectGarbage: () => Promise<unknown>
   /** Preload nodes asked to fetch every added entry. */
   preloadNodes: string[]
+  /** Connects to a preload node before it is asked, so that its bitswap finds this node. */
+  connectPreloadNode?: (node: string) => Promise<void>
   /** Announces an added entry's root to the DHT, when that setting is on. */
   announce?: (cid: CID) => Promise<void>
 }
@@ -106,6 +108,10 @@ export class Library {
     await Promise.all(Object.keys(entry.preload ?? {}).map(async node => {
       let state: PreloadState
       try {
+        await this.components.connectPreloadNode?.(node).catch(err => {
+          // The preload node may still reach this node itself (through a relay): ask anyway.
+          console.warn(`Pollen: could not connect to preload node ${node}: ${(err as Error).message}`)
+        })
         await preload(node, entry.cid)
         state = { status: 'done' }
       } catch (err) {

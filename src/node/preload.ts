@@ -3,8 +3,33 @@
  * node pulls the blocks from us over bitswap, so the content stays reachable
  * after this tab is gone. The answer streams one JSON line per reference and
  * ends when the whole DAG is there; a line with `Err` means it failed.
+ *
+ * Bitswap asks the peers it is connected to, so the node first makes sure
+ * it is connected to the preload node: Kubo RPC `id` names its peer ID and
+ * addresses, and those a browser can dial are dialled.
  */
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { Libp2p } from '@libp2p/interface'
+
 export const DEFAULT_PRELOAD_TIMEOUT_MS = 5 * 60 * 1000
+export const DEFAULT_PRELOAD_CONNECT_TIMEOUT_MS = 15_000
+
+/** Transports a browser can dial: WebSocket (plain or secure), WebTransport, WebRTC-direct. */
+const BROWSER_DIALABLE = /\/(ws|wss|tls\/ws|webtransport|webrtc-direct)(\/|$)/
+
+/** Connects to the preload node behind a Kubo RPC endpoint, unless already connected. */
+export async function connectToPreloadNode (libp2p: Libp2p, node: string, signal?: AbortSignal): Promise<void> {
+  const timeout = AbortSignal.any([signal ?? new AbortController().signal, AbortSignal.timeout(DEFAULT_PRELOAD_CONNECT_TIMEOUT_MS)])
+  const response = await fetch(new URL('/api/v0/id', node), { method: 'POST', signal: timeout })
+  if (!response.ok) throw new Error(`${node} answered ${response.status} to id`)
+  const { ID, Addresses } = await response.json() as { ID: string, Addresses?: string[] | null }
+  const peer = peerIdFromString(ID)
+  if (libp2p.getConnections(peer).length > 0) return
+  const addrs: Multiaddr[] = (Addresses ?? []).filter(a => BROWSER_DIALABLE.test(a)).map(a => multiaddr(a))
+  if (addrs.length === 0) throw new Error(`${node} lists no address a browser can dial (WebSocket, WebTransport or WebRTC-direct): ${(Addresses ?? []).join(' ')}`)
+  await libp2p.dial(addrs, { signal: timeout })
+}
 
 export async function preload (node: string, cid: string, signal?: AbortSignal): Promise<void> {
   const url = new URL('/api/v0/refs', node)

@@ -6,6 +6,7 @@ import { IDBDatastore } from 'datastore-idb'
 import { configWarnings, validateConfig, type NodeConfig } from '../lib/config.ts'
 import { transfer, type Handlers, type Transfer } from '../lib/rpc.ts'
 import { ContentPorts } from './content-ports.ts'
+import { connectToPreloadNode } from './preload.ts'
 import { refused } from './gateway-responses.ts'
 import { TrustedRoots } from './trusted-roots.ts'
 import { loadConfig, loadDefaults, saveConfig } from './config-store.ts'
@@ -93,6 +94,7 @@ export class PollenNode {
       onChange: () => { this.emit({ type: 'files:changed' }) },
       collectGarbage: async () => await this.collectGarbage(),
       preloadNodes: config.preload,
+      connectPreloadNode: async node => { await connectToPreloadNode(this.helia.libp2p, node) },
       announce: config.dhtAnnounce ? async cid => { await this.helia.libp2p.contentRouting.provide(cid, { signal: AbortSignal.timeout(ANNOUNCE_TIMEOUT_MS) }) } : undefined
     })
     this.content = new ContentReader(this.helia, config.fetchTimeoutSeconds * 1000)

@@ -38,6 +38,8 @@ export interface Kubo {
   gatewayUrl: string
   /** Runs the ipfs command against this node's repository; resolves with its stdout. */
   ipfs: (args: string[], input?: Buffer) => Promise<Buffer>
+  /** What the daemon printed so far (GOLOG_LOG_LEVEL in the environment raises its log level). */
+  log: () => string
   stop: () => Promise<void>
 }
 
@@ -100,6 +102,7 @@ export async function startKubo (appOrigin: string): Promise<Kubo> {
     apiUrl: `http://127.0.0.1:${apiPort}`,
     gatewayUrl: (await readFile(join(repo, 'gateway'), 'utf8')).trim(),
     ipfs: run,
+    log: () => log.join(''),
     stop: async () => {
       if (daemon.exitCode != null) return
       const exited = new Promise(resolve => daemon.once('exit', resolve))
