@@ -10,13 +10,11 @@
  */
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { dialableAddrs } from '../lib/share-link.ts'
 import type { Libp2p } from '@libp2p/interface'
 
 export const DEFAULT_PRELOAD_TIMEOUT_MS = 5 * 60 * 1000
 export const DEFAULT_PRELOAD_CONNECT_TIMEOUT_MS = 15_000
-
-/** Transports a browser can dial: WebSocket (plain or secure), WebTransport, WebRTC-direct. */
-const BROWSER_DIALABLE = /\/(ws|wss|tls\/ws|webtransport|webrtc-direct)(\/|$)/
 
 /** Connects to the preload node behind a Kubo RPC endpoint, unless already connected. */
 export async function connectToPreloadNode (libp2p: Libp2p, node: string, signal?: AbortSignal): Promise<void> {
@@ -26,7 +24,7 @@ export async function connectToPreloadNode (libp2p: Libp2p, node: string, signal
   const { ID, Addresses } = await response.json() as { ID: string, Addresses?: string[] | null }
   const peer = peerIdFromString(ID)
   if (libp2p.getConnections(peer).length > 0) return
-  const addrs: Multiaddr[] = (Addresses ?? []).filter(a => BROWSER_DIALABLE.test(a)).map(a => multiaddr(a))
+  const addrs: Multiaddr[] = dialableAddrs(Addresses ?? [], ID).map(a => multiaddr(a))
   if (addrs.length === 0) throw new Error(`${node} lists no address a browser can dial (WebSocket, WebTransport or WebRTC-direct): ${(Addresses ?? []).join(' ')}`)
   await libp2p.dial(addrs, { signal: timeout })
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { openApp, waitForImport } from '../e2e/helpers/app.ts'
 import { pseudoRandomBytes, tempDir, writeTempFile } from '../e2e/helpers/content.ts'
 import { expect, test } from '../e2e/fixtures.ts'
-import { KUBO_ADD_FLAGS, startKubo, type Kubo } from './kubo.ts'
+import { KUBO_ADD_FLAGS, startKubo, type Kubo } from '../../scripts/kubo.js'
 
 let kubo: Kubo
 test.beforeAll(async ({ appUrl }) => { kubo = await startKubo(new URL(appUrl).origin) })

@@ -8,7 +8,7 @@ import { downloadShownDigest, openApp, peerId, waitForImport } from '../e2e/help
 import { pseudoRandomBytes, writeTempFile } from '../e2e/helpers/content.ts'
 import { openShared, shareLink } from '../e2e/helpers/share.ts'
 import { expect, test } from '../e2e/fixtures.ts'
-import { startKubo, type Kubo } from './kubo.ts'
+import { startKubo, type Kubo } from '../../scripts/kubo.js'
 
 let kubo: Kubo
 test.beforeAll(async ({ appUrl }) => { kubo = await startKubo(new URL(appUrl).origin) })

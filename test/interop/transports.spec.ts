@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import { downloadDigest, openApp } from '../e2e/helpers/app.ts'
 import { pseudoRandomBytes } from '../e2e/helpers/content.ts'
 import { expect, test } from '../e2e/fixtures.ts'
-import { KUBO_ADD_FLAGS, startKubo, type Kubo } from './kubo.ts'
+import { KUBO_ADD_FLAGS, startKubo, type Kubo } from '../../scripts/kubo.js'
 
 let kubo: Kubo
 test.beforeAll(async ({ appUrl }) => { kubo = await startKubo(new URL(appUrl).origin) })

@@ -1,6 +1,6 @@
 // A wrapper module that pins Kubo: `go install github.com/ipfs/kubo/cmd/ipfs@version`
 // refuses a module with replace or exclude directives, a build from a module that
-// requires it does not. test/interop/kubo.ts builds it once and keeps the binary.
+// requires it does not. scripts/ensure-kubo.js builds it once and keeps the binary.
 module pollen.local/kubo-build
 
 go 1.25

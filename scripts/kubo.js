@@ -1,5 +1,6 @@
+// @ts-check
 /**
- * A real Kubo for the interop tests: built once by scripts/ensure-kubo.js,
+ * A real Kubo for the interop tests and bench/kubo.js: built once by scripts/ensure-kubo.js,
  * run with a repository of its own in the test profile (no bootstrap, no
  * MDNS, loopback only), listening on WebSockets, WebTransport and
  * WebRTC-direct, with the relay service on (public reachability forced, as
@@ -7,19 +8,20 @@
  * RPC API open to the app's origin so that preload works from the browser.
  * These are the settings the README's Kubo section gives.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { kuboBinary } from '../../scripts/ensure-kubo.js'
+import { kuboBinary } from './ensure-kubo.js'
 
 const execFileAsync = promisify(execFile)
 
 /** Pollen's import profile in Kubo's words (src/lib/import-profile.ts: unixfs-v1-2025). */
 export const KUBO_ADD_FLAGS = ['--cid-version=1', '--raw-leaves', '--chunker=size-1048576', '--max-file-links=1024', '--max-hamt-fanout=256']
 /** The same profile as Kubo configuration, for adds through the RPC API. */
-export const KUBO_IMPORT_CONFIG: Record<string, unknown> = {
+/** @type {Record<string, unknown>} */
+export const KUBO_IMPORT_CONFIG = {
   'Import.CidVersion': 1,
   'Import.UnixFSRawLeaves': true,
   'Import.UnixFSChunker': 'size-1048576',
@@ -28,23 +30,23 @@ export const KUBO_IMPORT_CONFIG: Record<string, unknown> = {
   'Import.UnixFSHAMTDirectorySizeThreshold': '256KiB'
 }
 
-export interface Kubo {
-  peerId: string
-  /** Dialable addresses, each with /p2p/<id>. */
-  addrs: { ws: string, webtransport: string, webrtcDirect: string }
-  /** The RPC API, e.g. http://127.0.0.1:5001 (what a preload entry names). */
-  apiUrl: string
-  /** The gateway, which also serves /routing/v1. */
-  gatewayUrl: string
-  /** Runs the ipfs command against this node's repository; resolves with its stdout. */
-  ipfs: (args: string[], input?: Buffer) => Promise<Buffer>
-  /** What the daemon printed so far (GOLOG_LOG_LEVEL in the environment raises its log level). */
-  log: () => string
-  stop: () => Promise<void>
-}
+/**
+ * @typedef {object} Kubo
+ * @property {string} peerId
+ * @property {{ ws: string, webtransport: string, webrtcDirect: string }} addrs dialable addresses, each with /p2p/<id>
+ * @property {string} apiUrl the RPC API, e.g. http://127.0.0.1:5001 (what a preload entry names)
+ * @property {string} gatewayUrl the gateway, which also serves /routing/v1
+ * @property {(args: string[], input?: Buffer) => Promise<Buffer>} ipfs runs the ipfs command against this node's repository; resolves with its stdout
+ * @property {() => string} log what the daemon printed so far (GOLOG_LOG_LEVEL in the environment raises its log level)
+ * @property {() => Promise<void>} stop
+ */
 
 /** Settings that make a Kubo node serve Pollen users (see the README's Kubo section). */
-export function kuboConfig (appOrigin: string): Record<string, unknown> {
+/**
+ * @param {string} appOrigin
+ * @returns {Record<string, unknown>}
+ */
+export function kuboConfig (appOrigin) {
   return {
     'Addresses.Swarm': ['/ip4/127.0.0.1/tcp/0/ws', '/ip4/127.0.0.1/udp/0/quic-v1', '/ip4/127.0.0.1/udp/0/quic-v1/webtransport', '/ip4/127.0.0.1/udp/0/webrtc-direct'],
     'Swarm.Transports.Network.WebTransport': true,
@@ -57,16 +59,23 @@ export function kuboConfig (appOrigin: string): Record<string, unknown> {
   }
 }
 
-export async function startKubo (appOrigin: string): Promise<Kubo> {
+/**
+ * @param {string} appOrigin the app's origin, allowed to call the RPC API (preload)
+ * @returns {Promise<Kubo>}
+ */
+export async function startKubo (appOrigin) {
   const binary = kuboBinary()
   const repo = await mkdtemp(join(tmpdir(), 'pollen-kubo-'))
   const env = { ...process.env, IPFS_PATH: repo, IPFS_TELEMETRY: 'off' }
-  const run = async (args: string[], input?: Buffer): Promise<Buffer> => {
+  /** @type {(args: string[], input?: Buffer) => Promise<Buffer>} */
+  const run = async (args, input) => {
     if (input == null) return (await execFileAsync(binary, args, { env, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 })).stdout
     return await new Promise((resolve, reject) => {
       const child = spawn(binary, args, { env })
-      const out: Buffer[] = []
-      const err: Buffer[] = []
+      /** @type {Buffer[]} */
+      const out = []
+      /** @type {Buffer[]} */
+      const err = []
       child.stdout.on('data', chunk => out.push(chunk))
       child.stderr.on('data', chunk => err.push(chunk))
       child.once('error', reject)
@@ -77,19 +86,22 @@ export async function startKubo (appOrigin: string): Promise<Kubo> {
   await run(['init', '--profile', 'test'])
   for (const [key, value] of Object.entries(kuboConfig(appOrigin))) await run(['config', '--json', key, JSON.stringify(value)])
 
-  const daemon: ChildProcess = spawn(binary, ['daemon'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-  const log: string[] = []
-  await new Promise<void>((resolve, reject) => {
+  const daemon = spawn(binary, ['daemon'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  /** @type {string[]} */
+  const log = []
+  await new Promise((resolve, reject) => {
     const timer = setTimeout(() => { reject(new Error(`Kubo did not start within 60 s:\n${log.join('')}`)) }, 60_000)
-    daemon.stdout!.on('data', (chunk: Buffer) => {
+    daemon.stdout.on('data', (/** @type {Buffer} */ chunk) => {
       log.push(chunk.toString())
-      if (log.join('').includes('Daemon is ready')) { clearTimeout(timer); resolve() }
+      if (log.join('').includes('Daemon is ready')) { clearTimeout(timer); resolve(undefined) }
     })
-    daemon.stderr!.on('data', (chunk: Buffer) => log.push(chunk.toString()))
+    daemon.stderr.on('data', (/** @type {Buffer} */ chunk) => log.push(chunk.toString()))
     daemon.once('exit', code => { clearTimeout(timer); reject(new Error(`Kubo exited with ${code}:\n${log.join('')}`)) })
   })
-  const id = JSON.parse((await run(['id'])).toString()) as { ID: string, Addresses: string[] }
-  const find = (pattern: RegExp): string => {
+  /** @type {{ ID: string, Addresses: string[] }} */
+  const id = JSON.parse((await run(['id'])).toString())
+  /** @type {(pattern: RegExp) => string} */
+  const find = (pattern) => {
     const addr = id.Addresses.find(a => pattern.test(a))
     if (addr == null) throw new Error(`Kubo has no address matching ${pattern}: ${id.Addresses.join(' ')}`)
     return addr
