@@ -9,7 +9,7 @@
  * serving at the same moment. The pages of bench/pages/ are built by Vite with
  * bench/vite.config.js into bench/out/pages/. bench/out/ is git-ignored.
  *
- * Usage: npm run bench [-- --runs N] [--no-disk]   (every benchmark: import, import on disk, network, webrtc, gateway)
+ * Usage: npm run bench [-- --runs N] [--no-disk]   (every benchmark: import, import on disk, network, webrtc, gateway, kubo)
  *   --runs N     runs of each way (default 2), in alternating order
  *   --no-disk    skip the runs with IndexedDB on disk (their section stays as it was)
  */
@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util'
 import { build } from 'vite'
 import * as gatewayBench from './gateway.js'
 import * as importBench from './import.js'
+import * as kuboBench from './kubo.js'
 import * as networkBench from './network.js'
 import * as webRtcBench from './webrtc.js'
 
@@ -41,7 +42,9 @@ const BENCHMARKS = [
   // 64 MiB browser → browser over a direct WebRTC connection against a raw RTCDataChannel.
   { name: 'webrtc', run: options => webRtcBench.run({ ...options, appRoot: APP_OUT }) },
   // A 1 MiB file through the service-worker gateway against the static server; the cold start.
-  { name: 'gateway', run: options => gatewayBench.run({ ...options, appRoot: APP_OUT }) }
+  { name: 'gateway', run: options => gatewayBench.run({ ...options, appRoot: APP_OUT }) },
+  // 64 MiB from Kubo over WebTransport and over WebSocket against the same from the infra node.
+  { name: 'kubo', run: options => kuboBench.run({ ...options, appRoot: APP_OUT }) }
 ]
 
 function buildApp () {
