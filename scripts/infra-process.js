@@ -94,7 +94,9 @@ export function deploymentFor (infra, options = {}) {
       preload: [infra.httpUrl],
       gateways: [infra.httpUrl],
       // Everything is on this machine: no STUN server is needed (or reachable).
-      iceServers: []
+      iceServers: [],
+      // and every address is a loopback one.
+      dialPrivateAddresses: true
     }
   }
 }

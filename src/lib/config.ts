@@ -31,6 +31,12 @@ export interface NodeConfig {
    * without wildcard subdomains; pages run only from roots the user trusts).
    */
   gatewayMode: GatewayMode
+  /**
+   * Dial loopback and private-network addresses: on for a local network
+   * (`npm start`, the tests); off on the public network, where such addresses
+   * in a peer record point at the wrong machine (browsers' default).
+   */
+  dialPrivateAddresses: boolean
 }
 
 export type GatewayMode = 'subdomain' | 'path'
@@ -59,7 +65,8 @@ export const PUBLIC_DEFAULTS: NodeConfig = {
   dnsResolvers: ['https://cloudflare-dns.com/dns-query'],
   fetchTimeoutSeconds: DEFAULT_FETCH_TIMEOUT_SECONDS,
   dhtAnnounce: false,
-  gatewayMode: 'subdomain'
+  gatewayMode: 'subdomain',
+  dialPrivateAddresses: false
 }
 
 /** Checks one entry of a list; returns it normalised or throws InvalidConfigError saying why. */
@@ -121,6 +128,8 @@ export function validateConfig (input: unknown): NodeConfig {
   const mode = source.gatewayMode ?? 'subdomain'
   if (!GATEWAY_MODES.includes(mode as GatewayMode)) throw new InvalidConfigError(`"gatewayMode" must be one of ${GATEWAY_MODES.join(', ')}`)
   out.gatewayMode = mode as GatewayMode
+  if (typeof (source.dialPrivateAddresses ?? false) !== 'boolean') throw new InvalidConfigError('"dialPrivateAddresses" must be true or false')
+  out.dialPrivateAddresses = source.dialPrivateAddresses === true
   for (const list of CONFIG_LISTS) {
     const value = source[list] ?? []
     if (!Array.isArray(value) || value.some(v => typeof v !== 'string')) {

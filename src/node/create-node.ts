@@ -79,9 +79,9 @@ export function createNode (config: NodeConfig, parts: NodeParts) {
       // window it sets itself, and a go-libp2p peer (Kubo) resets a connection
       // that sends more than 256 KiB before its first window update.
       streamMuxers: [yamux()],
-      // The browser's default gater refuses private and loopback addresses; a
-      // self-hosted network (and `npm start`) lives exactly there.
-      connectionGater: { denyDialMultiaddr: async () => false },
+      // libp2p's default gater in browsers refuses private and loopback
+      // addresses; a local network (`npm start`, the tests) lives exactly there.
+      connectionGater: config.dialPrivateAddresses ? { denyDialMultiaddr: async () => false } : {},
       peerDiscovery: config.bootstrap.length > 0 ? [bootstrap({ list: config.bootstrap })] : [],
       services: {
         identify: identify(),

@@ -61,6 +61,9 @@ export async function connectTo (helia: PollenHelia, addr: string, signal: Abort
   } catch (err) {
     if (timedOut(signal, timeout)) throw new TimeoutError(`Could not connect to ${ma.toString()}: no answer within ${DEFAULT_CONNECT_TIMEOUT_MS / 1000} s`)
     if (signal.aborted) throw err
+    if (/gater/i.test((err as Error).message)) {
+      throw new DialFailedError(`Could not connect to ${ma.toString()}: it is a loopback or private-network address, which this node dials only with "Dial loopback and private-network addresses" on in Settings.`)
+    }
     throw new DialFailedError(`Could not connect to ${ma.toString()}: ${(err as Error).message}. Check that the node is up and the address current (a /certhash changes with the node's certificate).`)
   }
 }

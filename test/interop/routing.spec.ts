@@ -3,7 +3,8 @@
  * content it holds it names itself, with addresses a browser can dial.
  */
 import { createHash } from 'node:crypto'
-import { downloadDigest, openApp } from '../e2e/helpers/app.ts'
+import { downloadShownDigest, openApp } from '../e2e/helpers/app.ts'
+import { openShared } from '../e2e/helpers/share.ts'
 import { pseudoRandomBytes } from '../e2e/helpers/content.ts'
 import { expect, test } from '../e2e/fixtures.ts'
 import { KUBO_ADD_FLAGS, startKubo, type Kubo } from '../../scripts/kubo.js'
@@ -24,7 +25,11 @@ test('the browser, knowing no peer, finds Kubo as the provider through Kubo\'s /
   await expect(delegates.getByRole('listitem').filter({ hasText: kubo.gatewayUrl })).toHaveCount(1)
   await expect(page.getByTestId('node-status')).toContainText('started · 0 peers')
 
-  expect(await downloadDigest(page, `/ipfs/${cid}`)).toBe(createHash('sha256').update(bytes).digest('hex'))
+  // A link without addresses: the node asks its delegate router who has the content.
+  const sources = await openShared(page, `${appUrl}#/open?cid=${cid}&name=routed.bin`)
+  await expect(sources('provider')).toContainText(kubo.peerId.slice(-6))
+  await expect(sources('provider')).toContainText('Served 2.00 MiB')
+  expect(await downloadShownDigest(page)).toBe(createHash('sha256').update(bytes).digest('hex'))
   // The only way to Kubo was the provider record its routing API gave.
   await page.goto(`${appUrl}#/peers`)
   await expect(page.locator(`[data-testid="peer-row"][data-peer="${kubo.peerId}"]`)).toHaveCount(1)

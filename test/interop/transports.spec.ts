@@ -4,7 +4,8 @@
  * and a 10 MiB file Kubo added arrives with identical bytes.
  */
 import { createHash } from 'node:crypto'
-import { downloadDigest, openApp } from '../e2e/helpers/app.ts'
+import { downloadShownDigest, openApp } from '../e2e/helpers/app.ts'
+import { openShared } from '../e2e/helpers/share.ts'
 import { pseudoRandomBytes } from '../e2e/helpers/content.ts'
 import { expect, test } from '../e2e/fixtures.ts'
 import { KUBO_ADD_FLAGS, startKubo, type Kubo } from '../../scripts/kubo.js'
@@ -18,6 +19,23 @@ const TRANSPORTS = [
   { name: 'WebTransport', addr: () => kubo.addrs.webtransport },
   { name: 'WebRTC direct', addr: () => kubo.addrs.webrtcDirect }
 ]
+
+test('off a local network, the browser refuses Kubo\'s loopback addresses and says why', async ({ browser, appUrl }) => {
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  await openApp(page, appUrl, 'settings')
+  await page.getByTestId('settings-private-addresses').uncheck()
+  await expect(page.getByTestId('settings-private-addresses')).not.toBeChecked()
+  await expect(page.getByTestId('node-status')).toContainText('started')
+  await page.goto(`${appUrl}#/peers`)
+  for (const transport of TRANSPORTS) {
+    await page.getByTestId('connect-input').fill(transport.addr())
+    await page.getByTestId('connect-button').click()
+    await expect(page.getByTestId('connect-error')).toContainText('loopback or private-network address')
+  }
+  await expect(page.getByTestId('peer-row')).toHaveCount(0)
+  await context.close()
+})
 
 for (const [i, transport] of TRANSPORTS.entries()) {
   test(`over ${transport.name}: the browser dials Kubo, pings it and fetches 10 MiB Kubo added, identical`, async ({ browser, appUrl }) => {
@@ -34,7 +52,12 @@ for (const [i, transport] of TRANSPORTS.entries()) {
     await row.getByTestId('ping-button').click()
     await expect(row.getByTestId('ping-result')).toHaveText(/^\d+ ms$/, { timeout: 15_000 })
 
-    expect(await downloadDigest(page, `/ipfs/${cid}`)).toBe(createHash('sha256').update(bytes).digest('hex'))
+    // Fetched whole (verified, stored, with the fetcher's re-asking of stalled blocks), through a
+    // link naming Kubo at this transport's address, then read back from this browser.
+    const sources = await openShared(page, `${appUrl}#/open?cid=${cid}&name=kubo.bin&addr=${encodeURIComponent(transport.addr())}`)
+    await expect(sources('sharer')).toContainText(kubo.peerId.slice(-6))
+    await expect(sources('sharer')).toContainText('Served 10.0 MiB')
+    expect(await downloadShownDigest(page)).toBe(createHash('sha256').update(bytes).digest('hex'))
     // Kubo was the only peer: it sent every block, over this one connection.
     await page.goto(`${appUrl}#/peers`)
     await expect(page.getByTestId('peer-row')).toHaveCount(1)

@@ -153,7 +153,8 @@ describe('validateConfig', () => {
       dnsResolvers: [],
       fetchTimeoutSeconds: 60,
       dhtAnnounce: false,
-      gatewayMode: 'subdomain'
+      gatewayMode: 'subdomain',
+      dialPrivateAddresses: false
     })
   })
 
@@ -171,8 +172,8 @@ describe('validateConfig', () => {
 
   it('treats missing lists as empty and drops unknown keys', () => {
     const out = validateConfig({ gateways: ['https://g.example'], extra: ['x'], __proto__: null })
-    expect(out).toEqual({ bootstrap: [], delegates: [], preload: [], gateways: ['https://g.example'], iceServers: [], dnsResolvers: [], fetchTimeoutSeconds: 60, dhtAnnounce: false, gatewayMode: 'subdomain' })
-    expect(Object.keys(out).sort()).toEqual([...CONFIG_LISTS, 'fetchTimeoutSeconds', 'dhtAnnounce', 'gatewayMode'].sort())
+    expect(out).toEqual({ bootstrap: [], delegates: [], preload: [], gateways: ['https://g.example'], iceServers: [], dnsResolvers: [], fetchTimeoutSeconds: 60, dhtAnnounce: false, gatewayMode: 'subdomain', dialPrivateAddresses: false })
+    expect(Object.keys(out).sort()).toEqual([...CONFIG_LISTS, 'fetchTimeoutSeconds', 'dhtAnnounce', 'gatewayMode', 'dialPrivateAddresses'].sort())
   })
 
   it('treats null lists as empty', () => {
@@ -236,7 +237,8 @@ describe('deploymentDefaults', () => {
       dnsResolvers: PUBLIC_DEFAULTS.dnsResolvers,
       fetchTimeoutSeconds: PUBLIC_DEFAULTS.fetchTimeoutSeconds,
       dhtAnnounce: PUBLIC_DEFAULTS.dhtAnnounce,
-      gatewayMode: 'subdomain'
+      gatewayMode: 'subdomain',
+      dialPrivateAddresses: false
     })
   })
 
@@ -265,7 +267,8 @@ describe('configWarnings', () => {
     dnsResolvers: [],
     fetchTimeoutSeconds: 60,
     dhtAnnounce: false,
-    gatewayMode: 'subdomain'
+    gatewayMode: 'subdomain',
+    dialPrivateAddresses: false
   }
 
   it('has no warnings for a config with two bootstrap peers and a delegate', () => {
@@ -291,7 +294,7 @@ describe('configWarnings', () => {
   })
 
   it('gives both warnings together, bootstrap first', () => {
-    const warnings = configWarnings({ bootstrap: [], delegates: [], preload: [], gateways: [], iceServers: [], dnsResolvers: [], fetchTimeoutSeconds: 60, dhtAnnounce: false, gatewayMode: 'subdomain' })
+    const warnings = configWarnings({ bootstrap: [], delegates: [], preload: [], gateways: [], iceServers: [], dnsResolvers: [], fetchTimeoutSeconds: 60, dhtAnnounce: false, gatewayMode: 'subdomain', dialPrivateAddresses: false })
     expect(warnings).toHaveLength(2)
     expect(warnings[0]).toMatch(/^No bootstrap peers/)
     expect(warnings[1]).toMatch(/^No delegate routers/)

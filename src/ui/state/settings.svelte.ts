@@ -52,7 +52,7 @@ export class SettingsState {
   }
 
   /** Changes the fetch timeout or the DHT setting; returns false (with the reason shown) when refused. */
-  async setOptions (options: { fetchTimeoutSeconds?: unknown, dhtAnnounce?: boolean, gatewayMode?: GatewayMode }): Promise<boolean> {
+  async setOptions (options: { fetchTimeoutSeconds?: unknown, dhtAnnounce?: boolean, gatewayMode?: GatewayMode, dialPrivateAddresses?: boolean }): Promise<boolean> {
     if (this.state == null) return false
     const config = $state.snapshot(this.state.config)
     try {
@@ -63,6 +63,7 @@ export class SettingsState {
     }
     if (options.dhtAnnounce !== undefined) config.dhtAnnounce = options.dhtAnnounce
     if (options.gatewayMode !== undefined) config.gatewayMode = options.gatewayMode
+    if (options.dialPrivateAddresses !== undefined) config.dialPrivateAddresses = options.dialPrivateAddresses
     return await this.save('options', config)
   }
 
