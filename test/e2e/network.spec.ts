@@ -94,6 +94,9 @@ test('with DHT announcing on, an added file is announced in client mode and the 
   await openApp(page, network.appUrl, 'settings')
   await page.getByTestId('settings-dht').check()
   await expect(page.getByTestId('settings-dht')).toBeChecked()
+  // The box is ticked at the click; the network restarts with the setting a moment later.
+  await page.goto(`${network.appUrl}#/node`)
+  await expect(page.getByTestId('node-screen')).toHaveAttribute('data-starts', '2', { timeout: 30_000 })
   await expect(page.getByTestId('node-status')).toContainText('1 peer')
   const me = await peerId(page)
   await page.goto(`${network.appUrl}#/files`)
