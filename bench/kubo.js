@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url'
 import { kuboVersion } from '../scripts/ensure-kubo.js'
 import { KUBO_ADD_FLAGS, startKubo } from '../scripts/kubo.js'
 import { startLocalNetwork } from '../scripts/local-network.js'
-import { contentFor, openApp } from './lib/app.js'
+import { contentFor, openApp, waitForFetch } from './lib/app.js'
 import { runWhenMain } from './lib/cli.js'
 import { launchChromium, withTimeout } from './lib/browser.js'
 import { median, table, writeSection } from './lib/results.js'
@@ -48,11 +48,7 @@ async function retrieve (browser, appUrl, cid, addr) {
     await page.getByTestId('open-input').fill(`${appUrl}#/open?cid=${cid}&name=bench.bin&addr=${encodeURIComponent(addr)}`)
     const started = performance.now()
     await page.getByTestId('open-button').click()
-    await page.waitForFunction(() => {
-      const status = document.querySelector('[data-testid="fetch-job"]')?.getAttribute('data-status')
-      if (status === 'failed') throw new Error(document.querySelector('[data-testid="fetch-error"]')?.textContent ?? 'fetch failed')
-      return status === 'done'
-    }, undefined, { polling: 'raf', timeout: STEP_TIMEOUT_MS })
+    await waitForFetch(page, STEP_TIMEOUT_MS)
     return performance.now() - started
   } finally {
     await context.close()

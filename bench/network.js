@@ -28,7 +28,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { node22 } from '../scripts/infra-process.js'
 import { startLocalNetwork } from '../scripts/local-network.js'
-import { contentFor, openApp } from './lib/app.js'
+import { contentFor, openApp, waitForFetch } from './lib/app.js'
 import { runWhenMain } from './lib/cli.js'
 import { launchChromium, withTimeout } from './lib/browser.js'
 import { median, reflow, table, writeSection } from './lib/results.js'
@@ -118,11 +118,7 @@ async function fetchShared (page, appUrl, root) {
   await page.getByTestId('open-input').fill(`${appUrl}#/open?cid=${root}&name=bench.bin`)
   const started = performance.now()
   await page.getByTestId('open-button').click()
-  await page.waitForFunction(() => {
-    const status = document.querySelector('[data-testid="fetch-job"]')?.getAttribute('data-status')
-    if (status === 'failed') throw new Error(document.querySelector('[data-testid="fetch-error"]')?.textContent ?? 'fetch failed')
-    return status === 'done'
-  }, undefined, { polling: 'raf', timeout: STEP_TIMEOUT_MS })
+  await waitForFetch(page, STEP_TIMEOUT_MS)
   const ms = performance.now() - started
   if (process.env.BENCH_DEBUG) console.log(await page.getByTestId('fetch-job').innerText())
   return ms

@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url'
 import { startLocalNetwork } from '../scripts/local-network.js'
 import { runWhenMain } from './lib/cli.js'
 import { launchChromium, withTimeout } from './lib/browser.js'
-import { contentFor, openApp } from './lib/app.js'
+import { contentFor, openApp, waitForFetch } from './lib/app.js'
 import { median, reflow, table, writeSection } from './lib/results.js'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
@@ -55,23 +55,11 @@ async function fetchShared (page, link) {
   await page.getByTestId('open-input').fill(link)
   const started = performance.now()
   await page.getByTestId('open-button').click()
-  await page.waitForFunction(() => {
-    const status = document.querySelector('[data-testid="fetch-job"]')?.getAttribute('data-status')
-    if (status === 'failed') throw new Error(document.querySelector('[data-testid="fetch-error"]')?.textContent ?? 'fetch failed')
-    return /Connected to the sharer/.test(document.querySelector('[data-testid="fetch-sharer"]')?.textContent ?? '') || status === 'done'
-  }, undefined, { polling: 'raf', timeout: STEP_TIMEOUT_MS })
+  await waitForFetch(page, STEP_TIMEOUT_MS, { selector: '[data-testid="fetch-sharer"]', text: 'Connected to the sharer' })
   const connected = performance.now() - started
-  await page.waitForFunction(() => {
-    const status = document.querySelector('[data-testid="fetch-job"]')?.getAttribute('data-status')
-    if (status === 'failed') throw new Error(document.querySelector('[data-testid="fetch-error"]')?.textContent ?? 'fetch failed')
-    return document.querySelector('[data-testid="fetch-source"][data-role="sharer"][data-relayed="false"]') != null || status === 'done'
-  }, undefined, { polling: 'raf', timeout: STEP_TIMEOUT_MS })
+  await waitForFetch(page, STEP_TIMEOUT_MS, { selector: '[data-testid="fetch-source"][data-role="sharer"][data-relayed="false"]' })
   const firstByte = performance.now() - started
-  await page.waitForFunction(() => {
-    const status = document.querySelector('[data-testid="fetch-job"]')?.getAttribute('data-status')
-    if (status === 'failed') throw new Error(document.querySelector('[data-testid="fetch-error"]')?.textContent ?? 'fetch failed')
-    return status === 'done'
-  }, undefined, { polling: 'raf', timeout: STEP_TIMEOUT_MS })
+  await waitForFetch(page, STEP_TIMEOUT_MS)
   const done = performance.now() - started
   const sources = await page.getByTestId('fetch-source').allInnerTexts()
   const direct = await page.locator('[data-testid="fetch-source"][data-role="sharer"][data-relayed="false"]').count()

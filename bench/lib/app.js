@@ -28,3 +28,20 @@ export async function openApp (page, appUrl, screen) {
   await page.waitForFunction(() => /\d+ peers?/.test(document.querySelector('[data-testid="node-status"]')?.textContent ?? '') &&
     !/0 peers/.test(document.querySelector('[data-testid="node-status"]')?.textContent ?? ''), undefined, { timeout: 30_000 })
 }
+
+/**
+ * Waits until the page's fetch job is done, or until `reached` is on the page (an element
+ * matching `selector`, holding `text` when given); throws the job's error when it fails.
+ * @param {import('@playwright/test').Page} page
+ * @param {number} timeout
+ * @param {{ selector: string, text?: string }} [reached]
+ */
+export async function waitForFetch (page, timeout, reached) {
+  await page.waitForFunction(reached => {
+    const status = document.querySelector('[data-testid="fetch-job"]')?.getAttribute('data-status')
+    if (status === 'failed') throw new Error(document.querySelector('[data-testid="fetch-error"]')?.textContent ?? 'fetch failed')
+    if (status === 'done') return true
+    const element = reached == null ? null : document.querySelector(reached.selector)
+    return element != null && (reached?.text == null || (element.textContent ?? '').includes(reached.text))
+  }, reached, { polling: 'raf', timeout })
+}

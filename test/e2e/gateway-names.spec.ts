@@ -8,8 +8,8 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { createIPNSRecord, marshalIPNSRecord } from 'ipns'
 import { base36 } from 'multiformats/bases/base36'
-import { openApp, waitForImport } from './helpers/app.ts'
-import { startRecordedNetwork, writeSite } from './helpers/gateway.ts'
+import { addSettingsEntry, openApp } from './helpers/app.ts'
+import { addSite, startRecordedNetwork } from './helpers/gateway.ts'
 import { expect, test } from './fixtures.ts'
 import type { Page } from '@playwright/test'
 
@@ -19,14 +19,13 @@ test.afterEach(async () => { await network?.close() })
 
 const SITE = { 'index.html': '<!doctype html><title>Named</title><h1 id="named">reached by name</h1>' }
 
-async function addSite (page: Page): Promise<string> {
+async function addNamedSite (page: Page): Promise<string> {
   await openApp(page, network.appUrl)
-  await page.getByTestId('folder-input').setInputFiles(await writeSite('named', SITE))
-  return await waitForImport(page, 'named')
+  return await addSite(page, 'named', SITE)
 }
 
 test('an IPNS name resolves through delegated routing to a verified record and opens at its origin', async ({ page, context }) => {
-  const cid = await addSite(page)
+  const cid = await addNamedSite(page)
   const key = await generateKeyPair('Ed25519')
   const name = peerIdFromPrivateKey(key).toCID().toString(base36)
   const record = await createIPNSRecord(key, `/ipfs/${cid}`, 1n, 60 * 60 * 1000)
@@ -68,13 +67,12 @@ async function startDohServer (records: Record<string, string>): Promise<{ url: 
 }
 
 test('a DNSLink domain resolves through the DNS-over-HTTPS resolver set in Settings', async ({ page, context }) => {
-  const cid = await addSite(page)
+  const cid = await addNamedSite(page)
   const doh = await startDohServer({ '_dnslink.docs.pollen.test': `dnslink=/ipfs/${cid}` })
   try {
     await page.goto(`${network.appUrl}#/settings`)
+    await addSettingsEntry(page, 'dnsResolvers', doh.url)
     const resolvers = page.getByTestId('settings-dnsResolvers')
-    await resolvers.getByRole('textbox').fill(doh.url)
-    await resolvers.getByRole('button', { name: 'Add' }).click()
     await expect(resolvers.getByRole('listitem').filter({ hasText: doh.url })).toHaveCount(1)
     for (const other of await resolvers.getByRole('listitem').filter({ hasNotText: doh.url }).all()) {
       await other.getByRole('button').click()
@@ -93,7 +91,7 @@ test('a DNSLink domain resolves through the DNS-over-HTTPS resolver set in Setti
 })
 
 test('a record for an IPNS name signed by another key is refused, and nothing of it is shown', async ({ page, context }) => {
-  const cid = await addSite(page)
+  const cid = await addNamedSite(page)
   const owner = await generateKeyPair('Ed25519')
   const forger = await generateKeyPair('Ed25519')
   const name = peerIdFromPrivateKey(owner).toCID().toString(base36)
@@ -119,9 +117,8 @@ test('a record for an IPNS name signed by another key is refused, and nothing of
     await page.getByTestId('settings-fetch-timeout').fill('5')
     await page.getByTestId('settings-options').getByRole('button', { name: 'Save' }).click()
     await expect(page.getByTestId('settings-options')).toContainText('now 5 s')
+    await addSettingsEntry(page, 'delegates', `http://127.0.0.1:${address.port}`)
     const delegates = page.getByTestId('settings-delegates')
-    await delegates.getByRole('textbox').fill(`http://127.0.0.1:${address.port}`)
-    await delegates.getByRole('button', { name: 'Add' }).click()
     await delegates.getByRole('listitem').filter({ hasNotText: `127.0.0.1:${address.port}` }).getByRole('button').click()
     await expect(delegates.getByRole('listitem')).toHaveCount(1)
     await expect(page.getByTestId('node-status')).toContainText('started')

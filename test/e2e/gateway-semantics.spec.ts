@@ -7,8 +7,8 @@ import { sha256, sha512 } from 'multiformats/hashes/sha2'
 import * as raw from 'multiformats/codecs/raw'
 import { base32 } from 'multiformats/bases/base32'
 import { CID } from 'multiformats/cid'
-import { openApp, waitForImport } from './helpers/app.ts'
-import { startRecordedNetwork, writeSite } from './helpers/gateway.ts'
+import { openApp } from './helpers/app.ts'
+import { addSite, startRecordedNetwork } from './helpers/gateway.ts'
 import { expect, test } from './fixtures.ts'
 import type { Page } from '@playwright/test'
 
@@ -57,8 +57,7 @@ async function openSite (page: Page, appUrl: string, cid: string): Promise<strin
 
 test('files, ranges, ETags, formats, downloads, listings and _redirects follow the gateway specs', async ({ page, context }) => {
   await openApp(page, network.appUrl)
-  await page.getByTestId('folder-input').setInputFiles(await writeSite('semantics', SITE))
-  const root = await waitForImport(page, 'semantics')
+  const root = await addSite(page, 'semantics', SITE)
   const site = await context.newPage()
   await openSite(site, network.appUrl, root)
 

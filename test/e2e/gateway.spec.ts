@@ -1,7 +1,7 @@
 import { base32 } from 'multiformats/bases/base32'
 import { CID } from 'multiformats/cid'
 import { openApp, waitForImport } from './helpers/app.ts'
-import { STATIC_SITE, recordNavigations, startRecordedNetwork, testVideo, writeSite } from './helpers/gateway.ts'
+import { STATIC_SITE, addSite, recordNavigations, startRecordedNetwork, testVideo } from './helpers/gateway.ts'
 import { SharedWorkerProbe } from './helpers/shared-worker.ts'
 import { expect, test } from './fixtures.ts'
 
@@ -15,8 +15,7 @@ function contentHost (cid: string, appUrl: string): string {
 
 test('a static site opens at its own origin, every subresource from the service worker, and its script cannot reach the app', async ({ page, context }) => {
   await openApp(page, network.appUrl)
-  await page.getByTestId('folder-input').setInputFiles(await writeSite('site', STATIC_SITE))
-  const cid = await waitForImport(page, 'site')
+  const cid = await addSite(page, 'site', STATIC_SITE)
   const host = contentHost(cid, network.appUrl)
 
   const site = await context.newPage()
@@ -61,8 +60,7 @@ const COLD_SITE = { 'index.html': '<!doctype html><title>Cold</title><h1 id="col
 
 test('with every tab closed and the node stopped, an /ipfs/ link boots the node and shows the content after one reload', async ({ page, context, browser }) => {
   await openApp(page, network.appUrl)
-  await page.getByTestId('folder-input').setInputFiles(await writeSite('cold', COLD_SITE))
-  const cid = await waitForImport(page, 'cold')
+  const cid = await addSite(page, 'cold', COLD_SITE)
   const host = contentHost(cid, network.appUrl)
   // Visited once, so both origins have their service worker installed.
   const first = await context.newPage()
@@ -89,8 +87,7 @@ test('in a fresh profile an /ipfs/ link shows the content after at most one relo
   const pageA = await a.newPage()
   await openApp(pageA, network.appUrl)
   await expect(pageA.getByTestId('node-status')).toContainText('1 peer')
-  await pageA.getByTestId('folder-input').setInputFiles(await writeSite('cold', COLD_SITE))
-  const cid = await waitForImport(pageA, 'cold')
+  const cid = await addSite(pageA, 'cold', COLD_SITE)
   await expect(pageA.getByTestId('preload-status')).toHaveText(/preload 127\.0\.0\.1:\d+: done/, { timeout: 60_000 })
   await a.close()
 
@@ -160,8 +157,7 @@ test('a 50 MiB MP4 plays and seeks in a video element, in 206 partial responses 
 
 test('ipfs:// links open at their origin through the protocol handler, and the open box takes ipfs:// and ipns://', async ({ page, context }) => {
   await openApp(page, network.appUrl)
-  await page.getByTestId('folder-input').setInputFiles(await writeSite('cold', COLD_SITE))
-  const cid = await waitForImport(page, 'cold')
+  const cid = await addSite(page, 'cold', COLD_SITE)
   const host = contentHost(cid, network.appUrl)
 
   // What the browser opens for ipfs://<cid>/notes/a.txt once Pollen handles the scheme.
@@ -201,8 +197,7 @@ test('path mode serves content on the app origin, and pages only from roots the 
   await expect(page.getByTestId('gateway-mode-path')).toBeChecked()
   await expect(page.getByTestId('node-status')).toContainText('started')
   await page.goto(`${network.appUrl}#/files`)
-  await page.getByTestId('folder-input').setInputFiles(await writeSite('site', STATIC_SITE))
-  const cid = await waitForImport(page, 'site')
+  const cid = await addSite(page, 'site', STATIC_SITE)
   const appOrigin = new URL(network.appUrl).origin
   // The app's service worker installs, gets its port and hears the mode in the background.
   await expect.poll(async () => await page.evaluate(async (path) => (await fetch(path)).headers.get('content-type'), `/ipfs/${cid}/img/logo.png`), { timeout: 30_000 }).toBe('image/png')
@@ -239,8 +234,7 @@ test('a content page left idle longer than a service worker lives idle still loa
   // keeps the content origin's worker (and so its port: no page there could give it another) alive.
   test.setTimeout(120_000)
   await openApp(page, network.appUrl)
-  await page.getByTestId('folder-input').setInputFiles(await writeSite('site', STATIC_SITE))
-  const cid = await waitForImport(page, 'site')
+  const cid = await addSite(page, 'site', STATIC_SITE)
   const site = await context.newPage()
   await site.goto(`${network.appUrl}ipfs/${cid}/sub/page.html`)
   await expect(site.locator('#sub')).toBeVisible()

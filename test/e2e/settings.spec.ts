@@ -1,33 +1,26 @@
-import { openApp } from './helpers/app.ts'
+import { addSettingsEntry, openApp } from './helpers/app.ts'
 import { expect, test } from './fixtures.ts'
-import type { Page } from '@playwright/test'
 
 const PEER_A = '/ip4/127.0.0.1/tcp/4001/ws/p2p/12D3KooWGwHEM56eqvsw9cqanuGCev26PzNJji4zSM7NJKWwwzdK'
 const PEER_B = '/dns4/relay.example/tcp/443/wss/p2p/12D3KooWKnDdG3iXw9eTFijk3EWSunZcFi54Zka4wmtqtt6rPxc8'
-
-async function addEntry (page: Page, list: string, value: string): Promise<void> {
-  const section = page.getByTestId(`settings-${list}`)
-  await section.getByRole('textbox').fill(value)
-  await section.getByRole('button', { name: 'Add' }).click()
-}
 
 test('settings refuse malformed entries, warn about a single bootstrap peer, and reset', async ({ page, appUrl }) => {
   await openApp(page, appUrl, 'settings')
   const bootstrap = page.getByTestId('settings-bootstrap')
 
-  await addEntry(page, 'bootstrap', '/ip4/999.1.1.1/tcp/1')
+  await addSettingsEntry(page, 'bootstrap', '/ip4/999.1.1.1/tcp/1')
   await expect(bootstrap.getByTestId('settings-error')).toContainText('is not a valid multiaddr')
-  await addEntry(page, 'bootstrap', '/ip4/127.0.0.1/tcp/4001/ws')
+  await addSettingsEntry(page, 'bootstrap', '/ip4/127.0.0.1/tcp/4001/ws')
   await expect(bootstrap.getByTestId('settings-error')).toContainText('has no /p2p/<peer id> part')
-  await addEntry(page, 'delegates', 'ftp://example.org')
+  await addSettingsEntry(page, 'delegates', 'ftp://example.org')
   await expect(page.getByTestId('settings-delegates').getByTestId('settings-error')).toContainText('must be an http:// or https:// URL')
-  await addEntry(page, 'gateways', 'not a url')
+  await addSettingsEntry(page, 'gateways', 'not a url')
   await expect(page.getByTestId('settings-gateways').getByTestId('settings-error')).toContainText('is not a valid URL')
 
-  await addEntry(page, 'bootstrap', PEER_A)
+  await addSettingsEntry(page, 'bootstrap', PEER_A)
   await expect(bootstrap.getByRole('listitem')).toHaveCount(1)
   await expect(page.getByTestId('settings-warning').filter({ hasText: 'Only one bootstrap peer' })).toBeVisible()
-  await addEntry(page, 'bootstrap', PEER_B)
+  await addSettingsEntry(page, 'bootstrap', PEER_B)
   await expect(bootstrap.getByRole('listitem')).toHaveCount(2)
   await expect(page.getByTestId('settings-warning').filter({ hasText: 'Only one bootstrap peer' })).toHaveCount(0)
 

@@ -4,7 +4,7 @@
  * block over bitswap and serves the file with the browser closed.
  */
 import { createHash } from 'node:crypto'
-import { openApp, waitForImport } from '../e2e/helpers/app.ts'
+import { addSettingsEntry, openApp, waitForImport } from '../e2e/helpers/app.ts'
 import { pseudoRandomBytes } from '../e2e/helpers/content.ts'
 import { expect, test } from '../e2e/fixtures.ts'
 import { startKubo, type Kubo } from '../../scripts/kubo.js'
@@ -18,9 +18,8 @@ test('a 10 MiB file added in the browser is preloaded to Kubo, which serves iden
   const context = await browser.newContext()
   const page = await context.newPage()
   await openApp(page, appUrl, 'settings')
+  await addSettingsEntry(page, 'preload', kubo.apiUrl)
   const preload = page.getByTestId('settings-preload')
-  await preload.getByRole('textbox').fill(kubo.apiUrl)
-  await preload.getByRole('button', { name: 'Add' }).click()
   await expect(preload.getByRole('listitem').filter({ hasText: kubo.apiUrl })).toHaveCount(1)
   await expect(page.getByTestId('node-status')).toContainText('started')
 

@@ -4,7 +4,7 @@
  * switch to a direct WebRTC connection, and a file crosses.
  */
 import { createHash } from 'node:crypto'
-import { downloadShownDigest, openApp, peerId, waitForImport } from '../e2e/helpers/app.ts'
+import { addSettingsEntry, downloadShownDigest, openApp, peerId, waitForImport } from '../e2e/helpers/app.ts'
 import { pseudoRandomBytes, writeTempFile } from '../e2e/helpers/content.ts'
 import { openShared, shareLink } from '../e2e/helpers/share.ts'
 import { expect, test } from '../e2e/fixtures.ts'
@@ -20,9 +20,8 @@ test('two browsers reach each other through Kubo\'s relay, upgrade to a direct W
   const a = await browser.newContext()
   const pageA = await a.newPage()
   await openApp(pageA, appUrl, 'settings')
+  await addSettingsEntry(pageA, 'bootstrap', kubo.addrs.ws)
   const bootstrap = pageA.getByTestId('settings-bootstrap')
-  await bootstrap.getByRole('textbox').fill(kubo.addrs.ws)
-  await bootstrap.getByRole('button', { name: 'Add' }).click()
   await expect(bootstrap.getByRole('listitem').filter({ hasText: kubo.peerId })).toHaveCount(1)
   await pageA.goto(`${appUrl}#/node`)
   // The slot on Kubo's relay.

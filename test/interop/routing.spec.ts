@@ -3,7 +3,7 @@
  * content it holds it names itself, with addresses a browser can dial.
  */
 import { createHash } from 'node:crypto'
-import { downloadShownDigest, openApp } from '../e2e/helpers/app.ts'
+import { addSettingsEntry, downloadShownDigest, openApp } from '../e2e/helpers/app.ts'
 import { openShared } from '../e2e/helpers/share.ts'
 import { pseudoRandomBytes } from '../e2e/helpers/content.ts'
 import { expect, test } from '../e2e/fixtures.ts'
@@ -19,9 +19,8 @@ test('the browser, knowing no peer, finds Kubo as the provider through Kubo\'s /
   const context = await browser.newContext()
   const page = await context.newPage()
   await openApp(page, appUrl, 'settings')
+  await addSettingsEntry(page, 'delegates', kubo.gatewayUrl)
   const delegates = page.getByTestId('settings-delegates')
-  await delegates.getByRole('textbox').fill(kubo.gatewayUrl)
-  await delegates.getByRole('button', { name: 'Add' }).click()
   await expect(delegates.getByRole('listitem').filter({ hasText: kubo.gatewayUrl })).toHaveCount(1)
   await expect(page.getByTestId('node-status')).toContainText('started · 0 peers')
 

@@ -23,6 +23,13 @@ export async function waitForImport (page: Page, name: string, timeout = 120_000
   return (await row.getAttribute('data-cid'))!
 }
 
+/** Types `value` into the Settings list `list` (bootstrap, delegates, …) and clicks Add. */
+export async function addSettingsEntry (page: Page, list: string, value: string): Promise<void> {
+  const section = page.getByTestId(`settings-${list}`)
+  await section.getByRole('textbox').fill(value)
+  await section.getByRole('button', { name: 'Add' }).click()
+}
+
 export async function openPath (page: Page, path: string): Promise<void> {
   await page.goto(new URL('#/open', page.url()).href)
   await page.getByTestId('open-input').fill(path)

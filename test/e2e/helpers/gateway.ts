@@ -8,6 +8,7 @@ import { promisify } from 'node:util'
 import { deflateSync } from 'node:zlib'
 import { startNetwork, type LocalNetwork } from './network.ts'
 import { tempDir } from './content.ts'
+import { waitForImport } from './app.ts'
 
 const execFileAsync = promisify(execFile)
 
@@ -132,6 +133,12 @@ async function main () {
 }
 main()
 `
+}
+
+/** Adds `files` as a folder named `name` in the app open in `page`; returns its CID. */
+export async function addSite (page: Page, name: string, files: Record<string, string | Buffer>): Promise<string> {
+  await page.getByTestId('folder-input').setInputFiles(await writeSite(name, files))
+  return await waitForImport(page, name)
 }
 
 /** Writes `files` under a new folder named `name` and returns its path. */
