@@ -16,6 +16,7 @@ import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import sirv from 'sirv'
+import { classifyHost, parseHostHeader } from '../src/lib/content-host.js'
 import { isMainModule } from './is-main-module.js'
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -44,23 +45,35 @@ const APP_CSP = [
 
 export const CONTENT_SECURITY_POLICY = APP_CSP.join('; ')
 
-/** A content origin's host: <label>.ipfs.<app host> or <label>.ipns.<app host>. */
-const CONTENT_HOST = /^[^.]+\.(?:ipfs|ipns)\.(.+)$/
+/**
+ * What a request's Host header names (src/lib/content-host.js, the parser the
+ * service workers use too), with its port; undefined for a header that is no
+ * plain host name.
+ * @param {string} header
+ */
+export function requestHost (header) {
+  const parsed = parseHostHeader(header)
+  if (parsed == null) return undefined
+  const port = parsed.port === '' ? '' : `:${parsed.port}`
+  return { ...classifyHost(parsed.hostname), hostname: parsed.hostname, port }
+}
 
 /**
- * The policy for one response. The bridge may be framed by the app's content
- * origins only (and nothing else may frame the app); the boot document, served
- * on a content origin, may frame the app origin's bridge.
- * @param {string} host the request's Host header
+ * The policy for one response, built from the parsed host only (never the raw
+ * header). The bridge may be framed by the app's content origins only (and
+ * nothing else may frame the app); the boot document, served on a content
+ * origin, may frame the app origin's bridge.
+ * @param {NonNullable<ReturnType<typeof requestHost>>} host
  * @param {string} pathname
  */
 export function contentSecurityPolicy (host, pathname) {
-  const contentHost = CONTENT_HOST.exec(host)
-  if (contentHost != null) {
-    return APP_CSP.map(d => d.startsWith('frame-src') ? `frame-src ${contentHost[1]}` : d).join('; ')
+  if (host.kind === 'content') {
+    return APP_CSP.map(d => d.startsWith('frame-src') ? `frame-src ${host.appHost}${host.port}` : d).join('; ')
   }
+  if (host.kind === 'invalid') return "default-src 'none'"
   if (pathname === BRIDGE_PATH) {
-    return APP_CSP.map(d => d.startsWith('frame-ancestors') ? `frame-ancestors *.ipfs.${host} *.ipns.${host}` : d).join('; ')
+    const app = `${host.hostname}${host.port}`
+    return APP_CSP.map(d => d.startsWith('frame-ancestors') ? `frame-ancestors *.ipfs.${app} *.ipns.${app}` : d).join('; ')
   }
   return CONTENT_SECURITY_POLICY
 }
@@ -190,9 +203,19 @@ export async function startServer (options = {}) {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value)
 
     const pathname = pathnameOf(req.url ?? '/')
-    const host = req.headers.host ?? ''
-    options.onRequest?.({ host, path: req.url ?? '/', navigation: isNavigation(req) })
+    const hostHeader = req.headers.host ?? ''
+    options.onRequest?.({ host: hostHeader, path: req.url ?? '/', navigation: isNavigation(req) })
+    const host = requestHost(hostHeader)
+    if (host == null) {
+      res.setHeader('Content-Security-Policy', "default-src 'none'")
+      sendText(res, 400, 'Bad Request: the Host header is not a host name\n')
+      return
+    }
     res.setHeader('Content-Security-Policy', contentSecurityPolicy(host, pathname))
+    if (host.kind === 'invalid') {
+      sendText(res, 400, `Bad Request: ${host.reason}\n`)
+      return
+    }
     if (safeDecode(pathname) == null) {
       sendText(res, 400, 'Bad Request: the path is not valid percent-encoding\n')
       return
@@ -221,7 +244,7 @@ export async function startServer (options = {}) {
 
     // IPFS content reached before a service worker runs for it (a fresh
     // profile, or with JavaScript just starting): the boot document sets that up.
-    if (hasBoot && isNavigation(req) && (CONTENT_HOST.test(host) || /^\/ip[fn]s\//.test(pathname) || pathname === '/open')) {
+    if (hasBoot && isNavigation(req) && (host.kind === 'content' || /^\/ip[fn]s\//.test(pathname) || pathname === '/open')) {
       req.url = BOOT_PATH
       res.setHeader('Cache-Control', NO_CACHE)
       serveFiles(req, res, () => sendText(res, 404, 'Not Found\n'))

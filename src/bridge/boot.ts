@@ -5,6 +5,7 @@
  * content origin through the app origin's bridge), hands the worker a port,
  * and loads the same URL again. A loop guard stops it from reloading forever.
  */
+import { classifyHost } from '../lib/content-host.js'
 import { PROTOCOL_HANDLER_PATH, appOriginOf, parsePathRequest, protocolHandlerTarget, subdomainUrl } from '../lib/gateway-url.ts'
 import { isMessage, type BridgePortMessage } from '../lib/protocol.ts'
 import { connectNode } from '../ui/node-client.ts'
@@ -61,6 +62,9 @@ async function portFromBridge (appOrigin: string): Promise<MessagePort> {
 async function boot (): Promise<void> {
   if (!('serviceWorker' in navigator)) throw new Error('This browser has no service workers, which Pollen needs to show IPFS content.')
   const here = new URL(location.href)
+  const host = classifyHost(here.hostname)
+  // Never take a host that merely looks like a content origin for the app's: a node would start there.
+  if (host.kind === 'invalid') throw new Error(host.reason)
   const appOrigin = appOriginOf(here)
   // On the app origin itself the node is one SharedWorker away.
   const node = appOrigin == null ? connectNode().client : undefined

@@ -5,11 +5,14 @@
  * nothing else; every other embedder is refused (and the server's
  * frame-ancestors already keeps other sites from framing it).
  */
+import { classifyHost } from '../lib/content-host.js'
 import { appOriginOf, parseSubdomainRequest } from '../lib/gateway-url.ts'
 import type { BridgePortMessage } from '../lib/protocol.ts'
 import { connectNode } from '../ui/node-client.ts'
 
 function embedder (): string | undefined {
+  // The bridge serves from the app origin only (never from a content origin's look-alike).
+  if (classifyHost(location.hostname).kind !== 'app') return undefined
   if (window.parent === window) return undefined
   const origin = location.ancestorOrigins?.[0]
   if (origin == null) return undefined

@@ -5,7 +5,7 @@
  * opens the node and comes back; a subresource waits for a port.
  */
 import { errorPage, generatedPageHeaders } from '../lib/gateway-pages.ts'
-import type { ContentRequest } from '../lib/gateway-url.ts'
+import { browserLocation, type ContentRequest } from '../lib/gateway-url.ts'
 import type { GatewayResponse } from '../lib/protocol.ts'
 import type { NodePort } from './node-port.ts'
 
@@ -38,17 +38,28 @@ export async function serveContent (event: FetchEvent, content: ContentRequest, 
       method: request.method,
       headers: [...request.headers]
     }, request.signal, navigation)
-    return toResponse(answer, request.method)
+    return toResponse(answer, request, context.form ?? 'subdomain')
   } catch (err) {
     if ((err as Error).name === 'NodeUnreachableError') return navigation ? await context.bootDocument() : nodeMissing()
     return pageResponse(502, 'Could not load', [`The node failed to answer for ${new URL(request.url).pathname}: ${(err as Error).message}`, 'Reload to try again.'])
   }
 }
 
-function toResponse (answer: GatewayResponse, method: string): Response {
-  const body = NULL_BODY_STATUSES.has(answer.status) || method === 'HEAD' ? null : answer.body
+function toResponse (answer: GatewayResponse, request: Request, form: 'subdomain' | 'path'): Response {
+  const body = NULL_BODY_STATUSES.has(answer.status) || request.method === 'HEAD' ? null : answer.body
   if (body !== answer.body) void answer.body?.cancel()
-  return new Response(body, { status: answer.status, statusText: answer.statusText, headers: answer.headers })
+  const headers = new Headers(answer.headers)
+  const location = headers.get('location')
+  if (location != null) {
+    // The last word on where a redirect leads: this origin, or IPFS content at its own origin.
+    const target = browserLocation(location, new URL(request.url), form)
+    if (target == null) {
+      void body?.cancel()
+      return pageResponse(502, 'Redirect refused', [`The content redirects to ${location.slice(0, 200)}, outside this gateway; Pollen does not follow it.`])
+    }
+    headers.set('location', target)
+  }
+  return new Response(body, { status: answer.status, statusText: answer.statusText, headers })
 }
 
 /** A generated page as a Response. */

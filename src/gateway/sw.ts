@@ -8,9 +8,10 @@
  *   port (node-port.ts), the boot document when there is none yet.
  */
 import { isMessage, type NodePortMessage } from '../lib/protocol.ts'
-import { parseContentHost } from '../lib/gateway-url.ts'
+import { classifyHost } from '../lib/content-host.js'
 import { registerAppOrigin } from './app-origin.ts'
 import { registerContentOrigin } from './content-origin.ts'
+import { pageResponse } from './content-requests.ts'
 import { NodePort } from './node-port.ts'
 
 declare const self: ServiceWorkerGlobalScope
@@ -27,5 +28,7 @@ self.addEventListener('message', event => {
   event.ports[1]?.postMessage({ type: 'pollen:node-port-taken' })
 })
 
-if (parseContentHost(self.location.hostname) == null) registerAppOrigin(node, self.__WB_MANIFEST)
-else registerContentOrigin(node)
+const host = classifyHost(self.location.hostname)
+if (host.kind === 'app') registerAppOrigin(node, self.__WB_MANIFEST)
+else if (host.kind === 'content') registerContentOrigin(node)
+else self.addEventListener('fetch', event => { event.respondWith(pageResponse(400, 'Bad request', [host.reason])) })

@@ -4,7 +4,7 @@
  */
 import { CID } from 'multiformats/cid'
 import { InvalidCidError } from './errors.ts'
-import { rootFromLabel } from './gateway-url.ts'
+import { rootOfLabel } from './content-host.js'
 
 export interface ContentPath {
   cid: CID
@@ -82,8 +82,8 @@ export function ipnsPath (input: string): string | undefined {
   if (url?.protocol === 'ipns:') return `/ipns/${url.hostname}${url.pathname === '' ? '/' : url.pathname}${url.search}`
   if (url != null) {
     const sub = /^([^.]+)\.ipns\./.exec(url.hostname)
-    if (sub == null) return undefined
-    return `/ipns/${rootFromLabel('ipns', sub[1])}${url.pathname}${url.search}`
+    const root = sub == null ? undefined : rootOfLabel('ipns', sub[1])
+    return root == null ? undefined : `/ipns/${root}${url.pathname}${url.search}`
   }
   const match = /^\/?ipns\/([^/?#]+)(.*)$/.exec(text)
   return match == null ? undefined : `/ipns/${match[1]}${match[2] === '' ? '/' : match[2]}`

@@ -5,6 +5,7 @@
  * happened and what to do.
  */
 import { formatBytes } from './format.ts'
+import { sameOriginPath } from './gateway-url.ts'
 import { GENERATED_PAGE_CSP, html, htmlPage, type SafeHtml } from './html.ts'
 
 export interface ListingEntry {
@@ -19,7 +20,7 @@ export interface ListingEntry {
  * @param title what the page is a listing of, e.g. /ipfs/bafy…/docs/
  */
 export function directoryListingPage (title: string, path: string, rootCid: string, entries: ListingEntry[]): string {
-  const base = path.endsWith('/') ? path : `${path}/`
+  const base = sameOriginPath(path.endsWith('/') ? path : `${path}/`)
   const rows = entries.map(entry => html`<tr><td><a href="${base}${encodeURIComponent(entry.name)}${entry.directory ? '/' : ''}">${entry.name}${entry.directory ? '/' : ''}</a></td><td class="size">${entry.directory ? '' : formatBytes(entry.size)}</td><td class="cid">${entry.cid}</td></tr>`)
   const parent = base === '/' ? html`` : html`<tr><td><a href="${base.replace(/[^/]*\/$/, '')}">..</a></td><td></td><td></td></tr>`
   return htmlPage(`Index of ${title}`, html`<h1>Index of ${title}</h1>

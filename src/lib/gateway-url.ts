@@ -6,13 +6,12 @@
  *   http://app.host/ipfs/<cid>/a.css   → path form on the app origin
  *   http://<cid b32>.ipfs.app.host/a.css → subdomain form, one origin per root
  */
-import { peerIdFromString } from '@libp2p/peer-id'
 import { base32 } from 'multiformats/bases/base32'
-import { base36 } from 'multiformats/bases/base36'
 import { CID } from 'multiformats/cid'
+import { MAX_DNS_LABEL_LENGTH, classifyHost, ipnsKey, isDnsName, type Namespace } from './content-host.js'
 import { InvalidCidError } from './errors.ts'
 
-export type Namespace = 'ipfs' | 'ipns'
+export { MAX_DNS_LABEL_LENGTH, type Namespace }
 
 /** Content named by a gateway URL: `/<namespace>/<root><path><search>`. */
 export interface ContentRequest {
@@ -25,38 +24,19 @@ export interface ContentRequest {
   search: string
 }
 
-/** A DNS label holds at most 63 characters (RFC 1035). */
-export const MAX_DNS_LABEL_LENGTH = 63
-
 /** The root does not fit in a DNS label, so it has no content origin. */
 export class LabelTooLongError extends Error {
   static name = 'LabelTooLongError'
   name = 'LabelTooLongError'
 }
 
-const CONTENT_HOST = /^([^.]+)\.(ipfs|ipns)\.(.+)$/
-
 /**
- * The content origin's parts, when `hostname` is one (`<label>.ipfs.<app host>`).
- * The label must be one the gateway writes (a CID; an IPNS key; a DNSLink
- * domain, whose inlined label always has a '-'), so that an app host such as
- * pollen.ipfs.example is not taken for a content origin.
+ * The content origin's parts, when `hostname` is one (`<label>.ipfs.<app host>`);
+ * undefined for the app's host and for invalid hosts (content-host.js tells them apart).
  */
 export function parseContentHost (hostname: string): { label: string, namespace: Namespace, appHost: string } | undefined {
-  const match = CONTENT_HOST.exec(hostname)
-  if (match == null) return undefined
-  const [, label, namespace] = match
-  const valid = namespace === 'ipfs' ? isCid(label) : ipnsKey(label) != null || label.includes('-')
-  return valid ? { label, namespace: namespace as Namespace, appHost: match[3] } : undefined
-}
-
-function isCid (text: string): boolean {
-  try {
-    CID.parse(text)
-    return true
-  } catch {
-    return false
-  }
+  const host = classifyHost(hostname)
+  return host.kind === 'content' ? { label: host.label, namespace: host.namespace, appHost: host.appHost } : undefined
 }
 
 /** `/ipfs/<root>/…` or `/ipns/<root>/…` on the app origin. */
@@ -68,9 +48,18 @@ export function parsePathRequest (url: URL): ContentRequest | undefined {
 
 /** The content a request to a content origin names. */
 export function parseSubdomainRequest (url: URL): ContentRequest | undefined {
-  const host = parseContentHost(url.hostname)
-  if (host == null) return undefined
-  return { namespace: host.namespace, root: rootFromLabel(host.namespace, host.label), path: url.pathname, search: url.search }
+  const host = classifyHost(url.hostname)
+  if (host.kind !== 'content') return undefined
+  return { namespace: host.namespace, root: host.root, path: url.pathname, search: url.search }
+}
+
+/**
+ * `path` with its leading slashes (and backslashes, which browsers read as
+ * slashes) collapsed into one, so that it stays on this origin: `//evil.example/x`
+ * would be a protocol-relative URL.
+ */
+export function sameOriginPath (path: string): string {
+  return `/${path.replace(/^[/\\]+/, '')}`
 }
 
 /** Turns a CID in any base or version into the lowercase base32 CIDv1 the subdomain uses. */
@@ -96,22 +85,12 @@ export function cidLabel (root: string): string {
 export function ipnsLabel (name: string): string {
   const key = ipnsKey(name)
   if (key != null) return key
-  if (!/^[a-z0-9.-]+$/i.test(name) || !name.includes('.')) {
+  if (!isDnsName(name)) {
     throw new InvalidCidError(`"${name}" is neither an IPNS key nor a DNSLink domain name`)
   }
   const label = name.toLowerCase().replaceAll('-', '--').replaceAll('.', '-')
   if (label.length > MAX_DNS_LABEL_LENGTH) throw new LabelTooLongError(`The domain ${name} is too long to be inlined in one subdomain label`)
   return label
-}
-
-function ipnsKey (name: string): string | undefined {
-  try {
-    return CID.parse(name, name.startsWith('k') ? base36 : undefined).toV1().toString(base36)
-  } catch {}
-  try {
-    return peerIdFromString(name).toCID().toString(base36)
-  } catch {}
-  return undefined
 }
 
 /**
@@ -127,12 +106,6 @@ export function canonicalRoot (namespace: Namespace, root: string): string {
     }
   }
   return `/ipns/${ipnsKey(root) ?? root.toLowerCase()}`
-}
-
-/** The inverse of the label rules: a DNSLink label back to its domain. */
-export function rootFromLabel (namespace: Namespace, label: string): string {
-  if (namespace === 'ipfs' || ipnsKey(label) != null) return label
-  return label.replaceAll('--', '\u0000').replaceAll('-', '.').replaceAll('\u0000', '-')
 }
 
 /** The content origin of `request` on `appUrl`'s host, e.g. http://bafy….ipfs.app.localhost:8080. */
@@ -151,11 +124,6 @@ export function appOriginOf (contentUrl: URL): string | undefined {
   const host = parseContentHost(contentUrl.hostname)
   if (host == null) return undefined
   return `${contentUrl.protocol}//${host.appHost}${contentUrl.port === '' ? '' : `:${contentUrl.port}`}`
-}
-
-/** The resource @helia/verified-fetch takes for a request: ipfs://root/path?query. */
-export function contentResource (request: ContentRequest): string {
-  return `${request.namespace}://${request.root}${request.path}${request.search}`
 }
 
 /** Where the browser sends ipfs:// and ipns:// links once Pollen handles them (registerProtocolHandler). */
@@ -179,4 +147,24 @@ export function protocolUrlToPath (text: string): string {
 export function protocolHandlerTarget (appUrl: URL, mode: 'subdomain' | 'path'): string {
   const path = protocolUrlToPath(appUrl.searchParams.get('url') ?? '')
   return mode === 'path' ? path : subdomainUrl(appUrl, parsePathRequest(new URL(path, appUrl))!)
+}
+
+/**
+ * Where a gateway response's Location may send the browser from `requestUrl`:
+ * a URL on the same origin as it is; an ipfs:// or ipns:// URL to that root's
+ * content origin (to its /ipfs/ path on the app origin in path mode);
+ * undefined for anything else, such as another site.
+ */
+export function browserLocation (location: string, requestUrl: URL, form: 'subdomain' | 'path'): string | undefined {
+  try {
+    if (/^ip[fn]s:/i.test(location)) {
+      const path = protocolUrlToPath(location)
+      const appUrl = new URL(appOriginOf(requestUrl) ?? requestUrl.origin)
+      const request = parsePathRequest(new URL(path, appUrl))
+      return form === 'path' || request == null ? path : subdomainUrl(appUrl, request)
+    }
+    return new URL(location, requestUrl).origin === requestUrl.origin ? location : undefined
+  } catch {
+    return undefined
+  }
 }

@@ -64,6 +64,8 @@ export interface PeerOptions {
    * and the node) nothing can be watched, and the ends stay unwatched.
    */
   watchPeer?: boolean
+  /** Send error stacks to the other end (default true); off for ends that must not learn the node's internals. */
+  revealStacks?: boolean
 }
 
 /**
@@ -235,7 +237,9 @@ export function serveRpc<M extends MethodMap, Event = never> (port: MessagePort,
       if (out instanceof Transfer) send({ kind: 'result', id, value: out.value }, out.transferables)
       else send({ kind: 'result', id, value: out })
     } catch (err) {
-      send({ kind: 'error', id, error: serializeError(err) })
+      const error = serializeError(err)
+      if (options.revealStacks === false) delete error.stack
+      send({ kind: 'error', id, error })
     } finally {
       running.delete(id)
     }
@@ -243,6 +247,8 @@ export function serveRpc<M extends MethodMap, Event = never> (port: MessagePort,
 
   port.onmessage = (e: MessageEvent<WireMessage>) => {
     const msg = e.data
+    // What arrives on a port is not always a wire message (a content page may send anything).
+    if (typeof msg !== 'object' || msg === null) return
     switch (msg.kind) {
       case 'hello':
         if (options.watchPeer === false) break

@@ -4,10 +4,13 @@
  * alive on each port every second instead (a service worker whose port went
  * quiet knows the node is gone and boots a new one at once rather than wait a
  * request out), and keeps only the newest few ports per root, closing older
- * ones. A port given to a content origin reads that origin's root only.
+ * ones. Every call is checked first (content-guard.ts): a port given to a
+ * content origin reads that origin's root only, and a port's calls in flight
+ * are capped.
  */
 import { canonicalRoot } from '../lib/gateway-url.ts'
 import { serveRpc, transfer, type Handlers, type RpcServerConnection, type Transfer } from '../lib/rpc.ts'
+import { DEFAULT_MAX_CALLS_IN_FLIGHT, checkContentCall, type Refusal } from './content-guard.ts'
 import type { GatewayMode } from '../lib/config.ts'
 import type { ContentEvent, ContentMethods, ContentScope } from '../lib/protocol.ts'
 
@@ -23,30 +26,39 @@ export class ContentPorts {
   private timer?: ReturnType<typeof setInterval>
 
   /**
-   * @param refuse answers a request for another root than the port's scope
+   * @param refuse answers a call the guard refused
    * @param mode the gateway mode now, told with every heartbeat (the app's worker routes by it)
    */
   constructor (
     private readonly handlers: Handlers<ContentMethods>,
-    private readonly refuse: (reason: string) => Awaited<ReturnType<Handlers<ContentMethods>['gateway.fetch']>>,
+    private readonly refuse: (refusal: Refusal) => Awaited<ReturnType<Handlers<ContentMethods>['gateway.fetch']>>,
     private readonly serverLock: string,
     private readonly mode: () => GatewayMode,
     private readonly perRoot = DEFAULT_PORTS_PER_ROOT,
-    private readonly maxRoots = DEFAULT_MAX_ROOTS
+    private readonly maxRoots = DEFAULT_MAX_ROOTS,
+    private readonly maxCallsInFlight = DEFAULT_MAX_CALLS_IN_FLIGHT
   ) {}
 
   /** A new port serving ContentMethods only (for `scope`'s root only, when given), to be transferred. */
   create (scope?: ContentScope): Transfer<MessagePort> {
     const key = scope == null ? APP : canonicalRoot(scope.namespace, scope.root)
-    const handlers: Handlers<ContentMethods> = scope == null
-      ? this.handlers
-      : {
-          'gateway.fetch': async (request, ctx) => canonicalRoot(request.namespace, request.root) === key
-            ? await this.handlers['gateway.fetch'](request, ctx)
-            : this.refuse(`This origin may read ${key} only.`)
+    let inFlight = 0
+    const handlers: Handlers<ContentMethods> = {
+      'gateway.fetch': async (input, ctx) => {
+        if (inFlight >= this.maxCallsInFlight) return this.refuse({ status: 429, reason: `This page has ${inFlight} requests in flight already; wait for some to finish.` })
+        const checked = checkContentCall(input, scope)
+        if (!checked.ok) return this.refuse(checked.refusal)
+        inFlight++
+        try {
+          return await this.handlers['gateway.fetch'](checked.request, ctx)
+        } finally {
+          inFlight--
         }
+      }
+    }
     const channel = new MessageChannel()
-    const connection = serveRpc<ContentMethods, ContentEvent>(channel.port1, handlers, this.serverLock, { watchPeer: false })
+    // Error stacks stay in the node: a content page can read what its port answers.
+    const connection = serveRpc<ContentMethods, ContentEvent>(channel.port1, handlers, this.serverLock, { watchPeer: false, revealStacks: false })
     const ports = this.open.get(key) ?? []
     ports.push(connection)
     while (ports.length > this.perRoot) ports.shift()?.dispose()

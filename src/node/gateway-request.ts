@@ -3,7 +3,6 @@
  * `?format=` of the path gateway spec, which verified-fetch does not read),
  * its path, and whether it can be served at all.
  */
-import { CID } from 'multiformats/cid'
 import type { GatewayRequest } from '../lib/protocol.ts'
 
 /** `?format=` values and the Accept type each stands for. */
@@ -57,14 +56,7 @@ export function refusal (request: GatewayRequest): { status: 400 | 405, reason: 
   if (format != null && !FORMAT_TYPES.has(format)) {
     return { status: 400, reason: `?format=${format} is not a format this gateway serves; use one of ${[...FORMAT_TYPES.keys()].join(', ')}.` }
   }
-  if (request.namespace === 'ipfs') {
-    try {
-      CID.parse(request.root)
-    } catch {
-      return { status: 400, reason: `"${request.root}" is not a valid CID. A CID looks like bafy… or Qm….` }
-    }
-  }
-  if (pathSegments(request) == null) return { status: 400, reason: `The path ${request.path} is not valid percent-encoding.` }
+  // The root and the path were checked as the request came in (content-guard.ts).
   return undefined
 }
 

@@ -4,7 +4,9 @@
  * the browser's URLs, and `?download=true` for files.
  */
 import { errorPage, generatedPageHeaders, type ErrorPageInit } from '../lib/gateway-pages.ts'
-import { describe } from './gateway-request.ts'
+import { sameOriginPath } from '../lib/gateway-url.ts'
+import type { RefusalStatus } from './content-guard.ts'
+import { describe, wantsHtml } from './gateway-request.ts'
 import type { GatewayRequest, GatewayResponse } from '../lib/protocol.ts'
 
 /** Names verified-fetch (and @helia/ipns) give a record that did not verify. */
@@ -34,11 +36,15 @@ export function isUnverifiedRecord (name: string): boolean {
   return UNVERIFIED_RECORD.has(name)
 }
 
-/** An error page from verified-fetch's error body, its stack left out. */
+/**
+ * An error from verified-fetch's error body, its stack left out (content
+ * pages read these): a page for a browser, the message as text for others.
+ */
 export function errorFrom (request: GatewayRequest, status: number, statusText: string, body: string): GatewayResponse {
   const { name, message } = parseError(body)
   if (isUnverifiedRecord(name)) return unverifiedRecord(request, message)
-  return page({ status, title: statusText || 'Error', explanation: [message], retry: status >= 500 })
+  if (wantsHtml(request)) return page({ status, title: statusText || 'Error', explanation: [message], retry: status >= 500 })
+  return { status, statusText, headers: [['content-type', 'text/plain; charset=utf-8'], ['cache-control', 'no-store'], ['x-content-type-options', 'nosniff']], body: textStream(`${message}\n`) }
 }
 
 export function unverifiedRecord (request: GatewayRequest, message: string): GatewayResponse {
@@ -68,8 +74,17 @@ export function untrustedPage (request: GatewayRequest): GatewayResponse {
   })
 }
 
-export function refused (status: 400 | 403 | 405, reason: string): GatewayResponse {
-  const response = page({ status, title: status === 405 ? 'Method not allowed' : status === 403 ? 'Forbidden' : 'Bad request', explanation: [reason] })
+const REFUSAL_TITLES: Record<RefusalStatus, string> = {
+  400: 'Bad request',
+  403: 'Forbidden',
+  405: 'Method not allowed',
+  414: 'URI too long',
+  429: 'Too many requests',
+  431: 'Request header fields too large'
+}
+
+export function refused (status: RefusalStatus, reason: string): GatewayResponse {
+  const response = page({ status, title: REFUSAL_TITLES[status], explanation: [reason] })
   if (status === 405) response.headers.push(['allow', 'GET, HEAD'])
   return response
 }
@@ -78,16 +93,41 @@ export function isRedirect (status: number): boolean {
   return status === 301 || status === 302 || status === 303 || status === 307 || status === 308
 }
 
-/** verified-fetch writes Location as ipfs://root/…; the browser needs its own URL for it. */
+/**
+ * verified-fetch writes Location as ipfs://root/…; the browser needs its own
+ * URL for it. A redirect within the root becomes a path on this origin (one
+ * leading slash, so a `_redirects` rule cannot make it `//other.host/…`); one
+ * to another root stays an ipfs:// or ipns:// URL, which the service worker
+ * sends to that root's content origin; anything else is refused.
+ */
 export function redirectInBrowserTerms (request: GatewayRequest, response: Response): GatewayResponse {
-  const root = `${request.namespace}://${request.root}`
-  const headers = [...response.headers].map(([name, value]): [string, string] => {
-    if (name !== 'location') return [name, value]
-    const own = value === root || value.startsWith(`${root}/`) || value.startsWith(`${root}?`)
-    // Another root stays an ipfs:// URL, which Pollen opens once it handles the scheme.
-    return [name, own ? `${request.base}${value.slice(root.length) || '/'}` : value]
-  })
+  const location = response.headers.get('location') ?? ''
+  const target = redirectTarget(request, location)
+  if (target == null) {
+    return page({
+      status: 502,
+      title: 'Redirect refused',
+      explanation: [`${describe(request)} redirects to ${location.slice(0, 200)}, outside this gateway. Pollen follows redirects within the content's own origin and to other IPFS content only.`]
+    })
+  }
+  const headers = [...response.headers].map(([name, value]): [string, string] => [name, name === 'location' ? target : value])
   return { status: response.status, statusText: response.statusText, headers, body: null }
+}
+
+function redirectTarget (request: GatewayRequest, location: string): string | undefined {
+  const own = `${request.namespace}://${request.root}`
+  if (location === own || location.startsWith(`${own}/`) || location.startsWith(`${own}?`)) {
+    const rest = location.slice(own.length)
+    return `${request.base}${rest.startsWith('/') ? sameOriginPath(rest) : `/${rest}`}`
+  }
+  let url: URL
+  try {
+    url = new URL(location)
+  } catch {
+    return undefined
+  }
+  if ((url.protocol !== 'ipfs:' && url.protocol !== 'ipns:') || url.host === '' || url.username !== '' || url.password !== '') return undefined
+  return `${url.protocol}//${url.host}${sameOriginPath(url.pathname)}${url.search}`
 }
 
 /** `?download=true` asks for an attachment, which verified-fetch honours for directories only. */

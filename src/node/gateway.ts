@@ -7,9 +7,10 @@
  */
 import { createVerifiedFetch, type VerifiedFetch } from '@helia/verified-fetch'
 import { CID } from 'multiformats/cid'
-import { canonicalRoot, contentResource } from '../lib/gateway-url.ts'
+import { canonicalRoot } from '../lib/gateway-url.ts'
+import { checkedResource } from './content-guard.ts'
 import { directoryListingPage, generatedPageHeaders } from '../lib/gateway-pages.ts'
-import { acceptOf, describe, headersFor, pathSegments, refusal, wantsHtml, wantsListing } from './gateway-request.ts'
+import { acceptOf, describe, headersFor, pathSegments, refusal, wantsListing } from './gateway-request.ts'
 import { errorFrom, isRedirect, isUnverifiedRecord, page, parseError, redirectInBrowserTerms, refused, textStream, unverifiedRecord, untrustedPage, withDownload } from './gateway-responses.ts'
 import type { ContentReader } from './content.ts'
 import type { NodeConfig } from '../lib/config.ts'
@@ -55,6 +56,7 @@ export class NodeGateway {
 
     this.verifiedFetch ??= createVerifiedFetch(this.components.helia)
     const fetch = await this.verifiedFetch
+    const { config } = this.components
     // The timeout covers finding the content (and a listing's entries); once
     // the response starts, a long stream (a video) takes as long as it takes.
     const timeout = new AbortController()
@@ -66,9 +68,11 @@ export class NodeGateway {
         headers: headersFor(request),
         signal,
         redirect: 'manual',
-        // A self-hosted network's gateways live on loopback and plain http.
-        allowLocal: true,
-        allowInsecure: true
+        // Gateways on loopback, the LAN or plain http only where the user (or a
+        // local deployment) allows private addresses: otherwise a provider record
+        // could make any page send requests into the user's network.
+        allowLocal: config.dialPrivateAddresses,
+        allowInsecure: config.dialPrivateAddresses
       })
       return await this.answer(request, response, signal)
     } catch (err) {
@@ -76,6 +80,7 @@ export class NodeGateway {
       const name = (err as Error).name
       if (timeout.signal.aborted || name === 'AbortError' || name === 'TimeoutError') return this.timedOut(request)
       if (name === 'NotFoundError' || name === 'DoesNotExistError') return page({ status: 404, title: 'Not found', explanation: [`${describe(request)} does not exist.`] })
+      if (name === 'InvalidCidError' || name === 'InvalidParametersError' || name === 'OutsideRootError') return refused(400, `${describe(request)} cannot be read: ${(err as Error).message}`)
       return page({ status: 502, title: 'Could not load', explanation: [`Reading ${describe(request)} failed: ${(err as Error).message}`], retry: true })
     } finally {
       clearTimeout(timer)
@@ -92,7 +97,7 @@ export class NodeGateway {
       await response.body?.cancel()
       return redirectInBrowserTerms(request, response)
     }
-    if (response.status >= 400 && wantsHtml(request)) return errorFrom(request, response.status, response.statusText, await response.text())
+    if (response.status >= 400) return errorFrom(request, response.status, response.statusText, await response.text())
     if (isDirectoryBlock(response) && wantsListing(request)) return await this.listing(request, response, signal)
     if (request.form === 'path') {
       const type = response.headers.get('content-type') ?? ''
@@ -120,9 +125,9 @@ export class NodeGateway {
    * a path is asked for as the TAR of the CID that path resolves to.
    */
   private async resource (request: GatewayRequest, signal: AbortSignal): Promise<string> {
-    if (!acceptOf(request).includes('application/x-tar') || request.namespace !== 'ipfs' || request.path === '/') return contentResource(request)
+    if (!acceptOf(request).includes('application/x-tar') || request.namespace !== 'ipfs' || request.path === '/') return checkedResource(request)
     const target = await this.components.content.resolve(CID.parse(request.root), (pathSegments(request) ?? []).join('/'), signal)
-    return contentResource({ ...request, root: target.toString(), path: '/' })
+    return checkedResource({ ...request, root: target.toString(), path: '/' })
   }
 
   private async listing (request: GatewayRequest, response: Response, signal: AbortSignal): Promise<GatewayResponse> {

@@ -56,7 +56,7 @@ export class PollenNode {
     private readonly emit: (event: NodeEvent) => void,
     serverLock: string
   ) {
-    this.contentPorts = new ContentPorts(this.contentHandlers(), reason => withBody(refused(403, reason)), serverLock, () => this.config.gatewayMode)
+    this.contentPorts = new ContentPorts(this.contentHandlers(), ({ status, reason }) => withBody(refused(status, reason)), serverLock, () => this.config.gatewayMode)
     this.trusted = new TrustedRoots(datastore)
   }
 
