@@ -26,7 +26,8 @@ async function storedMode (): Promise<GatewayMode | undefined> {
   return mode === 'path' || mode === 'subdomain' ? mode : undefined
 }
 
-export function registerAppOrigin (node: NodePort, manifest: Array<PrecacheEntry | string>): void {
+/** @returns whether a message's sender may hand this worker a node port: any page of the app origin */
+export function registerAppOrigin (node: NodePort, manifest: Array<PrecacheEntry | string>): (source: Client | ServiceWorker | MessagePort | null) => boolean {
   precacheAndRoute(manifest)
   cleanupOutdatedCaches()
   node.onMode = mode => { void caches.open(MODE_CACHE).then(async cache => { await cache.put(MODE_KEY, new Response(mode)) }) }
@@ -47,6 +48,7 @@ export function registerAppOrigin (node: NodePort, manifest: Array<PrecacheEntry
     denylist: [new RegExp(`^${DOWNLOAD_PREFIX}`), /^\/deployment\.json$/, /^\/ip[fn]s\//, new RegExp(`^${PROTOCOL_HANDLER_PATH}$`)]
   }))
   registerDownloads()
+  return source => source instanceof Client
 }
 
 /** An ipfs:// or ipns:// link the browser handed to Pollen: to its content origin (its path in path mode). */

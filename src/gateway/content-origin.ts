@@ -18,7 +18,12 @@ const CONTENT_PORT_WAIT_MS = 2_000
 /** Boot documents remembered at once; each lives a second or two before it reloads. */
 const MAX_BOOT_CLIENTS = 16
 
-export function registerContentOrigin (node: NodePort): void {
+/**
+ * @returns whether a message's sender may hand this worker a node port: only
+ * a boot document may (content pages of this origin could otherwise answer
+ * their own requests, or later visitors', through a port of their making)
+ */
+export function registerContentOrigin (node: NodePort): (source: Client | ServiceWorker | MessagePort | null) => boolean {
   /** Documents this worker answered with the boot document: their own requests are the boot's scripts. */
   const bootClients = new Set<string>()
 
@@ -31,8 +36,19 @@ export function registerContentOrigin (node: NodePort): void {
     return await fromNetworkOrCache(new Request(BOOT_PATH))
   }
 
+  // A worker installed with no predecessor was registered by a boot document
+  // the static server sent (a fresh profile): the windows open at activation
+  // are those boot documents, since only a worker could have served content.
+  let firstWorker = false
+  self.addEventListener('install', () => { firstWorker = self.registration.active == null })
   // A new worker comes with a new build: the boot files kept for the old one go.
-  self.addEventListener('activate', event => { event.waitUntil(caches.delete(BOOT_CACHE)) })
+  self.addEventListener('activate', event => {
+    event.waitUntil((async () => {
+      await caches.delete(BOOT_CACHE)
+      if (!firstWorker) return
+      for (const client of await self.clients.matchAll({ type: 'window', includeUncontrolled: true })) bootClients.add(client.id)
+    })())
+  })
 
   self.addEventListener('fetch', event => {
     const url = new URL(event.request.url)
@@ -51,6 +67,8 @@ export function registerContentOrigin (node: NodePort): void {
       portWaitMs: CONTENT_PORT_WAIT_MS
     }))
   })
+
+  return source => source instanceof Client && bootClients.has(source.id)
 }
 
 /** The static server's copy when it answers, kept for later; the kept copy when it does not. */

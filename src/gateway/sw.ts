@@ -21,14 +21,23 @@ const node = new NodePort()
 self.addEventListener('install', () => { void self.skipWaiting() })
 self.addEventListener('activate', event => { event.waitUntil(self.clients.claim()) })
 
+const host = classifyHost(self.location.hostname)
+const acceptsPortFrom = host.kind === 'app'
+  ? registerAppOrigin(node, self.__WB_MANIFEST)
+  : host.kind === 'content'
+    ? registerContentOrigin(node)
+    : refuseEverything(host.reason)
+
 self.addEventListener('message', event => {
   if (!isMessage<NodePortMessage>(event.data, 'pollen:node-port') || event.ports[0] == null) return
+  if (!acceptsPortFrom(event.source)) return
   node.set(event.ports[0])
   // Answer on the port the page sent beside it, once the node port is in place.
   event.ports[1]?.postMessage({ type: 'pollen:node-port-taken' })
 })
 
-const host = classifyHost(self.location.hostname)
-if (host.kind === 'app') registerAppOrigin(node, self.__WB_MANIFEST)
-else if (host.kind === 'content') registerContentOrigin(node)
-else self.addEventListener('fetch', event => { event.respondWith(pageResponse(400, 'Bad request', [host.reason])) })
+/** On a host that only looks like a content origin: a 400 page for every request, and no port from anyone. */
+function refuseEverything (reason: string): () => boolean {
+  self.addEventListener('fetch', event => { event.respondWith(pageResponse(400, 'Bad request', [reason])) })
+  return () => false
+}

@@ -69,6 +69,12 @@ export const PUBLIC_DEFAULTS: NodeConfig = {
   dialPrivateAddresses: false
 }
 
+/** 127.0.0.0/8, ::1 and localhost: this machine, where no one sits on the way. */
+export function isLoopbackHost (hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase()
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
+}
+
 /** Checks one entry of a list; returns it normalised or throws InvalidConfigError saying why. */
 export function validateEntry (list: ConfigList, value: string): string {
   const entry = value.trim()
@@ -105,6 +111,9 @@ export function validateEntry (list: ConfigList, value: string): string {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new InvalidConfigError(`"${entry}" must be an http:// or https:// URL`)
+  }
+  if (list === 'dnsResolvers' && url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    throw new InvalidConfigError(`"${entry}" must be https://: over plain http anyone on the way could change the answers, and with them what DNSLink names show (http:// is taken only on this machine's loopback)`)
   }
   return url.href.replace(/\/$/, '')
 }

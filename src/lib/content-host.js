@@ -127,6 +127,16 @@ export function isIpnsRoot (name) {
 }
 
 /**
+ * A root the gateway serves: a CID under /ipfs/; an IPNS key or a DNSLink domain under /ipns/.
+ * @param {Namespace} namespace
+ * @param {string} root
+ * @returns {boolean}
+ */
+export function isValidRoot (namespace, root) {
+  return namespace === 'ipfs' ? isCid(root) : isIpnsRoot(root)
+}
+
+/**
  * @param {string} text
  * @returns {boolean}
  */

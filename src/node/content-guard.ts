@@ -9,7 +9,7 @@
  * page's flood leaves the node serving every other tab.
  */
 import { canonicalRoot, type Namespace } from '../lib/gateway-url.ts'
-import { isCid, isIpnsRoot } from '../lib/content-host.js'
+import { isValidRoot } from '../lib/content-host.js'
 import type { ContentScope, GatewayRequest } from '../lib/protocol.ts'
 
 /** Calls one port may have in flight; more are answered 429 at once. */
@@ -91,7 +91,7 @@ export function checkContentCall (input: unknown, scope?: ContentScope): Checked
   if (!/^[A-Z]{1,16}$/.test(method)) return refuse(400, 'The method is malformed.')
   if (search !== '' && (!search.startsWith('?') || search.includes('#') || CONTROL_OR_SPACE.test(search))) return refuse(400, 'The query is malformed.')
   const normalPath = normalisePath(path)
-  if (normalPath == null) return refuse(400, `The path ${JSON.stringify(path.slice(0, 200))} is not a path (it must start with / and be valid percent-encoding).`)
+  if (normalPath == null) return refuse(400, `The path ${JSON.stringify(path.slice(0, 200))} is not valid percent-encoding, or not a path (a path starts with /).`)
 
   const namespace = scope?.namespace ?? call.namespace
   const root = scope?.root ?? call.root
@@ -99,7 +99,7 @@ export function checkContentCall (input: unknown, scope?: ContentScope): Checked
   if (scope != null && (call.namespace !== scope.namespace || !isString(call.root) || canonicalRoot(scope.namespace, call.root) !== canonicalRoot(scope.namespace, scope.root))) {
     return refuse(403, `This origin may read ${canonicalRoot(scope.namespace, scope.root)} only.`)
   }
-  if (root.length > MAX_ROOT_LENGTH || !(namespace === 'ipfs' ? isCid(root) : isIpnsRoot(root))) {
+  if (root.length > MAX_ROOT_LENGTH || !isValidRoot(namespace as Namespace, root)) {
     return refuse(400, namespace === 'ipfs'
       ? `"${root.slice(0, 100)}" is not a valid CID. A CID looks like bafy… or Qm….`
       : `"${root.slice(0, 100)}" is neither an IPNS key nor a DNS name.`)

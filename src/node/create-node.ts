@@ -52,7 +52,7 @@ export function createNode (config: NodeConfig, parts: NodeParts) {
   const helia = createHelia({
     blockstore: parts.blockstore,
     datastore: parts.datastore,
-    blockBrokers: [gatewayFallback({ gateways: config.gateways })],
+    blockBrokers: [gatewayFallback({ gateways: config.gateways, allowPrivate: config.dialPrivateAddresses })],
     // DNSLink (the gateway's /ipns/<domain>) and /dnsaddr/ through the configured resolvers.
     dns: config.dnsResolvers.length === 0 ? undefined : dns({ resolvers: { '.': config.dnsResolvers.map(url => dnsJsonOverHttps(url)) } }),
     // Until WebRTC upgrades them, relayed connections are the only way two

@@ -7,6 +7,8 @@
  */
 import { trustlessGatewayBlockBroker, type TrustlessGatewayBlockBrokerComponents } from '@helia/trustless-gateway-client'
 import { sleep } from '../lib/sleep.ts'
+import { withoutPrivateHttpProviders } from './private-http-providers.ts'
+import type { DNS } from '@multiformats/dns'
 import type { BlockBroker, BlockRetrievalOptions } from '@helia/interface'
 import type { CID } from 'multiformats/cid'
 
@@ -15,30 +17,22 @@ export const DEFAULT_GATEWAY_GRACE_MS = 1500
 
 export interface GatewayFallbackInit {
   gateways: string[]
+  /** Gateways on loopback and private networks (the node's dialPrivateAddresses setting). */
+  allowPrivate: boolean
   graceMs?: number
 }
 
-/** True when a configured gateway is plain http or on this machine's network (self-hosted, tests). */
-export function isLocalOrInsecure (gateway: string): { insecure: boolean, local: boolean } {
-  const url = new URL(gateway)
-  const host = url.hostname.replace(/^\[|\]$/g, '')
-  const local = host === 'localhost' || host.endsWith('.localhost') || host === '::1' ||
-    /^(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.)/.test(host) || /^f[cd]/i.test(host)
-  return { insecure: url.protocol === 'http:', local }
-}
 
-
-export function gatewayFallback (init: GatewayFallbackInit): (components: TrustlessGatewayBlockBrokerComponents) => BlockBroker {
+export function gatewayFallback (init: GatewayFallbackInit): (components: TrustlessGatewayBlockBrokerComponents & { dns: DNS }) => BlockBroker {
   const graceMs = init.graceMs ?? DEFAULT_GATEWAY_GRACE_MS
-  // Helia refuses http and private gateways by default; a gateway the user
-  // configured by hand is trusted to be where it is.
-  const kinds = init.gateways.map(isLocalOrInsecure)
+  // Helia refuses http and private gateways by default. Private ones only
+  // where the setting allows them; plain http where the user configured it.
   const create = trustlessGatewayBlockBroker({
-    allowInsecure: kinds.some(k => k.insecure),
-    allowLocal: kinds.some(k => k.local)
+    allowInsecure: init.allowPrivate || init.gateways.some(gateway => gateway.startsWith('http:')),
+    allowLocal: init.allowPrivate
   })
-  return components => {
-    const inner = create(components)
+  return (components: TrustlessGatewayBlockBrokerComponents & { dns: DNS }) => {
+    const inner = create(init.allowPrivate ? components : { ...components, routing: withoutPrivateHttpProviders(components.routing, components.dns) })
     const later = async (cid: CID, options: BlockRetrievalOptions = {}): Promise<Uint8Array> => {
       await sleep(graceMs, options.signal)
       if (inner.retrieve == null) throw new Error('the trustless gateway broker cannot retrieve blocks')

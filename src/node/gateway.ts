@@ -35,9 +35,14 @@ export interface GatewayHandleOptions {
 /**
  * Types a browser may run script from when it shows them as a document:
  * never from an untrusted root on the app origin. (Any +xml type renders as
- * XML, and XML can carry script.)
+ * XML, XML can carry script, and an XSL stylesheet can write a page.)
  */
-const ACTIVE_TYPES = /^(text\/html|text\/xml|application\/xml|[a-z-]+\/[^;]*\+xml)\b/i
+const ACTIVE_TYPES = /^\s*(text\/html|text\/xml|text\/xsl|application\/xml|[a-z0-9.+-]+\/[^;\s]*\+xml)\s*(;|$)/i
+
+/** Active, or of no stated type (which a browser may sniff into something active). */
+function mayRunScript (type: string): boolean {
+  return type.trim() === '' || ACTIVE_TYPES.test(type)
+}
 const DAG_PB_TYPE = 'application/vnd.ipld.dag-pb'
 
 export class NodeGateway {
@@ -102,12 +107,14 @@ export class NodeGateway {
     if (request.form === 'path') {
       const type = response.headers.get('content-type') ?? ''
       // An image is never run as a document, whatever its type (an SVG in <img> runs no script).
-      if (ACTIVE_TYPES.test(type) && request.destination !== 'image' && !this.components.trusted.has(canonicalRoot(request.namespace, request.root))) {
+      if (mayRunScript(type) && request.destination !== 'image' && !this.components.trusted.has(canonicalRoot(request.namespace, request.root))) {
         await response.body?.cancel()
         return untrustedPage(request)
       }
-      // On the app origin nothing may be sniffed into something that runs.
+      // On the app origin nothing may be sniffed into something that runs, and
+      // a trusted page (which runs with Pollen's rights) is framed by Pollen only.
       response.headers.set('x-content-type-options', 'nosniff')
+      response.headers.append('content-security-policy', "frame-ancestors 'self'")
     }
     if (request.method === 'HEAD') await response.body?.cancel()
     return {

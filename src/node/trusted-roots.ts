@@ -6,6 +6,7 @@
  * `canonicalRoot` spells them (/ipfs/<CIDv1 base32>, /ipns/<name>).
  */
 import { Key, type Datastore } from 'interface-datastore'
+import { isValidRoot } from '../lib/content-host.js'
 import { canonicalRoot, parsePathRequest } from '../lib/gateway-url.ts'
 import { InvalidCidError } from '../lib/errors.ts'
 
@@ -14,7 +15,9 @@ const TRUSTED_KEY = new Key('/pollen/gateway/trusted')
 /** `/ipfs/<root>` or `/ipns/<name>` in any spelling, as canonicalRoot writes it. */
 export function rootKey (path: string): string {
   const request = parsePathRequest(new URL(path, 'http://root.invalid'))
-  if (request == null || request.root === '') throw new InvalidCidError(`"${path}" is not an /ipfs/ or /ipns/ root`)
+  if (request == null || !isValidRoot(request.namespace, request.root)) {
+    throw new InvalidCidError(`"${path.slice(0, 200)}" is not an /ipfs/ root (a CID) or an /ipns/ root (an IPNS key or a DNS name)`)
+  }
   return canonicalRoot(request.namespace, request.root)
 }
 

@@ -90,6 +90,17 @@ describe('validateEntry: bootstrap', () => {
   })
 })
 
+describe('validateEntry: DNS-over-HTTPS resolvers', () => {
+  it('takes https, and plain http on loopback only (anyone on the way could change the answers)', () => {
+    expect(validateEntry('dnsResolvers', 'https://cloudflare-dns.com/dns-query')).toBe('https://cloudflare-dns.com/dns-query')
+    expect(validateEntry('dnsResolvers', 'http://127.0.0.1:5353/dns-query')).toBe('http://127.0.0.1:5353/dns-query')
+    expect(validateEntry('dnsResolvers', 'http://[::1]:5353/dns-query')).toBe('http://[::1]:5353/dns-query')
+    for (const url of ['http://dns.example/dns-query', 'http://192.168.1.1/dns-query', 'http://127.0.0.1.evil.example/dns-query']) {
+      expect(configError(() => validateEntry('dnsResolvers', url)).message).toContain('must be https://')
+    }
+  })
+})
+
 describe('validateEntry: URL lists', () => {
   for (const list of ['delegates', 'preload', 'gateways'] as const) {
     it(`${list}: accepts https and http URLs`, () => {
