@@ -3,13 +3,13 @@
  * infra node's delegated routing (/routing/v1/ipns) hands out, and a DNSLink
  * domain looked up through a DNS-over-HTTPS resolver set in Settings.
  */
-import { createServer, type Server } from 'node:http'
+import { createServer } from 'node:http'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { createIPNSRecord, marshalIPNSRecord } from 'ipns'
 import { base36 } from 'multiformats/bases/base36'
 import { addSettingsEntry, openApp } from './helpers/app.ts'
-import { addSite, startRecordedNetwork } from './helpers/gateway.ts'
+import { addSite, startDohServer, startRecordedNetwork } from './helpers/gateway.ts'
 import { expect, test } from './fixtures.ts'
 import type { Page } from '@playwright/test'
 
@@ -45,30 +45,9 @@ test('an IPNS name resolves through delegated routing to a verified record and o
   expect(network.infraLog.some(line => line.includes(`/routing/v1/ipns/${name}`))).toBe(true)
 })
 
-/** A DNS-over-HTTPS server (JSON API) that knows one TXT record, and says what it was asked. */
-async function startDohServer (records: Record<string, string>): Promise<{ url: string, asked: string[], server: Server }> {
-  const asked: string[] = []
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x')
-    const name = (url.searchParams.get('name') ?? '').replace(/\.$/, '')
-    asked.push(name)
-    const txt = records[name]
-    res.writeHead(200, { 'Content-Type': 'application/dns-json', 'Access-Control-Allow-Origin': '*' })
-    res.end(JSON.stringify({
-      Status: txt == null ? 3 : 0,
-      Question: [{ name, type: 16 }],
-      Answer: txt == null ? [] : [{ name, type: 16, TTL: 60, data: `"${txt}"` }]
-    }))
-  })
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  if (address == null || typeof address === 'string') throw new Error('no address')
-  return { url: `http://127.0.0.1:${address.port}/dns-query`, asked, server }
-}
-
 test('a DNSLink domain resolves through the DNS-over-HTTPS resolver set in Settings', async ({ page, context }) => {
   const cid = await addNamedSite(page)
-  const doh = await startDohServer({ '_dnslink.docs.pollen.test': `dnslink=/ipfs/${cid}` })
+  const doh = await startDohServer({ '_dnslink.docs.pollen.test': [{ type: 16, data: `"dnslink=/ipfs/${cid}"` }] })
   try {
     await page.goto(`${network.appUrl}#/settings`)
     await addSettingsEntry(page, 'dnsResolvers', doh.url)

@@ -1,5 +1,6 @@
 /** Content for the gateway specs, and what the static server saw of it. */
 import { execFile } from 'node:child_process'
+import { createServer, type Server } from 'node:http'
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises'
 import type { Page } from '@playwright/test'
 import { dirname, join } from 'node:path'
@@ -177,4 +178,33 @@ export async function testVideo (): Promise<string> {
     '-x264-params', 'nal-hrd=cbr', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', '-f', 'mp4', partial])
   await rename(partial, path)
   return path
+}
+
+/** DNS record types by number, as the JSON DNS-over-HTTPS API writes them. */
+const DNS_TYPES: Record<string, number> = { A: 1, AAAA: 28, TXT: 16 }
+
+/**
+ * A DNS-over-HTTPS server (JSON API) that knows the records given (type 16
+ * TXT data in quotes, type 1 A an address), and says which names it was asked for.
+ */
+export async function startDohServer (records: Record<string, Array<{ type: number, data: string }>>): Promise<{ url: string, asked: string[], server: Server }> {
+  const asked: string[] = []
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x')
+    const name = (url.searchParams.get('name') ?? '').replace(/\.$/, '')
+    const types = url.searchParams.getAll('type').map(type => DNS_TYPES[type.toUpperCase()] ?? Number(type))
+    asked.push(name)
+    const known = records[name]
+    const answers = (known ?? []).filter(record => types.length === 0 || types.includes(record.type))
+    res.writeHead(200, { 'Content-Type': 'application/dns-json', 'Access-Control-Allow-Origin': '*' })
+    res.end(JSON.stringify({
+      Status: known == null ? 3 : 0,
+      Question: types.map(type => ({ name, type })),
+      Answer: answers.map(record => ({ name, type: record.type, TTL: 60, data: record.data }))
+    }))
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  if (address == null || typeof address === 'string') throw new Error('no address')
+  return { url: `http://127.0.0.1:${address.port}/dns-query`, asked, server }
 }
