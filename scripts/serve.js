@@ -16,7 +16,7 @@ import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import sirv from 'sirv'
-import { classifyHost, parseHostHeader } from '../src/lib/content-host.js'
+import { classifyHost, parseHostHeader, protocolLinkPath } from '../src/lib/content-host.js'
 import { isMainModule } from './is-main-module.js'
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -85,6 +85,7 @@ export const SECURITY_HEADERS = Object.freeze({
 })
 
 const BRIDGE_PATH = '/bridge.html'
+const PROTOCOL_HANDLER_PATH = '/open'
 const BOOT_PATH = '/boot.html'
 
 const NO_CACHE = 'no-cache'
@@ -242,9 +243,16 @@ export async function startServer (options = {}) {
       return
     }
 
+    // An ipfs:// link handed over by the browser: refused here as the app's
+    // worker refuses it, whichever of the two answers the navigation.
+    if (pathname === PROTOCOL_HANDLER_PATH && protocolLinkPath(new URL(req.url ?? '/', 'http://x').searchParams.get('url') ?? '') == null) {
+      sendText(res, 400, `Bad Request: the link is not an ipfs:// or ipns:// URL naming a CID, an IPNS key or a DNS name\n`)
+      return
+    }
+
     // IPFS content reached before a service worker runs for it (a fresh
     // profile, or with JavaScript just starting): the boot document sets that up.
-    if (hasBoot && isNavigation(req) && (host.kind === 'content' || /^\/ip[fn]s\//.test(pathname) || pathname === '/open')) {
+    if (hasBoot && isNavigation(req) && (host.kind === 'content' || /^\/ip[fn]s\//.test(pathname) || pathname === PROTOCOL_HANDLER_PATH)) {
       req.url = BOOT_PATH
       res.setHeader('Cache-Control', NO_CACHE)
       serveFiles(req, res, () => sendText(res, 404, 'Not Found\n'))

@@ -148,3 +148,23 @@ export function isCid (text) {
     return false
   }
 }
+
+/**
+ * The gateway path of an ipfs:// or ipns:// URL (ipfs://bafy…/a?b → /ipfs/bafy…/a?b),
+ * with a root the gateway serves; undefined for anything else. The static
+ * server and the service worker both answer /open?url= by it, so they agree.
+ * @param {string} text
+ * @returns {string | undefined}
+ */
+export function protocolLinkPath (text) {
+  let url
+  try {
+    url = new URL(text)
+  } catch {
+    return undefined
+  }
+  if (url.protocol !== 'ipfs:' && url.protocol !== 'ipns:') return undefined
+  const namespace = /** @type {Namespace} */ (url.protocol.slice(0, -1))
+  if (url.hostname === '' || url.username !== '' || url.password !== '' || url.port !== '' || !isValidRoot(namespace, url.hostname)) return undefined
+  return `/${namespace}/${url.hostname}${url.pathname === '' ? '/' : url.pathname}${url.search}`
+}

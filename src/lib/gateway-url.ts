@@ -8,7 +8,7 @@
  */
 import { base32 } from 'multiformats/bases/base32'
 import { CID } from 'multiformats/cid'
-import { MAX_DNS_LABEL_LENGTH, classifyHost, ipnsKey, isDnsName, type Namespace } from './content-host.js'
+import { MAX_DNS_LABEL_LENGTH, classifyHost, ipnsKey, isDnsName, protocolLinkPath, type Namespace } from './content-host.js'
 import { InvalidCidError } from './errors.ts'
 
 export { MAX_DNS_LABEL_LENGTH, type Namespace }
@@ -131,16 +131,9 @@ export const PROTOCOL_HANDLER_PATH = '/open'
 
 /** The gateway path of an ipfs:// or ipns:// URL, e.g. ipfs://bafy…/a?b → /ipfs/bafy…/a?b. */
 export function protocolUrlToPath (text: string): string {
-  let url: URL
-  try {
-    url = new URL(text)
-  } catch {
-    throw new InvalidCidError(`"${text}" is not a valid ipfs:// or ipns:// URL`)
-  }
-  if ((url.protocol !== 'ipfs:' && url.protocol !== 'ipns:') || url.hostname === '') {
-    throw new InvalidCidError(`"${text}" is not an ipfs:// or ipns:// URL`)
-  }
-  return `/${url.protocol.slice(0, -1)}/${url.hostname}${url.pathname === '' ? '/' : url.pathname}${url.search}`
+  const path = protocolLinkPath(text)
+  if (path == null) throw new InvalidCidError(`"${text.slice(0, 200)}" is not an ipfs:// or ipns:// URL naming a CID, an IPNS key or a DNS name`)
+  return path
 }
 
 /** Where a protocol handler request (/open?url=ipfs://…) leads: the content origin, or in path mode the path. */

@@ -103,9 +103,12 @@ test('with DHT announcing on, an added file is announced in client mode and the 
   await page.getByTestId('file-input').setInputFiles({ name: 'announced.txt', mimeType: 'text/plain', buffer: Buffer.from(`announced by ${me}`) })
   const root = await waitForImport(page, 'announced.txt')
   await expect(page.getByTestId('dht-status')).toHaveText('DHT: done', { timeout: 60_000 })
-  const response = await fetch(`${network.infra.httpUrl}/routing/v1/providers/${root}`)
-  const { Providers } = await response.json() as { Providers: Array<{ ID: string }> }
-  // The API may name peers as base58 keys or as libp2p-key CIDs: both are peer IDs.
-  const ids = Providers.map(p => p.ID.startsWith('b') ? peerIdFromCID(CID.parse(p.ID)).toString() : p.ID)
-  expect(ids).toContain(me)
+  // ADD_PROVIDER has no answer in the DHT protocol: 'done' means sent, and the
+  // infra node stores the record when it has read the message.
+  await expect.poll(async () => {
+    const response = await fetch(`${network.infra.httpUrl}/routing/v1/providers/${root}`)
+    const { Providers } = await response.json() as { Providers: Array<{ ID: string }> }
+    // The API may name peers as base58 keys or as libp2p-key CIDs: both are peer IDs.
+    return Providers.map(p => p.ID.startsWith('b') ? peerIdFromCID(CID.parse(p.ID)).toString() : p.ID)
+  }, { timeout: 30_000 }).toContain(me)
 })

@@ -29,7 +29,8 @@ test('settings refuse malformed entries, warn about a single bootstrap peer, and
   await page.getByTestId('file-input').setInputFiles({ name: 'kept.txt', mimeType: 'text/plain', buffer: Buffer.from('kept\n') })
   await expect(page.getByTestId('file-row').filter({ hasText: 'kept.txt' })).toBeVisible()
   await page.reload()
-  await openApp(page, appUrl, 'settings')
+  // Its bootstrap peers are unreachable, so the node may already say it is offline: wait for the list.
+  await page.goto(`${appUrl}#/settings`)
   await expect(page.getByTestId('settings-bootstrap').getByRole('listitem')).toHaveCount(2)
   await page.getByTestId('settings-bootstrap').getByRole('button', { name: `Remove ${PEER_B}` }).click()
   await expect(page.getByTestId('settings-warning').filter({ hasText: 'Only one bootstrap peer' })).toBeVisible()

@@ -85,17 +85,18 @@ describe('the infra node', () => {
   }, 60_000)
 })
 
+// Each test starts Node 22 (seconds on a busy 2-core machine): timeouts fit that, not an idle one.
 describe('the infra CLI', () => {
   it('prints its options with --help', async () => {
     const { stdout } = await promisify(execFile)(node22(), ['src/infra/cli.ts', '--help'])
     expect(stdout).toContain('--relay-max-reservations')
     expect(stdout).toContain('--allow-origin')
-  })
+  }, 30_000)
 
   it('refuses a malformed option with a message', async () => {
     await expect(promisify(execFile)(node22(), ['src/infra/cli.ts', '--ws-port', 'many'])).rejects.toMatchObject({ stderr: expect.stringContaining('--ws-port must be a whole number') })
     await expect(promisify(execFile)(node22(), ['src/infra/cli.ts', '--tls-cert', 'cert.pem'])).rejects.toMatchObject({ stderr: expect.stringContaining('--tls-cert and --tls-key go together') })
-  })
+  }, 60_000)
 
   it('with a certificate also listens on secure WebSockets, serving that certificate', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pollen-infra-tls-'))

@@ -3,7 +3,7 @@
  * service workers, the boot document and the bridge share.
  */
 import { describe, expect, it } from 'vitest'
-import { classifyHost, isDnsName, isIpnsRoot, parseHostHeader } from '../../src/lib/content-host.js'
+import { classifyHost, isDnsName, isIpnsRoot, parseHostHeader, protocolLinkPath } from '../../src/lib/content-host.js'
 import { contentSecurityPolicy, requestHost } from '../../scripts/serve.js'
 
 const CID_LABEL = 'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi'
@@ -51,5 +51,15 @@ describe('the static server\'s use of it', () => {
     expect(contentSecurityPolicy(host, '/')).toContain('frame-src app.localhost:8080;')
     expect(contentSecurityPolicy(requestHost('app.localhost:8080')!, '/bridge.html')).toContain('frame-ancestors *.ipfs.app.localhost:8080 *.ipns.app.localhost:8080')
     expect(requestHost('notacid.ipfs.app.localhost:8080')?.kind).toBe('invalid')
+  })
+})
+
+describe('protocolLinkPath', () => {
+  it('turns ipfs:// and ipns:// links with a real root into gateway paths, and nothing else', () => {
+    expect(protocolLinkPath(`ipfs://${CID_LABEL}/a/b.txt?x=1`)).toBe(`/ipfs/${CID_LABEL}/a/b.txt?x=1`)
+    expect(protocolLinkPath('ipns://docs.ipfs.tech')).toBe('/ipns/docs.ipfs.tech/')
+    for (const bad of ['https://example.com/', 'ipfs://notacid/', 'ipns://docs.ipfs.tech@evil.example/', 'ipns://user:pw@docs.ipfs.tech/', 'ipfs://', 'not a url']) {
+      expect(protocolLinkPath(bad), bad).toBeUndefined()
+    }
   })
 })
