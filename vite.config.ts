@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
 import { defineConfig } from 'vite'
 import { VitePWA } from 'vite-plugin-pwa'
@@ -22,7 +25,16 @@ export default defineConfig({
       injectRegister: false,
       injectManifest: {
         globPatterns: ['**/*.{js,css,html,svg,png,webmanifest}'],
-        maximumFileSizeToCacheInBytes: 8 * 1024 * 1024
+        maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
+        // Every precached file carries its SHA-256 (SRI): the app's precache
+        // checks what it fetches, and content origins check the boot files they
+        // keep in a cache their content could write to (src/gateway/content-origin.ts).
+        manifestTransforms: [async entries => ({
+          manifest: await Promise.all(entries.map(async entry => ({
+            ...entry,
+            integrity: `sha256-${createHash('sha256').update(await readFile(fileURLToPath(new URL(`./dist/${entry.url}`, import.meta.url)))).digest('base64')}`
+          })))
+        })]
       },
       manifest: {
         name: 'Pollen — IPFS in your browser',

@@ -2,11 +2,14 @@
  * The service worker on a content origin (<root>.ipfs.<app host>): every
  * same-origin request is content, served by the node. It keeps no app shell
  * (no second copy per origin); only the boot document and its scripts, a
- * few kilobytes, are cached so that a cold start works offline.
+ * few kilobytes, are cached so that a cold start works offline. The page's
+ * content shares that cache (it is this origin's), so a kept file is served
+ * only when its SHA-256 is the one the build gave this worker.
  */
 import { parseSubdomainRequest } from '../lib/gateway-url.ts'
-import { serveContent } from './content-requests.ts'
+import { pageResponse, serveContent } from './content-requests.ts'
 import type { NodePort } from './node-port.ts'
+import type { PrecacheEntry } from 'workbox-precaching'
 
 declare const self: ServiceWorkerGlobalScope
 
@@ -23,9 +26,10 @@ const MAX_BOOT_CLIENTS = 16
  * a boot document may (content pages of this origin could otherwise answer
  * their own requests, or later visitors', through a port of their making)
  */
-export function registerContentOrigin (node: NodePort): (source: Client | ServiceWorker | MessagePort | null) => boolean {
+export function registerContentOrigin (node: NodePort, manifest: Array<PrecacheEntry | string>): (source: Client | ServiceWorker | MessagePort | null) => boolean {
   /** Documents this worker answered with the boot document: their own requests are the boot's scripts. */
   const bootClients = new Set<string>()
+  const integrity = integrityByPath(manifest)
 
   const bootDocument = async (event: FetchEvent): Promise<Response> => {
     if (event.resultingClientId !== '') bootClients.add(event.resultingClientId)
@@ -33,7 +37,7 @@ export function registerContentOrigin (node: NodePort): (source: Client | Servic
       if (bootClients.size <= MAX_BOOT_CLIENTS) break
       bootClients.delete(old)
     }
-    return await fromNetworkOrCache(new Request(BOOT_PATH))
+    return await fromNetworkOrCache(new Request(BOOT_PATH), integrity)
   }
 
   // A worker installed with no predecessor was registered by a boot document
@@ -55,7 +59,7 @@ export function registerContentOrigin (node: NodePort): (source: Client | Servic
     if (url.origin !== self.location.origin) return
     // A navigation the boot document starts (its reload) is content again.
     if (event.request.mode !== 'navigate' && bootClients.has(event.clientId)) {
-      event.respondWith(fromNetworkOrCache(event.request))
+      event.respondWith(fromNetworkOrCache(event.request, integrity))
       return
     }
     const content = parseSubdomainRequest(url)
@@ -71,8 +75,25 @@ export function registerContentOrigin (node: NodePort): (source: Client | Servic
   return source => source instanceof Client && bootClients.has(source.id)
 }
 
-/** The static server's copy when it answers, kept for later; the kept copy when it does not. */
-async function fromNetworkOrCache (request: Request): Promise<Response> {
+/** The SRI digest of each precached file by its path, as the build wrote them (vite.config.ts). */
+function integrityByPath (manifest: Array<PrecacheEntry | string>): Map<string, string> {
+  const byPath = new Map<string, string>()
+  for (const entry of manifest) {
+    if (typeof entry !== 'string' && entry.integrity != null) byPath.set(new URL(entry.url, self.location.origin).pathname, entry.integrity)
+  }
+  return byPath
+}
+
+async function sha256Integrity (response: Response): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await response.arrayBuffer()))
+  return `sha256-${btoa(String.fromCharCode(...digest))}`
+}
+
+/**
+ * The static server's copy when it answers, kept for later; the kept copy
+ * when it does not, if it is still the file the build made.
+ */
+async function fromNetworkOrCache (request: Request, integrity: Map<string, string>): Promise<Response> {
   const cache = await caches.open(BOOT_CACHE)
   try {
     const response = await fetch(request)
@@ -80,7 +101,13 @@ async function fromNetworkOrCache (request: Request): Promise<Response> {
     return response
   } catch (err) {
     const kept = await cache.match(request)
-    if (kept != null) return kept
-    throw err
+    if (kept == null) throw err
+    const expected = integrity.get(new URL(request.url).pathname)
+    if (expected != null && expected === await sha256Integrity(kept.clone())) return kept
+    await cache.delete(request)
+    return pageResponse(503, 'Offline', [
+      'Pollen cannot open this page while the server is out of reach: its start-up files kept in this browser were changed (by the content of this origin, or by an update), so they are not used.',
+      'Open this page again when you are online.'
+    ])
   }
 }

@@ -21,11 +21,13 @@ const node = new NodePort()
 self.addEventListener('install', () => { void self.skipWaiting() })
 self.addEventListener('activate', event => { event.waitUntil(self.clients.claim()) })
 
+/** The build's precache list (the injection point: it must appear once). */
+const manifest = self.__WB_MANIFEST
 const host = classifyHost(self.location.hostname)
 const acceptsPortFrom = host.kind === 'app'
-  ? registerAppOrigin(node, self.__WB_MANIFEST)
+  ? registerAppOrigin(node, manifest)
   : host.kind === 'content'
-    ? registerContentOrigin(node)
+    ? registerContentOrigin(node, manifest)
     : refuseEverything(host.reason)
 
 self.addEventListener('message', event => {

@@ -10,6 +10,8 @@ import { base32 } from 'multiformats/bases/base32'
 import { CID } from 'multiformats/cid'
 import { openApp, waitForImport } from './helpers/app.ts'
 import { addSite } from './helpers/gateway.ts'
+import { startNetwork } from './helpers/network.ts'
+import { SharedWorkerProbe } from './helpers/shared-worker.ts'
 import { writeTempFile } from './helpers/content.ts'
 import { expect, test } from './fixtures.ts'
 import type { Page } from '@playwright/test'
@@ -195,4 +197,39 @@ test('path mode: a spoofed trust request names nothing, and trusted pages are fr
   await expect(tab.locator('#trusted')).toHaveText('trusted page')
   const trusted = await tab.goto(`${appUrl}ipfs/${site}/`)
   expect(trusted?.headers()['content-security-policy']).toContain("frame-ancestors 'self'")
+})
+
+test('content that rewrites the boot files kept on its origin cannot have them run: offline, the worker refuses them', async ({ browser }) => {
+  const network = await startNetwork()
+  const context = await browser.newContext()
+  try {
+    const page = await context.newPage()
+    await openApp(page, network.appUrl)
+    // The page plants its own "boot document" in the cache its origin shares with Pollen's worker.
+    const site = await addSite(page, 'tampering', {
+      'index.html': '<!doctype html><title>Tampering</title><p id="done"></p><script src="tamper.js"></script>',
+      'tamper.js': `caches.open('pollen-boot')
+  .then(cache => cache.put('/boot.html', new Response('<!doctype html><p id="tampered">tampered</p>', { headers: { 'content-type': 'text/html' } })))
+  .then(() => { document.getElementById('done').textContent = 'planted' })`
+    })
+    const origin = originOf(site, network.appUrl)
+    const tab = await context.newPage()
+    await tab.goto(`${network.appUrl}ipfs/${site}/`)
+    await expect(tab.locator('#done')).toHaveText('planted')
+    await tab.close()
+    await page.close()
+
+    // A cold start with the server out of reach: the worker has only what it kept.
+    await network.close()
+    await SharedWorkerProbe.stopAll(browser)
+    await expect.poll(async () => (await SharedWorkerProbe.sharedWorkers(browser)).length).toBe(0)
+    const later = await context.newPage()
+    const response = await later.goto(`${origin}/`)
+    expect(response?.status()).toBe(503)
+    await expect(later.locator('body')).toContainText('were changed')
+    await expect(later.locator('#tampered')).toHaveCount(0)
+  } finally {
+    await context.close()
+    await network.close()
+  }
 })
