@@ -18,6 +18,9 @@ export const FORMAT_TYPES: ReadonlyMap<string, string> = new Map([
 ])
 
 const ALLOWED_METHODS = new Set(['GET', 'HEAD'])
+/** The trustless gateway spec's ?dag-scope= and ?entity-bytes= values. */
+const DAG_SCOPES = new Set(['block', 'entity', 'all'])
+const ENTITY_BYTES = /^-?\d+:(-?\d+|\*)$/
 
 export function headerOf (request: GatewayRequest, name: string): string {
   return request.headers.find(([key]) => key.toLowerCase() === name)?.[1] ?? ''
@@ -56,6 +59,13 @@ export function refusal (request: GatewayRequest): { status: 400 | 405, reason: 
   if (format != null && !FORMAT_TYPES.has(format)) {
     return { status: 400, reason: `?format=${format} is not a format this gateway serves; use one of ${[...FORMAT_TYPES.keys()].join(', ')}.` }
   }
+  const params = new URLSearchParams(request.search)
+  const scope = params.get('dag-scope')
+  if (scope != null && !DAG_SCOPES.has(scope)) return { status: 400, reason: `?dag-scope=${scope} is not one of ${[...DAG_SCOPES].join(', ')}.` }
+  const entityBytes = params.get('entity-bytes')
+  if (entityBytes != null && !ENTITY_BYTES.test(entityBytes)) return { status: 400, reason: `?entity-bytes=${entityBytes} is not a range: write from:to, each a number (negative counts from the end), to also *.` }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(params.get('filename') ?? '')) return { status: 400, reason: 'The ?filename= holds control characters, which no file name may.' }
   // The root and the path were checked as the request came in (content-guard.ts).
   return undefined
 }

@@ -73,6 +73,7 @@ async function main () {
   report.headerFlood = await call(port, 'gateway.fetch', request({ headers: Array.from({ length: 500 }, (_, i) => ['x-' + i, 'y']) }))
   report.hugePath = await call(port, 'gateway.fetch', request({ path: '/' + 'a'.repeat(100000) }))
   report.notAnObject = await call(port, 'gateway.fetch', 'GET /')
+  report.badQueries = await Promise.all(['?filename=%00&download=true', '?format=car&dag-scope=everything', '?format=car&entity-bytes=abc'].map(search => call(port, 'gateway.fetch', request({ search }))))
   report.unknownMethod = await call(port, 'files.list')
   port.postMessage(null)
   port.postMessage('garbage')
@@ -106,6 +107,8 @@ test('a content page reads its own root only through its port, whatever it sends
   expect(report.headerFlood).toEqual({ outcome: 'answered', status: 431 })
   expect(report.hugePath).toEqual({ outcome: 'answered', status: 414 })
   expect(report.notAnObject).toEqual({ outcome: 'answered', status: 400 })
+  // Malformed input is the page's fault (400), never the node's (500).
+  expect(report.badQueries).toEqual(Array(3).fill({ outcome: 'answered', status: 400 }))
   // Errors tell the name, never the node's stack.
   expect(report.unknownMethod).toEqual({ outcome: 'error', name: 'TypeError', hasStack: false })
   expect(report.flood.refused429).toBeGreaterThan(0)
