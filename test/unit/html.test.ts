@@ -21,6 +21,14 @@ describe('generated HTML', () => {
     expect(page).toContain('2 entries')
   })
 
+  it('links a listing reached at //host/ on its own origin, never as a protocol-relative URL', () => {
+    for (const path of ['//evil.example/', '/\\evil.example/']) {
+      const page = directoryListingPage('t', path, 'bafydir', [{ name: 'x', cid: 'bafkfile', size: 1, directory: false }])
+      expect(page).toContain('href="/evil.example/x"')
+      expect(page).not.toMatch(/href="[/\\]{2}/)
+    }
+  })
+
   it('writes error pages with what was tried and a retry link that needs no script', () => {
     const page = errorPage({ status: 504, title: 'Gateway timeout', explanation: ['<late>'], tried: ['peers'], retry: true })
     expect(page).toContain('&lt;late&gt;')
