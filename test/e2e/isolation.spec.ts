@@ -9,7 +9,7 @@ import { get, type IncomingMessage } from 'node:http'
 import { base32 } from 'multiformats/bases/base32'
 import { CID } from 'multiformats/cid'
 import { openApp, waitForImport } from './helpers/app.ts'
-import { addSite } from './helpers/gateway.ts'
+import { BRIDGE_PORT_JS, addSite } from './helpers/gateway.ts'
 import { startNetwork } from './helpers/network.ts'
 import { SharedWorkerProbe } from './helpers/shared-worker.ts'
 import { writeTempFile } from './helpers/content.ts'
@@ -52,14 +52,7 @@ function call (port, method, args) {
     port.postMessage({ kind: 'call', id, method, args })
   })
 }
-async function bridgePort () {
-  const frame = document.createElement('iframe')
-  frame.hidden = true
-  frame.src = appOrigin + '/bridge.html'
-  const port = new Promise(resolve => { addEventListener('message', event => { if (event.origin === appOrigin && event.ports[0]) resolve(event.ports[0]) }) })
-  document.body.append(frame)
-  return await port
-}
+${BRIDGE_PORT_JS}
 const request = (overrides) => ({ namespace: 'ipfs', root: own, path: '/own.txt', search: '', method: 'GET', headers: [], base: '', ...overrides })
 async function main () {
   const port = await bridgePort()

@@ -57,6 +57,23 @@ function tinyPng (): Buffer {
 }
 
 /**
+ * Content-side JavaScript (for a site's script): `bridgePort()` embeds the app
+ * origin's bridge, as Pollen's boot document does, and resolves to the port it
+ * hands over. `appOrigin` must be defined before it.
+ */
+export const BRIDGE_PORT_JS = `async function bridgePort () {
+  const frame = document.createElement('iframe')
+  frame.hidden = true
+  frame.src = appOrigin + '/bridge.html'
+  const port = new Promise((resolve, reject) => {
+    setTimeout(() => reject(new Error('no port from the bridge')), 15000)
+    addEventListener('message', event => { if (event.origin === appOrigin && event.ports[0]) resolve(event.ports[0]) })
+  })
+  document.body.append(frame)
+  return await port
+}`
+
+/**
  * A static site whose script reports, in #report as JSON, what it could do:
  * read its own subresources, reach the app origin's storage, and call the
  * node's control methods through the bridge.
@@ -88,17 +105,7 @@ function call (port, method, args) {
     port.postMessage({ kind: 'call', id, method, args })
   })
 }
-async function bridgePort () {
-  const frame = document.createElement('iframe')
-  frame.hidden = true
-  frame.src = appOrigin + '/bridge.html'
-  const port = new Promise((resolve, reject) => {
-    setTimeout(() => reject(new Error('no port from the bridge')), 15000)
-    addEventListener('message', event => { if (event.origin === appOrigin && event.ports[0]) resolve(event.ports[0]) })
-  })
-  document.body.append(frame)
-  return await port
-}
+${BRIDGE_PORT_JS}
 async function appStorage () {
   const frame = document.createElement('iframe')
   frame.hidden = true
