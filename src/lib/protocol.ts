@@ -62,6 +62,12 @@ export interface ContentStat {
   cid: string
   type: 'file' | 'directory' | 'raw' | 'other'
   size: number
+  /**
+   * Bytes of every block of the DAG below the resolved CID, as its root declares
+   * them (the root block plus its links' Tsize): what a fetch of it stores. Absent
+   * for codecs other than dag-pb and raw.
+   */
+  dagSize?: number
   /** Present for directories. */
   entries?: DirectoryItem[]
 }
