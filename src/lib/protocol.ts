@@ -75,8 +75,20 @@ export interface ContentStat {
 export interface FetchArgs {
   /** CID or /ipfs/ path of what to fetch, whole. */
   path: string
-  /** Multiaddrs of the sharer, from a share link: dialled first. */
+  /**
+   * Multiaddrs of the sharer, from a share link: dialled first. Only the first
+   * MAX_SHARER_ADDRS (src/lib/share-link.ts) are dialled; the node ignores the rest.
+   */
   providers?: string[]
+  /**
+   * The most the fetch may hold, in bytes of blocks: the size the person agreed
+   * to. A DAG that declares or turns out to be larger stops the fetch with a
+   * SizeLimitError; the fetch also stops at the browser's storage quota
+   * (QuotaExceededError). Blocks stored before are kept either way.
+   */
+  maxBytes: number
+  /** Where the limit came from, for the message when it is reached: the link's announced size, or a limit the person set. */
+  limitFrom: 'link' | 'person'
 }
 
 /** One place blocks came from during a fetch. */
@@ -104,6 +116,8 @@ export interface SharerDial {
   error?: string
   /** Why a direct (WebRTC) connection could not be made, when the sharer was reached through the relay instead. */
   directError?: string
+  /** Addresses of the link beyond MAX_SHARER_ADDRS, not dialled. */
+  ignoredAddrs?: number
 }
 
 export type FetchProgress =

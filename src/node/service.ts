@@ -99,7 +99,13 @@ export class PollenNode {
     })
     this.content = new ContentReader(this.helia, config.fetchTimeoutSeconds * 1000)
     this.gateway = new NodeGateway({ helia: this.helia, content: this.content, config, trusted: this.trusted, connectedPeers: () => this.helia.libp2p.getPeers().length })
-    this.fetcher = new Fetcher({ helia: this.helia, content: this.content, bootstrap: config.bootstrap, fetchTimeoutMs: config.fetchTimeoutSeconds * 1000 })
+    this.fetcher = new Fetcher({
+      helia: this.helia,
+      content: this.content,
+      bootstrap: config.bootstrap,
+      fetchTimeoutMs: config.fetchTimeoutSeconds * 1000,
+      collectGarbage: async () => await this.collectGarbage()
+    })
     this.emit({ type: 'status', status: 'started' })
   }
 
