@@ -39,22 +39,27 @@ export const DEFAULT_SIZE_MIB = 64
 export const DEFAULT_RUNS = 5
 const STEP_TIMEOUT_MS = 240_000
 
-/** Adds the file in page A and returns its share link once it carries A's /webrtc address. */
+/** Adds the file in page A and returns its share link once it carries A's /webrtc address and the file's size. */
 async function addAndShare (page, file) {
   await page.getByTestId('file-input').setInputFiles(file)
   const row = page.getByTestId('file-row').first()
   await row.waitFor({ timeout: STEP_TIMEOUT_MS })
   await page.waitForFunction(() => document.querySelector('[data-testid="file-row"]')?.getAttribute('data-cid') != null)
   await row.getByTestId('share-button').click()
-  await page.waitForFunction(() => /p2p-circuit%2Fwebrtc/.test(/** @type {HTMLInputElement | null} */ (document.querySelector('[data-testid="share-link"]'))?.value ?? ''), undefined, { timeout: 30_000 })
+  await page.waitForFunction(() => {
+    const link = /** @type {HTMLInputElement | null} */ (document.querySelector('[data-testid="share-link"]'))?.value ?? ''
+    return /p2p-circuit%2Fwebrtc/.test(link) && /[?&]size=\d+/.test(link)
+  }, undefined, { timeout: 30_000 })
   return await page.getByTestId('share-link').inputValue()
 }
 
 /** Opens the link in B's running app; milliseconds to the first direct byte from the sharer and to "done". */
 async function fetchShared (page, link) {
   await page.getByTestId('open-input').fill(link)
-  const started = performance.now()
+  // A share link is offered first (size, sharer); the fetch starts at the click on Fetch.
   await page.getByTestId('open-button').click()
+  const started = performance.now()
+  await page.getByTestId('fetch-confirm').click()
   await waitForFetch(page, STEP_TIMEOUT_MS, { selector: '[data-testid="fetch-sharer"]', text: 'Connected to the sharer' })
   const connected = performance.now() - started
   await waitForFetch(page, STEP_TIMEOUT_MS, { selector: '[data-testid="fetch-source"][data-role="sharer"][data-relayed="false"]' })
