@@ -68,7 +68,7 @@ export interface ContentStat {
    * for codecs other than dag-pb and raw.
    */
   dagSize?: number
-  /** Present for directories. */
+  /** Present for directories (unless asked with `list: false`). */
   entries?: DirectoryItem[]
 }
 
@@ -212,7 +212,8 @@ export interface NodeMethods {
   /** Lists and pins content fetched from elsewhere, such as a share link. */
   'files.keep': Method<{ cid: string, name: string, kind: FileEntry['kind'], size: number, files: number }, FileEntry>
   'files.setPinned': Method<{ id: string, pinned: boolean }, FileEntry>
-  'content.stat': Method<{ path: string }, ContentStat>
+  /** With `list: false`, a directory comes without its entries (no stat of each). */
+  'content.stat': Method<{ path: string, list?: boolean }, ContentStat>
   /** Fetches a whole file or folder into this browser's blockstore, verified, reporting sources. */
   'content.fetch': Method<FetchArgs, FetchSummary, FetchProgress>
   /** Streams the bytes of a file; the stream is transferred to the caller. */

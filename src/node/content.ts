@@ -39,6 +39,8 @@ function statType (type: string): DirectoryItem['type'] {
 
 export interface ReadOptions {
   onProgress?: (event: { type: string, detail: any }) => void
+  /** Whether a directory's entries are listed (each one stat'ed); true unless false. */
+  list?: boolean
 }
 
 export class ContentReader {
@@ -59,7 +61,7 @@ export class ContentReader {
       // The stat has just read the block, so this read is local.
       const dagSize = blockLinks(stat.cid, await toBuffer(this.helia.blockstore.get(stat.cid, { signal })))?.size
       if (dagSize != null) result.dagSize = dagSize
-      if (stat.type === 'directory') result.entries = await this.list(stat.cid, signal)
+      if (stat.type === 'directory' && options.list !== false) result.entries = await this.list(stat.cid, signal)
       return result
     } catch (err) {
       throw explainReadError(err, path, signal, this.timeoutMs)
