@@ -10,7 +10,7 @@
  *
  *   pollen   context A added the file; context B (app open, node up) opens A's share link: dial
  *            through the relay, upgrade to /webrtc, bitswap, verify, store (content.fetch). Timed in
- *            the driver from the click to the job's "done"; also the time to the first byte the
+ *            the driver from the click on Fetch to the job's "done"; also the time to the first byte the
  *            sharer served over the direct connection.
  *   raw      page A and page B open a new RTCPeerConnection pair (signalled by the driver) and A
  *            sends as many bytes over one data channel in 64 KiB messages, at most 4 MiB buffered;
@@ -181,7 +181,7 @@ export async function run (options = {}) {
     ['Pollen over the shim', median(pollen).toFixed(1), pollen.map(r => r.toFixed(1)).join(', '), 'share link opened in B: relay, upgrade to /webrtc, bitswap, verify, store'],
     ['raw RTCDataChannel', median(raw).toFixed(1), raw.map(r => r.toFixed(1)).join(', '), 'page A → page B, one channel, 64 KiB messages']
   ]
-  const body = `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, headless Chromium ${browser.version()}, by \`npm run bench\` (bench/webrtc.js). An infra node (relay, bootstrap) and the app on loopback as by \`npm start\`, no ICE servers, no automatic preload. Per run: context A adds a new ${size / MiB} MiB file and copies its share link; context B has the app open. Pollen: B opens the link, timed in the driver from the click to the job's "done" (every block fetched, verified, stored in IndexedDB). Raw: a new RTCPeerConnection pair between the same two pages, one data channel, timed from the first send to the last byte in page B. ${runs} runs, the order alternating; both use a connection made for the measurement.
+  const body = `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, headless Chromium ${browser.version()}, by \`npm run bench\` (bench/webrtc.js). An infra node (relay, bootstrap) and the app on loopback as by \`npm start\`, no ICE servers, no automatic preload. Per run: context A adds a new ${size / MiB} MiB file and copies its share link; context B has the app open. Pollen: B opens the link, timed in the driver from the click on Fetch (the Open screen offers a share link before it fetches) to the job's "done" (every block fetched, verified, stored in IndexedDB). Raw: a new RTCPeerConnection pair between the same two pages, one data channel, timed from the first send to the last byte in page B. ${runs} runs, the order alternating; both use a connection made for the measurement.
 
 ${table(['way', 'MiB/s (median)', 'runs, MiB/s', 'what'], rows, ['l', 'r', 'r', 'l'])}
 
