@@ -112,12 +112,14 @@ async function preload (network, root) {
   return ms
 }
 
-/** A fresh browser node fetches the whole DAG from the infra node; milliseconds from the click to "done". */
+/** A fresh browser node fetches the whole DAG from the infra node; milliseconds from the click on Fetch to "done". */
 async function fetchShared (page, appUrl, root) {
   // A share link as src/lib/share-link.ts writes it, without sharer addresses.
   await page.getByTestId('open-input').fill(`${appUrl}#/open?cid=${root}&name=bench.bin`)
-  const started = performance.now()
+  // A share link is offered first (size, sharer); the fetch starts at the person's click on Fetch.
   await page.getByTestId('open-button').click()
+  const started = performance.now()
+  await page.getByTestId('fetch-confirm').click()
   await waitForFetch(page, STEP_TIMEOUT_MS)
   const ms = performance.now() - started
   if (process.env.BENCH_DEBUG) console.log(await page.getByTestId('fetch-job').innerText())
@@ -181,7 +183,7 @@ export async function run (options = {}) {
     return [way, med[key].toFixed(1), rates[key].map(r => r.toFixed(1)).join(', '), what]
   })
   const heading = `Network (${size / MiB} MiB over WebSocket, browser ⇄ infra node)`
-  const body = `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, headless Chromium ${version}, by \`npm run bench\` (bench/network.js). An infra node and the app started as by \`npm start\` (scripts/local-network.js) on loopback, without automatic preload; a plain WebSocket server (bench/raw-ws-server.js) under the same Node.js 22 as the infra node. Each run moves new content (a different ${size / MiB} MiB file), ${runs} runs, the order of Pollen and raw alternating. Up: the page added the file, then the driver times the infra node's preload call to the end of its answer; raw: the same page sends as many bytes to the raw server. Down: a fresh context opens a share link of that root with no sharer address, timed in the driver from the click to the job's "done" (every block fetched from the infra node, verified and stored); raw: that page receives as many bytes.
+  const body = `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, headless Chromium ${version}, by \`npm run bench\` (bench/network.js). An infra node and the app started as by \`npm start\` (scripts/local-network.js) on loopback, without automatic preload; a plain WebSocket server (bench/raw-ws-server.js) under the same Node.js 22 as the infra node. Each run moves new content (a different ${size / MiB} MiB file), ${runs} runs, the order of Pollen and raw alternating. Up: the page added the file, then the driver times the infra node's preload call to the end of its answer; raw: the same page sends as many bytes to the raw server. Down: a fresh context opens a share link of that root with no sharer address, timed in the driver from the click on Fetch (the Open screen offers a share link before it fetches) to the job's "done" (every block fetched from the infra node, verified and stored); raw: that page receives as many bytes.
 
 ${table(['way', 'MiB/s (median)', 'runs, MiB/s', 'what'], rows, ['l', 'r', 'r', 'l'])}
 

@@ -10,7 +10,7 @@
  *
  *   pollen   context A added the file; context B (app open, node up) opens A's share link: dial
  *            through the relay, upgrade to /webrtc, bitswap, verify, store (content.fetch). Timed in
- *            the driver from the click to the job's "done"; also the time to the first byte the
+ *            the driver from the click on Fetch to the job's "done"; also the time to the first byte the
  *            sharer served over the direct connection.
  *   raw      page A and page B open a new RTCPeerConnection pair (signalled by the driver) and A
  *            sends as many bytes over one data channel in 64 KiB messages, at most 4 MiB buffered;
@@ -39,22 +39,27 @@ export const DEFAULT_SIZE_MIB = 64
 export const DEFAULT_RUNS = 5
 const STEP_TIMEOUT_MS = 240_000
 
-/** Adds the file in page A and returns its share link once it carries A's /webrtc address. */
+/** Adds the file in page A and returns its share link once it carries A's /webrtc address and the file's size. */
 async function addAndShare (page, file) {
   await page.getByTestId('file-input').setInputFiles(file)
   const row = page.getByTestId('file-row').first()
   await row.waitFor({ timeout: STEP_TIMEOUT_MS })
   await page.waitForFunction(() => document.querySelector('[data-testid="file-row"]')?.getAttribute('data-cid') != null)
   await row.getByTestId('share-button').click()
-  await page.waitForFunction(() => /p2p-circuit%2Fwebrtc/.test(/** @type {HTMLInputElement | null} */ (document.querySelector('[data-testid="share-link"]'))?.value ?? ''), undefined, { timeout: 30_000 })
+  await page.waitForFunction(() => {
+    const link = /** @type {HTMLInputElement | null} */ (document.querySelector('[data-testid="share-link"]'))?.value ?? ''
+    return /p2p-circuit%2Fwebrtc/.test(link) && /[?&]size=\d+/.test(link)
+  }, undefined, { timeout: 30_000 })
   return await page.getByTestId('share-link').inputValue()
 }
 
 /** Opens the link in B's running app; milliseconds to the first direct byte from the sharer and to "done". */
 async function fetchShared (page, link) {
   await page.getByTestId('open-input').fill(link)
-  const started = performance.now()
+  // A share link is offered first (size, sharer); the fetch starts at the click on Fetch.
   await page.getByTestId('open-button').click()
+  const started = performance.now()
+  await page.getByTestId('fetch-confirm').click()
   await waitForFetch(page, STEP_TIMEOUT_MS, { selector: '[data-testid="fetch-sharer"]', text: 'Connected to the sharer' })
   const connected = performance.now() - started
   await waitForFetch(page, STEP_TIMEOUT_MS, { selector: '[data-testid="fetch-source"][data-role="sharer"][data-relayed="false"]' })
@@ -176,7 +181,7 @@ export async function run (options = {}) {
     ['Pollen over the shim', median(pollen).toFixed(1), pollen.map(r => r.toFixed(1)).join(', '), 'share link opened in B: relay, upgrade to /webrtc, bitswap, verify, store'],
     ['raw RTCDataChannel', median(raw).toFixed(1), raw.map(r => r.toFixed(1)).join(', '), 'page A → page B, one channel, 64 KiB messages']
   ]
-  const body = `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, headless Chromium ${browser.version()}, by \`npm run bench\` (bench/webrtc.js). An infra node (relay, bootstrap) and the app on loopback as by \`npm start\`, no ICE servers, no automatic preload. Per run: context A adds a new ${size / MiB} MiB file and copies its share link; context B has the app open. Pollen: B opens the link, timed in the driver from the click to the job's "done" (every block fetched, verified, stored in IndexedDB). Raw: a new RTCPeerConnection pair between the same two pages, one data channel, timed from the first send to the last byte in page B. ${runs} runs, the order alternating; both use a connection made for the measurement.
+  const body = `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, headless Chromium ${browser.version()}, by \`npm run bench\` (bench/webrtc.js). An infra node (relay, bootstrap) and the app on loopback as by \`npm start\`, no ICE servers, no automatic preload. Per run: context A adds a new ${size / MiB} MiB file and copies its share link; context B has the app open. Pollen: B opens the link, timed in the driver from the click on Fetch (the Open screen offers a share link before it fetches) to the job's "done" (every block fetched, verified, stored in IndexedDB). Raw: a new RTCPeerConnection pair between the same two pages, one data channel, timed from the first send to the last byte in page B. ${runs} runs, the order alternating; both use a connection made for the measurement.
 
 ${table(['way', 'MiB/s (median)', 'runs, MiB/s', 'what'], rows, ['l', 'r', 'r', 'l'])}
 

@@ -48,6 +48,12 @@ export class TimeoutError extends Error {
   name = 'TimeoutError'
 }
 
+/** A fetch that would hold more than the person agreed to (a share link's announced size, or the limit they set). */
+export class SizeLimitError extends Error {
+  static name = 'SizeLimitError'
+  name = 'SizeLimitError'
+}
+
 export class AbortError extends Error {
   static name = 'AbortError'
   name = 'AbortError'

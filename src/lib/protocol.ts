@@ -62,15 +62,33 @@ export interface ContentStat {
   cid: string
   type: 'file' | 'directory' | 'raw' | 'other'
   size: number
-  /** Present for directories. */
+  /**
+   * Bytes of every block of the DAG below the resolved CID, as its root declares
+   * them (the root block plus its links' Tsize): what a fetch of it stores. Absent
+   * for codecs other than dag-pb and raw.
+   */
+  dagSize?: number
+  /** Present for directories (unless asked with `list: false`). */
   entries?: DirectoryItem[]
 }
 
 export interface FetchArgs {
   /** CID or /ipfs/ path of what to fetch, whole. */
   path: string
-  /** Multiaddrs of the sharer, from a share link: dialled first. */
+  /**
+   * Multiaddrs of the sharer, from a share link: dialled first. Only the first
+   * MAX_SHARER_ADDRS (src/lib/share-link.ts) are dialled; the node ignores the rest.
+   */
   providers?: string[]
+  /**
+   * The most the fetch may hold, in bytes of blocks: the size the person agreed
+   * to. A DAG that declares or turns out to be larger stops the fetch with a
+   * SizeLimitError; the fetch also stops at the browser's storage quota
+   * (QuotaExceededError). Blocks stored before are kept either way.
+   */
+  maxBytes: number
+  /** Where the limit came from, for the message when it is reached: the link's announced size, or a limit the person set. */
+  limitFrom: 'link' | 'person'
 }
 
 /** One place blocks came from during a fetch. */
@@ -98,6 +116,8 @@ export interface SharerDial {
   error?: string
   /** Why a direct (WebRTC) connection could not be made, when the sharer was reached through the relay instead. */
   directError?: string
+  /** Addresses of the link beyond MAX_SHARER_ADDRS, not dialled. */
+  ignoredAddrs?: number
 }
 
 export type FetchProgress =
@@ -192,7 +212,8 @@ export interface NodeMethods {
   /** Lists and pins content fetched from elsewhere, such as a share link. */
   'files.keep': Method<{ cid: string, name: string, kind: FileEntry['kind'], size: number, files: number }, FileEntry>
   'files.setPinned': Method<{ id: string, pinned: boolean }, FileEntry>
-  'content.stat': Method<{ path: string }, ContentStat>
+  /** With `list: false`, a directory comes without its entries (no stat of each). */
+  'content.stat': Method<{ path: string, list?: boolean }, ContentStat>
   /** Fetches a whole file or folder into this browser's blockstore, verified, reporting sources. */
   'content.fetch': Method<FetchArgs, FetchSummary, FetchProgress>
   /** Streams the bytes of a file; the stream is transferred to the caller. */

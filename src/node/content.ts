@@ -1,11 +1,13 @@
 /** Reads content by CID or /ipfs/ path: metadata, directory listings and bytes. */
 import { unixfs, type UnixFS } from '@helia/unixfs'
+import toBuffer from 'it-to-buffer'
 import type { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { parseContentPath, formatContentPath } from '../lib/content-path.ts'
 import { NotFoundError, TimeoutError } from '../lib/errors.ts'
 import type { ContentStat, DirectoryItem } from '../lib/protocol.ts'
 import type { Helia } from '@helia/interface'
+import { blockLinks } from './dag-links.ts'
 
 const LISTING_STAT_CONCURRENCY = 16
 
@@ -37,13 +39,15 @@ function statType (type: string): DirectoryItem['type'] {
 
 export interface ReadOptions {
   onProgress?: (event: { type: string, detail: any }) => void
+  /** Whether a directory's entries are listed (each one stat'ed); true unless false. */
+  list?: boolean
 }
 
 export class ContentReader {
   private readonly fs: UnixFS
 
   /** @param timeoutMs how long a read may wait for blocks from the network before it gives up */
-  constructor (helia: Helia, private readonly timeoutMs: number) {
+  constructor (private readonly helia: Helia, private readonly timeoutMs: number) {
     this.fs = unixfs(helia)
   }
 
@@ -54,7 +58,10 @@ export class ContentReader {
     try {
       const stat = await this.fs.stat(parsed.cid, { path: parsed.segments.join('/'), signal, onProgress: options.onProgress as any })
       const result: ContentStat = { path, cid: stat.cid.toString(), type: statType(stat.type), size: Number(stat.size) }
-      if (stat.type === 'directory') result.entries = await this.list(stat.cid, signal)
+      // The stat has just read the block, so this read is local.
+      const dagSize = blockLinks(stat.cid, await toBuffer(this.helia.blockstore.get(stat.cid, { signal })))?.size
+      if (dagSize != null) result.dagSize = dagSize
+      if (stat.type === 'directory' && options.list !== false) result.entries = await this.list(stat.cid, signal)
       return result
     } catch (err) {
       throw explainReadError(err, path, signal, this.timeoutMs)

@@ -6,21 +6,33 @@
  * hash; a peer sending other bytes gets a block nobody asked for). Reports
  * bytes and which source sent what, and gives up after the configured time
  * without a new block instead of hanging.
+ *
+ * A link is written by whoever wrote it, not necessarily by a friend, so the
+ * fetch keeps to what the person agreed to: at most MAX_SHARER_ADDRS of the
+ * link's addresses are dialled, and the walk stops once the DAG declares (its
+ * root's Tsize) or turns out to hold more than `maxBytes`, or more than the
+ * browser's storage quota leaves room for (its estimate, less a reserve; and
+ * when the browser refuses a write all the same, the fetch stops there too).
+ * Stopping only ends the walk: what was stored before stays, and the part
+ * fetched is unpinned (the next garbage collection takes it; after a refused
+ * write, one runs at once).
  */
-import * as dagPb from '@ipld/dag-pb'
 import toBuffer from 'it-to-buffer'
 import { peerIdFromCID, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { CID } from 'multiformats/cid'
 import { parseContentPath } from '../lib/content-path.ts'
-import { InvalidShareLinkError, TimeoutError } from '../lib/errors.ts'
+import { InvalidShareLinkError, QuotaExceededError, SizeLimitError, TimeoutError, isQuotaError } from '../lib/errors.ts'
+import { formatBytes } from '../lib/format.ts'
 import { walkInParallel } from '../lib/parallel-walk.ts'
 import { retryStalled } from '../lib/retry-stalled.ts'
+import { addrsToDial } from '../lib/share-link.ts'
 import { sleep } from '../lib/sleep.ts'
 import { isRelayed } from '../lib/transport-name.ts'
 import type { BlockSource, FetchArgs, FetchProgress, FetchSummary, SharerDial } from '../lib/protocol.ts'
 import type { PollenHelia } from './create-node.ts'
 import { explainReadError, type ContentReader } from './content.ts'
+import { blockLinks } from './dag-links.ts'
 
 /** Blocks requested at once while walking a DAG. */
 export const DEFAULT_FETCH_CONCURRENCY = 16
@@ -31,21 +43,33 @@ export const DEFAULT_BLOCK_STALL_MS = 10_000
 /** How long the sharer alone may take for one block before every peer is asked too. */
 export const DEFAULT_SESSION_PATIENCE_MS = 3000
 const PROGRESS_INTERVAL_MS = 200
-
-
+/** Space a fetch leaves free under the quota, for the file list, settings and the blocks' bookkeeping. */
+export const DEFAULT_QUOTA_RESERVE_BYTES = 16 * 1024 * 1024
 
 export interface FetcherInit {
   helia: PollenHelia
   content: ContentReader
   bootstrap: string[]
   fetchTimeoutMs: number
+  /** Bytes this origin may still store (quota minus usage); navigator.storage.estimate() when not given. */
+  storageAvailable?: () => Promise<number>
+  /** Removes unpinned blocks: after the browser refused a write, the part fetched gives its space back. */
+  collectGarbage?: () => Promise<unknown>
+}
+
+async function estimateAvailable (): Promise<number> {
+  const { usage = 0, quota } = await navigator.storage.estimate()
+  return quota == null ? Number.POSITIVE_INFINITY : Math.max(0, quota - usage)
 }
 
 interface ProgressEvent { type: string, detail: any }
 
-/** Groups share-link addresses by the peer they name; refuses ones that are not multiaddrs with a peer ID. */
+/**
+ * The share-link addresses that are dialled: the first MAX_SHARER_ADDRS, the
+ * rest ignored unread. Refuses ones that are not multiaddrs with a peer ID.
+ */
 export function sharerAddrs (addrs: string[]): Multiaddr[] {
-  return addrs.map(text => {
+  return addrsToDial(addrs).dialled.map(text => {
     let addr: Multiaddr
     try {
       addr = multiaddr(text)
@@ -58,12 +82,15 @@ export function sharerAddrs (addrs: string[]): Multiaddr[] {
 }
 
 function linksOf (cid: CID, block: Uint8Array): { cids: CID[], size: number } {
-  if (cid.code !== dagPb.code) return { cids: [], size: block.byteLength }
-  const node = dagPb.decode(block)
-  return {
-    cids: node.Links.map(link => link.Hash),
-    size: block.byteLength + node.Links.reduce((sum, link) => sum + (link.Tsize ?? 0), 0)
+  return blockLinks(cid, block) ?? { cids: [], size: block.byteLength }
+}
+
+/** Checks what the person agreed to before any address is dialled. */
+function checkLimit (maxBytes: unknown): number {
+  if (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes < 0) {
+    throw new SizeLimitError('The fetch has no size limit: open the link again and agree to how much it may fetch')
   }
+  return maxBytes
 }
 
 export class Fetcher {
@@ -71,6 +98,15 @@ export class Fetcher {
 
   async fetch (args: FetchArgs, signal: AbortSignal, onProgress: (progress: FetchProgress) => void): Promise<FetchSummary> {
     const parsed = parseContentPath(args.path)
+    const maxBytes = checkLimit(args.maxBytes)
+    // Room left under the quota, measured before anything is fetched; blocks found here already do not count against it.
+    const room = Math.max(0, await (this.init.storageAvailable ?? estimateAvailable)() - DEFAULT_QUOTA_RESERVE_BYTES)
+    signal.throwIfAborted()
+    // A link that announces more than fits is refused before the sharer learns of this browser,
+    // unless its root is here already (fetched before: the rest may well be too).
+    if (args.limitFrom === 'link' && maxBytes > room && !(await this.init.helia.blockstore.has(parsed.cid))) {
+      throw this.roomError(args.path, room, `its link announces ${formatBytes(maxBytes)}`, 0)
+    }
     const { sharer, sharerAddrs: reachedAddrs } = await this.dialSharer(args.providers ?? [], signal)
     if (sharer != null) onProgress({ type: 'fetch:sharer', sharer })
 
@@ -87,7 +123,16 @@ export class Fetcher {
       clearTimeout(idleTimer)
       idleTimer = setTimeout(() => { idle.abort() }, this.init.fetchTimeoutMs)
     }
-    const walkSignal = AbortSignal.any([signal, idle.signal])
+    // Reaching the agreed size or the quota stops every block still on its way.
+    const limit = new AbortController()
+    let stopped: Error | undefined
+    const stop = (err: Error): never => {
+      stopped ??= err
+      limit.abort(stopped)
+      throw stopped
+    }
+    let fetchedBytes = 0
+    const walkSignal = AbortSignal.any([signal, idle.signal, limit.signal])
     let lastReport = 0
     const report = (force = false): void => {
       const now = Date.now()
@@ -162,6 +207,7 @@ export class Fetcher {
       if (local) {
         summary.localBlocks++
       } else {
+        fetchedBytes += block.byteLength
         const source = senders.get(cid.toString())
         if (source != null) { source.blocks++; source.bytes += block.byteLength }
       }
@@ -176,13 +222,31 @@ export class Fetcher {
       summary.cid = target.toString()
       if (reachedAddrs != null) session = this.init.helia.blockstore.createSession(target, { providers: [reachedAddrs], signal: walkSignal })
       await walkInParallel([target], async cid => {
+        const localBefore = summary.localBlocks
         const links = linksOf(cid, await getBlock(cid))
-        // The root's links carry the size of everything under them.
-        if (cid.equals(target)) summary.totalBytes = links.size
+        if (cid.equals(target)) {
+          // The root's links carry the size of everything under them: a DAG that
+          // declares more than was agreed, or than fits, stops before its first leaf.
+          summary.totalBytes = links.size
+          report(true)
+          if (links.size > maxBytes) stop(this.sizeError(args, maxBytes, summary))
+          // A root found here may head a DAG fetched before, whole: the walk's own count decides then.
+          const rootWasLocal = summary.localBlocks > localBefore
+          if (!rootWasLocal && links.size > room) stop(this.roomError(args.path, room, `it holds ${formatBytes(links.size)}`, summary.bytes))
+        }
+        // Links may understate what is below them: the blocks themselves are counted too.
+        if (summary.bytes > maxBytes) stop(this.sizeError(args, maxBytes, summary))
+        if (fetchedBytes > room) stop(this.roomError(args.path, room, `it holds more than ${formatBytes(fetchedBytes)}`, summary.bytes))
         return links.cids
       }, { concurrency: DEFAULT_FETCH_CONCURRENCY, key: String, signal: walkSignal })
     } catch (err) {
       if (signal.aborted) throw err
+      if (stopped != null) throw stopped
+      if (isQuotaError(err)) {
+        // The disk is full (the browser's estimate may promise more than the disk holds): give the space back now.
+        void this.init.collectGarbage?.().catch(() => {})
+        throw new QuotaExceededError(`Storage is full: the browser refused to store more of ${args.path} after ${formatBytes(summary.bytes)}, so the fetch stopped; the part fetched is being removed to give the space back. If storage stays full, delete files you no longer need and click "Collect garbage" under Files → Storage, then open the link again. Your files are untouched.`)
+      }
       if (idle.signal.aborted) throw this.timeoutError(args.path, summary, sharer)
       throw explainReadError(err, args.path, walkSignal, this.init.fetchTimeoutMs)
     } finally {
@@ -219,9 +283,11 @@ export class Fetcher {
   private async dialSharer (addrs: string[], signal: AbortSignal): Promise<{ sharer?: SharerDial, sharerAddrs?: Multiaddr[] }> {
     if (addrs.length === 0) return {}
     const parsed = sharerAddrs(addrs)
+    const { ignored } = addrsToDial(addrs)
     const peer = parsed[0].getComponents().findLast(c => c.name === 'p2p')!.value!
     const mine = parsed.filter(addr => addr.getComponents().findLast(c => c.name === 'p2p')?.value === peer)
-    if (peer === this.init.helia.libp2p.peerId.toString()) return { sharer: { peer, reached: false, error: 'that is this browser: the content is local' } }
+    const noted = ignored > 0 ? { ignoredAddrs: ignored } : {}
+    if (peer === this.init.helia.libp2p.peerId.toString()) return { sharer: { peer, reached: false, error: 'that is this browser: the content is local', ...noted } }
     // A direct WebRTC connection first (signalled through the relay), when the
     // link offers one; the relayed connection alone when that fails.
     const direct = mine.filter(addr => addr.getComponents().some(c => c.name === 'webrtc'))
@@ -232,14 +298,32 @@ export class Fetcher {
         const conn = await this.init.helia.libp2p.dial(candidates, { signal: AbortSignal.any([signal, AbortSignal.timeout(DEFAULT_SHARER_DIAL_TIMEOUT_MS)]) })
         const relayed = isRelayed(conn)
         const directError = relayed && errors.length > 0 ? (errors[0] as Error).message : undefined
-        return { sharer: { peer, reached: true, addr: conn.remoteAddr.toString(), relayed, directError }, sharerAddrs: mine }
+        return { sharer: { peer, reached: true, addr: conn.remoteAddr.toString(), relayed, directError, ...noted }, sharerAddrs: mine }
       } catch (err) {
         signal.throwIfAborted()
         errors.push(err)
       }
     }
     const lastError = errors.at(-1)
-    return { sharer: { peer, reached: false, error: (lastError as Error).message } }
+    return { sharer: { peer, reached: false, error: (lastError as Error).message, ...noted } }
+  }
+
+  private sizeError (args: FetchArgs, maxBytes: number, summary: FetchSummary): SizeLimitError {
+    const what = summary.totalBytes > maxBytes
+      ? `it holds ${formatBytes(summary.totalBytes)} (${summary.totalBytes} bytes)`
+      : `it turned out to hold more than it declared (over ${formatBytes(summary.bytes)})`
+    const stoppedAt = `the fetch stopped after ${formatBytes(summary.bytes)}`
+    const kept = 'Your files are untouched; the part fetched is not kept (the next garbage collection removes it).'
+    if (args.limitFrom === 'link') {
+      return new SizeLimitError(`${args.path} is larger than its link announced: ${what}, the link said ${formatBytes(maxBytes)} (${maxBytes} bytes), so ${stoppedAt}. The link may be damaged or the content not what the sharer meant to send; ask the sharer for a new link. ${kept}`)
+    }
+    return new SizeLimitError(`${args.path} is larger than the ${formatBytes(maxBytes)} limit you set: ${what}, so ${stoppedAt}. To fetch it anyway, open the link again and set a higher limit. ${kept}`)
+  }
+
+  /** The quota (as the browser estimates it) leaves less room than the content needs. */
+  private roomError (path: string, room: number, need: string, fetched: number): QuotaExceededError {
+    const stoppedAt = fetched > 0 ? `the fetch stopped after ${formatBytes(fetched)}` : 'nothing was fetched'
+    return new QuotaExceededError(`Not enough storage for ${path}: ${need} and this browser lets Pollen store about ${formatBytes(room)} more, so ${stoppedAt}. Make room: delete files you no longer need and click "Collect garbage" under Files → Storage${fetched > 0 ? ' (it also removes the part fetched just now)' : ''}, then open the link again. Your files are untouched.`)
   }
 
   private timeoutError (path: string, summary: FetchSummary, sharer: SharerDial | undefined): TimeoutError {

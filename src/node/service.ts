@@ -99,7 +99,13 @@ export class PollenNode {
     })
     this.content = new ContentReader(this.helia, config.fetchTimeoutSeconds * 1000)
     this.gateway = new NodeGateway({ helia: this.helia, content: this.content, config, trusted: this.trusted, connectedPeers: () => this.helia.libp2p.getPeers().length })
-    this.fetcher = new Fetcher({ helia: this.helia, content: this.content, bootstrap: config.bootstrap, fetchTimeoutMs: config.fetchTimeoutSeconds * 1000 })
+    this.fetcher = new Fetcher({
+      helia: this.helia,
+      content: this.content,
+      bootstrap: config.bootstrap,
+      fetchTimeoutMs: config.fetchTimeoutSeconds * 1000,
+      collectGarbage: async () => await this.collectGarbage()
+    })
     this.emit({ type: 'status', status: 'started' })
   }
 
@@ -182,7 +188,7 @@ export class PollenNode {
       'files.remove': async ({ id }) => { await this.library.remove(id) },
       'files.keep': async args => await this.library.keep(args),
       'files.setPinned': async ({ id, pinned }) => await this.library.setPinned(id, pinned),
-      'content.stat': async ({ path }, { signal }) => await this.content.stat(path, signal),
+      'content.stat': async ({ path, list }, { signal }) => await this.content.stat(path, signal, { list }),
       'content.fetch': async (args, { signal, onProgress }) => await this.fetcher.fetch(args, signal, onProgress),
       'content.cat': async ({ path }) => {
         const stream = this.content.cat(path)

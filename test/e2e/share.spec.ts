@@ -9,7 +9,7 @@ import { pseudoRandomBytes, sha256, tempDir } from './helpers/content.ts'
 import { downloadShownDigest, openApp, openPath, peerId, waitForImport } from './helpers/app.ts'
 import { startLyingPeer } from './helpers/lying-peer.ts'
 import { startNetwork, type LocalNetwork } from './helpers/network.ts'
-import { openShared, shareLink } from './helpers/share.ts'
+import { followShareLink, openShared, shareLink } from './helpers/share.ts'
 import { expect, test } from './fixtures.ts'
 
 let network: LocalNetwork
@@ -113,7 +113,7 @@ test('a peer that answers with bytes that do not match the CID is ignored and th
     const link = buildShareLink(network.appUrl, { cid: root, name: 'honest.bin', addrs: liar.multiaddrs })
     const b = await browser.newContext()
     const page = await b.newPage()
-    await page.goto(link)
+    await followShareLink(page, link)
     await expect(page.getByTestId('fetch-job')).toHaveAttribute('data-status', 'done', { timeout: 60_000 })
     await expect(page.getByTestId('fetch-sharer')).toContainText('Connected to the sharer')
     expect(liar.lies).toContain(root)
@@ -133,7 +133,7 @@ test('a peer that answers with bytes that do not match the CID is ignored and th
     await pageC.getByTestId('settings-gateways').getByRole('button', { name: /^Remove/ }).click()
     await expect(pageC.getByTestId('settings-gateways')).toContainText('none')
     await expect(pageC.getByTestId('node-status')).toContainText('1 peer')
-    await pageC.goto(link)
+    await followShareLink(pageC, link)
     await expect(pageC.getByTestId('fetch-job')).toHaveAttribute('data-status', 'done', { timeout: 60_000 })
     await expect(pageC.getByTestId('fetch-source').and(pageC.locator('[data-kind="gateway"]'))).toHaveCount(0)
     await expect(pageC.getByTestId('fetch-source').and(pageC.locator('[data-role="bootstrap"]'))).toContainText(network.infra.peerId.slice(-6))
@@ -162,7 +162,7 @@ test('content nobody has ends in a clear timeout message, in the open box and fr
   await expect(page.getByTestId('open-error')).toContainText('within 3 s')
   expect(Date.now() - started).toBeLessThan(20_000)
 
-  await page.goto(buildShareLink(network.appUrl, { cid: nobodyHas, name: 'gone.bin', addrs: [] }))
+  await followShareLink(page, buildShareLink(network.appUrl, { cid: nobodyHas, name: 'gone.bin', addrs: [] }))
   await expect(page.getByTestId('fetch-error')).toContainText('nothing came for 3 s', { timeout: 20_000 })
   await expect(page.getByTestId('fetch-error')).toContainText('Tried')
   await expect(page.getByTestId('fetch-job')).toHaveAttribute('data-status', 'failed')
@@ -170,7 +170,7 @@ test('content nobody has ends in a clear timeout message, in the open box and fr
   // Links damaged on the way say so.
   await page.goto(`${network.appUrl}#/open?cid=bafy-damaged&name=x`)
   await expect(page.getByTestId('open-error')).toContainText('is not valid; ask the sharer for the link again')
-  await page.goto(buildShareLink(network.appUrl, { cid: nobodyHas, addrs: ['/ip4/127.0.0.1/tcp/1/ws'] }))
+  await followShareLink(page, buildShareLink(network.appUrl, { cid: nobodyHas, addrs: ['/ip4/127.0.0.1/tcp/1/ws'] }))
   await expect(page.getByTestId('fetch-error')).toContainText('names no peer')
 })
 
@@ -195,7 +195,7 @@ test('a shared folder arrives whole from the sharer and opens as a listing whose
 
   const b = await browser.newContext()
   const pageB = await b.newPage()
-  await pageB.goto(link)
+  await followShareLink(pageB, link)
   await expect(pageB.getByTestId('fetch-job')).toHaveAttribute('data-status', 'done', { timeout: 60_000 })
   await expect(pageB.getByTestId('fetch-status')).toContainText(/Fetched and verified 2\.\d+ MiB/)
   await expect(pageB.getByTestId('viewer')).toContainText(`/ipfs/${root}`)
@@ -205,7 +205,7 @@ test('a shared folder arrives whole from the sharer and opens as a listing whose
   await expect(pageB.getByTestId('text-preview')).toHaveText('second file\n')
   // Opened again, everything is already here: no source served anything.
   await pageB.goto(`${network.appUrl}#/files`)
-  await pageB.goto(link)
+  await followShareLink(pageB, link)
   await expect(pageB.getByTestId('fetch-job')).toHaveAttribute('data-status', 'done', { timeout: 60_000 })
   await expect(pageB.getByTestId('fetch-status')).toContainText(/\((\d+) already here\)/)
   await expect(pageB.getByTestId('fetch-source')).toHaveCount(0)

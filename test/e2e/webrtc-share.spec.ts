@@ -1,7 +1,7 @@
 import { openApp, downloadShownDigest, peerId, waitForImport } from './helpers/app.ts'
 import { pseudoRandomBytes, sha256, writeTempFile } from './helpers/content.ts'
 import { startNetwork, type LocalNetwork } from './helpers/network.ts'
-import { openShared, shareLink } from './helpers/share.ts'
+import { followShareLink, openShared, shareLink } from './helpers/share.ts'
 import { expect, test } from './fixtures.ts'
 import type { Page } from '@playwright/test'
 
@@ -58,6 +58,8 @@ test('64 MiB cross from A to B over a direct WebRTC connection; with the relay s
   await pageB.goto(`${network.appUrl}#/open`)
   await pageB.getByTestId('open-input').fill(`${network.appUrl}#/open?cid=${secondRoot}&name=second.bin`)
   await pageB.getByTestId('open-button').click()
+  // A pasted link is offered like one followed: Fetch starts it.
+  await pageB.getByTestId('fetch-confirm').click()
   await expect(pageB.getByTestId('fetch-job')).toHaveAttribute('data-status', 'done', { timeout: 60_000 })
   const fromA = pageB.getByTestId('fetch-source').filter({ hasText: peerA.slice(-6) })
   await expect(fromA).toHaveAttribute('data-relayed', 'false')
@@ -84,7 +86,7 @@ test('the tab hosting A\'s WebRTC closes mid-transfer: the connection is re-made
   const pageB = await b.newPage()
   const peersB = await b.newPage()
   await openApp(peersB, network.appUrl, 'peers')
-  await pageB.goto(link)
+  await followShareLink(pageB, link)
   // Mid-transfer: the sharer has sent bytes over the direct connection and the job is still running.
   await expect(pageB.getByTestId('fetch-source').and(pageB.locator('[data-role="sharer"][data-relayed="false"]'))).toHaveCount(1, { timeout: 60_000 })
   await expect(pageB.getByTestId('fetch-job')).toHaveAttribute('data-status', 'running')

@@ -6,6 +6,7 @@ import {
   NodeGoneError,
   NotFoundError,
   QuotaExceededError,
+  SizeLimitError,
   TimeoutError,
   deserializeError,
   isAbortError,
@@ -20,7 +21,8 @@ const NAMED = [
   ['NodeGoneError', NodeGoneError],
   ['TimeoutError', TimeoutError],
   ['AbortError', AbortError],
-  ['QuotaExceededError', QuotaExceededError]
+  ['QuotaExceededError', QuotaExceededError],
+  ['SizeLimitError', SizeLimitError]
 ] as const
 
 describe('named errors', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildShareLink, dialableAddrs, parseShareLink } from '../../src/lib/share-link.ts'
+import { MAX_SHARER_ADDRS, addrsToDial, buildShareLink, dialableAddrs, parseShareLink, sharerPeer } from '../../src/lib/share-link.ts'
 
 const CID_V1 = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
 const PEER = '12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK'
@@ -41,5 +41,37 @@ describe('share links', () => {
       `/ip4/127.0.0.1/tcp/4101/ws/p2p/${RELAY}`
     ]
     expect(dialableAddrs([...keep, ...drop], PEER)).toEqual(keep)
+  })
+
+  it('carries the size it announces, and links without one keep working', () => {
+    const link = buildShareLink('http://app.localhost:8080/', { cid: CID_V1, name: 'big.bin', addrs: [], size: 10 * 1024 * 1024 + 321 })
+    expect(link).toContain('size=10486081')
+    expect(parseShareLink(link)).toEqual({ cid: CID_V1, name: 'big.bin', addrs: [], size: 10486081 })
+    expect(parseShareLink(buildShareLink('http://app.localhost:8080/', { cid: CID_V1, addrs: [], size: 0 }))?.size).toBe(0)
+    // A link written before sizes were announced.
+    expect(parseShareLink(`#/open?cid=${CID_V1}&name=old.bin`)).toEqual({ cid: CID_V1, name: 'old.bin', addrs: [] })
+    expect(parseShareLink(`#/open?cid=${CID_V1}`)?.size).toBeUndefined()
+  })
+
+  it('refuses a size that is not a whole number of bytes, saying what to do', () => {
+    for (const size of ['-5', '1e9', '0x10', 'abc', '', '1.5', '99999999999999999']) {
+      expect(() => parseShareLink(`#/open?cid=${CID_V1}&size=${encodeURIComponent(size)}`), size).toThrow(/is not a number of bytes; ask the sharer for the link again/)
+    }
+  })
+
+  it(`dials at most ${MAX_SHARER_ADDRS} of a link's addresses and counts the ones it ignores`, () => {
+    const addrs = Array.from({ length: 12 }, (_, i) => `/ip4/127.0.0.1/tcp/${4000 + i}/ws/p2p/${PEER}`)
+    expect(MAX_SHARER_ADDRS).toBe(8)
+    expect(addrsToDial(addrs)).toEqual({ dialled: addrs.slice(0, 8), ignored: 4 })
+    expect(addrsToDial(addrs.slice(0, 3))).toEqual({ dialled: addrs.slice(0, 3), ignored: 0 })
+    // All twelve survive a round trip through a link: the cap is applied where they are dialled.
+    expect(parseShareLink(buildShareLink('http://app.localhost/', { cid: CID_V1, addrs }))?.addrs).toHaveLength(12)
+  })
+
+  it('names the sharer from the /p2p/ part of its addresses', () => {
+    expect(sharerPeer([`/ip4/127.0.0.1/tcp/4101/ws/p2p/${RELAY}/p2p-circuit/p2p/${PEER}`])).toBe(PEER)
+    expect(sharerPeer(['/ip4/127.0.0.1/tcp/1/ws', `/dns4/x.example/tcp/443/wss/p2p/${PEER}`])).toBe(PEER)
+    expect(sharerPeer(['/ip4/127.0.0.1/tcp/1/ws'])).toBeUndefined()
+    expect(sharerPeer([])).toBeUndefined()
   })
 })

@@ -6,6 +6,7 @@ export function describeError (err: unknown): string {
     case 'NodeGoneError': return `${e.message ?? 'The node stopped.'}`
     case 'TimeoutError':
     case 'QuotaExceededError':
+    case 'SizeLimitError':
     case 'InvalidCidError':
     case 'InvalidConfigError':
     case 'InvalidAddressError':

@@ -9,12 +9,18 @@ export class FetchJob extends ByteJob<FetchSummary> {
   sources = $state<BlockSource[]>([])
   sharer = $state<SharerDial>()
 
-  constructor (readonly link: ShareLink) {
+  /**
+   * @param maxBytes the size the person agreed to; the node stops the fetch there
+   * @param limitFrom whether that is the link's announced size or a limit the person set
+   */
+  constructor (readonly link: ShareLink, readonly maxBytes: number, readonly limitFrom: 'link' | 'person') {
     super()
   }
 
   async run (client: NodeClient): Promise<FetchSummary | undefined> {
-    const result = await this.track(async signal => await client.call('content.fetch', { path: `/ipfs/${this.link.cid}`, providers: this.link.addrs }, {
+    // Every address goes to the node, which dials the first MAX_SHARER_ADDRS only.
+    const args = { path: `/ipfs/${this.link.cid}`, providers: this.link.addrs, maxBytes: this.maxBytes, limitFrom: this.limitFrom }
+    const result = await this.track(async signal => await client.call('content.fetch', args, {
       signal,
       onProgress: event => {
         if (event.type === 'fetch:sharer') this.sharer = event.sharer

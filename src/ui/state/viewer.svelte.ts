@@ -2,6 +2,7 @@
 import { ipnsPath, parseContentPath } from '../../lib/content-path.ts'
 import { parseShareLink, type ShareLink } from '../../lib/share-link.ts'
 import { FetchJob } from './fetch-job.svelte.ts'
+import { ShareOffer } from './share-offer.svelte.ts'
 import { readForPreview } from '../download.ts'
 import { previewKind, sniffKind, type PreviewKind } from '../preview-kind.ts'
 import { describeError } from './errors.ts'
@@ -24,6 +25,8 @@ export class ViewerState {
   kind = $state<PreviewKind>()
   previewUrl = $state<string>()
   text = $state<string>()
+  /** A share link waiting for the person to agree to fetch it. */
+  offer = $state<ShareOffer>()
   /** The fetch of a share link, while it runs and after. */
   fetchJob = $state<FetchJob>()
   /** Set once the viewed content was saved to the file list. */
@@ -35,15 +38,40 @@ export class ViewerState {
   constructor (private readonly node: NodeConnection) {}
 
   /**
-   * Opens a share link: the whole DAG is fetched first (sharer first, then
-   * providers, then gateways), with progress, then shown from local blocks.
+   * Shows what a share link is and waits for the person's click (confirmShared):
+   * nothing is dialled or fetched before. A fetch already running goes on until then.
    */
-  async openShared (link: ShareLink): Promise<void> {
+  offerShared (link: ShareLink): void {
+    this.controller?.abort()
+    this.loading = false
+    this.clear()
+    this.offer = new ShareOffer(link, this.node.client)
+  }
+
+  /** The person agreed: fetch the offered link, up to the size they agreed to. */
+  async confirmShared (): Promise<void> {
+    const offer = this.offer
+    if (offer?.maxBytes == null) return
+    this.offer = undefined
+    await this.openShared(offer.link, offer.maxBytes, offer.limitFrom)
+  }
+
+  dismissShared (): void {
+    this.offer = undefined
+  }
+
+  /**
+   * Fetches a share link the person agreed to: the whole DAG first (sharer
+   * first, then providers, then gateways), with progress, stopping at
+   * `maxBytes`; then shows it from local blocks.
+   */
+  async openShared (link: ShareLink, maxBytes: number, limitFrom: 'link' | 'person'): Promise<void> {
     this.controller?.abort()
     this.fetchJob?.cancel()
+    this.offer = undefined
     this.clear()
     this.input = `/ipfs/${link.cid}`
-    const job = new FetchJob(link)
+    const job = new FetchJob(link, maxBytes, limitFrom)
     this.fetchJob = job
     const summary = await job.run(this.node.client)
     if (summary == null || this.fetchJob !== job) return
@@ -68,6 +96,7 @@ export class ViewerState {
   }
 
   async open (input = this.input, name?: string, fetchJob?: FetchJob): Promise<void> {
+    this.offer = undefined
     let link: ShareLink | undefined
     try {
       link = parseShareLink(input.trim())
@@ -76,7 +105,8 @@ export class ViewerState {
       this.error = describeError(err)
       return
     }
-    if (link != null) { await this.openShared(link); return }
+    // A pasted link is offered like one opened from elsewhere: the person sees the sharer and agrees to a size.
+    if (link != null) { this.offerShared(link); return }
     const ipns = ipnsPath(input)
     if (ipns != null) {
       // The gateway resolves and verifies IPNS names; the viewer reads /ipfs/ only.

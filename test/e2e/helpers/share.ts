@@ -1,9 +1,10 @@
-/** Sharing between browsers, as a person does it: Share, copy the link, open it elsewhere. */
+/** Sharing between browsers, as a person does it: Share, copy the link, open it elsewhere, click Fetch. */
 import { expect, type Locator, type Page } from '@playwright/test'
 
 /**
  * Clicks Share on the named entry and returns the link once it carries the
- * sharer's relayed address (`webrtc`: its address for WebRTC through the relay).
+ * sharer's relayed address (`webrtc`: its address for WebRTC through the relay)
+ * and the size it announces.
  */
 export async function shareLink (page: Page, name: string, sharer: string, options: { webrtc?: boolean } = {}): Promise<string> {
   await page.goto(new URL('#/files', page.url()).href)
@@ -11,13 +12,26 @@ export async function shareLink (page: Page, name: string, sharer: string, optio
   const link = page.getByTestId('share-link')
   const address = options.webrtc === true ? `p2p-circuit%2Fwebrtc%2Fp2p%2F${sharer}` : `p2p-circuit%2Fp2p%2F${sharer}`
   await expect(link).toHaveValue(new RegExp(address), { timeout: 20_000 })
+  await expect(link).toHaveValue(/[?&]size=\d+/)
   await expect(page.getByTestId('share-qr')).toBeVisible()
   return await link.inputValue()
 }
 
-/** Opens a share link in the page and waits until the fetch is done; returns the page's sources by role. */
-export async function openShared (page: Page, link: string, timeout = 90_000): Promise<(role: string) => Locator> {
+/**
+ * Follows a share link as a person does: the page shows what the link is and
+ * fetches nothing until Fetch is clicked, which this then does (the link's size,
+ * or the default limit when it announces none).
+ */
+export async function followShareLink (page: Page, link: string): Promise<void> {
   await page.goto(link)
+  await expect(page.getByTestId('share-offer')).toBeVisible({ timeout: 30_000 })
+  await page.getByTestId('fetch-confirm').click()
+  await expect(page.getByTestId('share-offer')).toHaveCount(0)
+}
+
+/** Opens a share link in the page, clicks Fetch and waits until the fetch is done; returns the page's sources by role. */
+export async function openShared (page: Page, link: string, timeout = 90_000): Promise<(role: string) => Locator> {
+  await followShareLink(page, link)
   await expect(page.getByTestId('fetch-job')).toHaveAttribute('data-status', 'done', { timeout })
   return role => page.getByTestId('fetch-source').and(page.locator(`[data-role="${role}"]`))
 }

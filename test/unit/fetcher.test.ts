@@ -1,0 +1,186 @@
+import * as dagPb from '@ipld/dag-pb'
+import { MemoryBlockstore } from 'blockstore-core/memory'
+import { importer } from 'ipfs-unixfs-importer'
+import toBuffer from 'it-to-buffer'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { sha256 } from 'multiformats/hashes/sha2'
+import { describe, expect, it } from 'vitest'
+import { DEFAULT_QUOTA_RESERVE_BYTES, Fetcher, sharerAddrs } from '../../src/node/fetcher.ts'
+import type { FetchArgs, FetchSummary } from '../../src/lib/protocol.ts'
+import type { PollenHelia } from '../../src/node/create-node.ts'
+import type { ContentReader } from '../../src/node/content.ts'
+
+const MiB = 1024 * 1024
+const SELF = '12D3KooWGC6TvWhfapngX6wvJHMYvKpDMXPb3ZnCZ6dMoaMtimQ5'
+const SHARER = '12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK'
+
+function bytesOf (size: number, seed: number): Uint8Array {
+  const out = new Uint8Array(size)
+  let x = (seed * 2654435761) >>> 0 || 1
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13; x >>>= 0
+    x ^= x >>> 17
+    x ^= x << 5; x >>>= 0
+    out[i] = x & 0xff
+  }
+  return out
+}
+
+/** Blocks "on the network": a get of one not yet stored records the request and stores it. */
+class FakeNetwork {
+  readonly blocks = new Map<string, Uint8Array>()
+  readonly stored = new Set<string>()
+  readonly requested: string[] = []
+  readonly dialled: string[][] = []
+  /** Blocks the "disk" refuses to store, as IndexedDB does when it is full. */
+  readonly full = new Set<string>()
+
+  helia (): PollenHelia {
+    const net = this
+    return {
+      libp2p: {
+        peerId: { toString: () => SELF },
+        getConnections: () => [],
+        dial: async (addrs: unknown[]) => { net.dialled.push(addrs.map(String)); throw new Error('connection refused') }
+      },
+      blockstore: {
+        has: async (cid: CID) => net.stored.has(cid.toString()),
+        async * get (cid: CID, options: { onProgress?: (event: { type: string, detail: unknown }) => void } = {}) {
+          const key = cid.toString()
+          const local = net.stored.has(key)
+          options.onProgress?.({ type: local ? 'blocks:get:blockstore:get' : 'bitswap:want-block', detail: {} })
+          const block = net.blocks.get(key)
+          if (block == null) throw Object.assign(new Error(`no block ${key}`), { name: 'NotFoundError' })
+          if (!local && net.full.has(key)) throw Object.assign(new Error('Failed to put: QuotaExceededError'), { name: 'PutFailedError' })
+          if (!local) { net.requested.push(key); net.stored.add(key) }
+          yield block
+        }
+      }
+    } as unknown as PollenHelia
+  }
+}
+
+async function importFile (net: FakeNetwork, bytes: Uint8Array): Promise<{ root: CID, dagSize: number }> {
+  let dagSize = 0
+  const store = new MemoryBlockstore()
+  const put = store.put.bind(store)
+  store.put = async (cid, block, options) => {
+    const data = block instanceof Uint8Array ? block : await toBuffer(block as AsyncIterable<Uint8Array>)
+    if (!net.blocks.has(cid.toString())) dagSize += data.byteLength
+    net.blocks.set(cid.toString(), data)
+    return await put(cid, data, options)
+  }
+  let root: CID | undefined
+  for await (const entry of importer([{ content: bytes }], store, { profile: 'unixfs-v1-2025', cidVersion: 1, rawLeaves: true })) root = entry.cid
+  return { root: root!, dagSize }
+}
+
+function fetcher (net: FakeNetwork, available = Number.POSITIVE_INFINITY, collectGarbage?: () => Promise<void>): Fetcher {
+  return new Fetcher({ helia: net.helia(), content: {} as ContentReader, bootstrap: [], fetchTimeoutMs: 5000, storageAvailable: async () => available, collectGarbage })
+}
+
+async function run (f: Fetcher, args: FetchArgs): Promise<FetchSummary> {
+  return await f.fetch(args, new AbortController().signal, () => {})
+}
+
+describe('the fetcher keeps to what the person agreed to', () => {
+  it('dials at most 8 of a link\'s addresses and reports the ones it ignored', async () => {
+    const addrs = Array.from({ length: 12 }, (_, i) => `/ip4/127.0.0.1/tcp/${4000 + i}/ws/p2p/${SHARER}`)
+    expect(sharerAddrs(addrs).map(String)).toEqual(addrs.slice(0, 8))
+    // Addresses past the cap are not even read: a broken ninth one does not fail the link.
+    expect(sharerAddrs([...addrs.slice(0, 8), 'not a multiaddr']).length).toBe(8)
+
+    const net = new FakeNetwork()
+    const { root, dagSize } = await importFile(net, bytesOf(10_000, 1))
+    const summary = await run(fetcher(net), { path: `/ipfs/${root}`, providers: addrs, maxBytes: dagSize, limitFrom: 'link' })
+    expect(net.dialled.flat()).toEqual(addrs.slice(0, 8))
+    expect(summary.sharer).toMatchObject({ peer: SHARER, reached: false, ignoredAddrs: 4 })
+  })
+
+  it('fetches a DAG of exactly the agreed size', async () => {
+    const net = new FakeNetwork()
+    const { root, dagSize } = await importFile(net, bytesOf(3 * MiB + 5, 2))
+    const summary = await run(fetcher(net), { path: `/ipfs/${root}`, maxBytes: dagSize, limitFrom: 'link' })
+    expect(summary.bytes).toBe(dagSize)
+    expect(summary.totalBytes).toBe(dagSize)
+  })
+
+  it('stops at the root when the DAG declares more than the link announced, fetching no leaf', async () => {
+    const net = new FakeNetwork()
+    const { root, dagSize } = await importFile(net, bytesOf(3 * MiB + 5, 3))
+    const fetch = run(fetcher(net), { path: `/ipfs/${root}`, maxBytes: dagSize - 1, limitFrom: 'link' })
+    await expect(fetch).rejects.toMatchObject({ name: 'SizeLimitError' })
+    await expect(fetch).rejects.toThrow(/larger than its link announced: it holds 3\.00 MiB .* ask the sharer for a new link\. Your files are untouched/)
+    expect(net.requested).toEqual([root.toString()])
+  })
+
+  it('says to raise the limit the person set', async () => {
+    const net = new FakeNetwork()
+    const { root } = await importFile(net, bytesOf(3 * MiB, 4))
+    await expect(run(fetcher(net), { path: `/ipfs/${root}`, maxBytes: MiB, limitFrom: 'person' }))
+      .rejects.toThrow(/larger than the 1\.00 MiB limit you set: .* open the link again and set a higher limit/)
+  })
+
+  it('counts the blocks themselves when the root understates what is below it', async () => {
+    const net = new FakeNetwork()
+    const leaves = await Promise.all([1, 2, 3].map(async seed => {
+      const bytes = bytesOf(MiB, 10 + seed)
+      const cid = CID.createV1(raw.code, await sha256.digest(bytes))
+      net.blocks.set(cid.toString(), bytes)
+      return cid
+    }))
+    // Each link claims one byte.
+    const rootBlock = dagPb.encode(dagPb.prepare({ Links: leaves.map(cid => ({ Hash: cid, Tsize: 1 })) }))
+    const root = CID.createV1(dagPb.code, await sha256.digest(rootBlock))
+    net.blocks.set(root.toString(), rootBlock)
+    const fetch = run(fetcher(net), { path: `/ipfs/${root}`, maxBytes: 2 * MiB, limitFrom: 'link' })
+    await expect(fetch).rejects.toMatchObject({ name: 'SizeLimitError' })
+    await expect(fetch).rejects.toThrow(/turned out to hold more than it declared/)
+  })
+
+  it('stops before the quota, and does not count blocks already here against it', async () => {
+    const net = new FakeNetwork()
+    const { root, dagSize } = await importFile(net, bytesOf(3 * MiB, 5))
+    const tight = fetcher(net, DEFAULT_QUOTA_RESERVE_BYTES + MiB)
+    // A limit of the person's own, larger than the room: the root's declared size stops the walk.
+    const fetch = run(tight, { path: `/ipfs/${root}`, maxBytes: 10 * MiB, limitFrom: 'person' })
+    await expect(fetch).rejects.toMatchObject({ name: 'QuotaExceededError' })
+    await expect(fetch).rejects.toThrow(/Not enough storage for .*: it holds 3\.00 MiB and this browser lets Pollen store about 1\.00 MiB more.*Collect garbage/)
+    expect(net.requested).toEqual([root.toString()])
+
+    // A link announcing more than fits is refused before anything is dialled or fetched.
+    const fresh = new FakeNetwork()
+    const other = await importFile(fresh, bytesOf(3 * MiB, 7))
+    const announced = run(fetcher(fresh, DEFAULT_QUOTA_RESERVE_BYTES + MiB), { path: `/ipfs/${other.root}`, providers: [`/ip4/127.0.0.1/tcp/1/ws/p2p/${SHARER}`], maxBytes: other.dagSize, limitFrom: 'link' })
+    await expect(announced).rejects.toThrow(/Not enough storage for .*: its link announces 3\.00 MiB and this browser lets Pollen store about 1\.00 MiB more, so nothing was fetched/)
+    expect(fresh.dialled).toEqual([])
+    expect(fresh.requested).toEqual([])
+
+    // Once every block is here, the same fetch stores nothing new and succeeds.
+    for (const cid of net.blocks.keys()) net.stored.add(cid)
+    const summary = await run(tight, { path: `/ipfs/${root}`, maxBytes: dagSize, limitFrom: 'link' })
+    expect(summary.localBlocks).toBe(summary.blocks)
+  })
+
+  it('stops when the browser refuses a write for want of space, and gives the space back', async () => {
+    const net = new FakeNetwork()
+    const { root, dagSize } = await importFile(net, bytesOf(3 * MiB, 8))
+    // The estimate promised room, the disk has none for the leaves.
+    for (const cid of net.blocks.keys()) if (cid !== root.toString()) net.full.add(cid)
+    let collected = 0
+    const fetch = run(fetcher(net, Number.POSITIVE_INFINITY, async () => { collected++ }), { path: `/ipfs/${root}`, maxBytes: dagSize, limitFrom: 'link' })
+    await expect(fetch).rejects.toMatchObject({ name: 'QuotaExceededError' })
+    await expect(fetch).rejects.toThrow(/^Storage is full: the browser refused to store more of .*"Collect garbage".* Your files are untouched\.$/)
+    expect(collected).toBe(1)
+  })
+
+  it('refuses a fetch without a limit before dialling anyone', async () => {
+    const net = new FakeNetwork()
+    const { root } = await importFile(net, bytesOf(100, 6))
+    const args = { path: `/ipfs/${root}`, providers: [`/ip4/127.0.0.1/tcp/1/ws/p2p/${SHARER}`] } as unknown as FetchArgs
+    await expect(run(fetcher(net), args)).rejects.toMatchObject({ name: 'SizeLimitError' })
+    expect(net.dialled).toEqual([])
+    expect(net.requested).toEqual([])
+  })
+})
