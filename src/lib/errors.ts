@@ -98,6 +98,12 @@ export function isAbortError (err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { name?: string }).name === 'AbortError'
 }
 
+/** A DHT announce that reached nobody, or had no address to announce. */
+export class AnnounceFailedError extends Error {
+  static name = 'AnnounceFailedError'
+  name = 'AnnounceFailedError'
+}
+
 export class QuotaExceededError extends Error {
   static name = 'QuotaExceededError'
   name = 'QuotaExceededError'

@@ -6,6 +6,8 @@ import { IDBDatastore } from 'datastore-idb'
 import { configWarnings, validateConfig, type NodeConfig } from '../lib/config.ts'
 import { transfer, type Handlers, type Transfer } from '../lib/rpc.ts'
 import { ContentPorts } from './content-ports.ts'
+import { announceToDht } from './dht-announce.ts'
+import type { CID } from 'multiformats/cid'
 import { connectToPreloadNode } from './preload.ts'
 import { refused } from './gateway-responses.ts'
 import { TrustedRoots } from './trusted-roots.ts'
@@ -95,7 +97,7 @@ export class PollenNode {
       collectGarbage: async () => await this.collectGarbage(),
       preloadNodes: config.preload,
       connectPreloadNode: async node => { await connectToPreloadNode(this.helia.libp2p, node) },
-      announce: config.dhtAnnounce ? async cid => { await this.helia.libp2p.contentRouting.provide(cid, { signal: AbortSignal.timeout(ANNOUNCE_TIMEOUT_MS) }) } : undefined
+      announce: this.announcer()
     })
     this.content = new ContentReader(this.helia, config.fetchTimeoutSeconds * 1000)
     this.gateway = new NodeGateway({ helia: this.helia, content: this.content, config, trusted: this.trusted, connectedPeers: () => this.helia.libp2p.getPeers().length })
@@ -168,6 +170,13 @@ export class PollenNode {
   }
 
   /** What a content origin may call: reading content, nothing else (see ContentMethods). */
+  /** Announces an added root to the DHT, when that setting is on. */
+  private announcer (): ((cid: CID) => Promise<void>) | undefined {
+    const dht = this.helia.libp2p.services.dht
+    if (dht == null) return undefined
+    return async cid => { await announceToDht(this.helia.libp2p, dht, cid, AbortSignal.timeout(ANNOUNCE_TIMEOUT_MS)) }
+  }
+
   contentHandlers (): Handlers<ContentMethods> {
     return {
       'gateway.fetch': async (request, ctx) => {
