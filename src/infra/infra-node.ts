@@ -9,7 +9,7 @@ import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { createDelegatedRoutingV1HttpApiServer } from '@helia/delegated-routing-v1-http-api-server'
+import routingV1Routes from '@helia/delegated-routing-v1-http-api-server/routes'
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import { identify, identifyPush } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
@@ -20,9 +20,9 @@ import { webSockets } from '@libp2p/websockets'
 import { FsBlockstore } from 'blockstore-fs'
 import { FsDatastore } from 'datastore-fs'
 import { ipnsRecords } from './ipns-records.ts'
-import fastify, { type FastifyInstance } from 'fastify'
 import { createHelia } from 'helia'
 import { gatewayRoutes } from './gateway.ts'
+import { createHttpServer } from './http-server.ts'
 import { localProviders } from './local-providers.ts'
 import { preloadRoutes } from './preload.ts'
 import type { InfraOptions } from './options.ts'
@@ -38,7 +38,7 @@ export interface InfraNode {
   stop: () => Promise<void>
 }
 
-export async function startInfraNode (options: InfraOptions, server: FastifyInstance = fastify({ logger: true })): Promise<InfraNode> {
+export async function startInfraNode (options: InfraOptions): Promise<InfraNode> {
   await mkdir(options.dataDir, { recursive: true })
   const blockstore = new FsBlockstore(join(options.dataDir, 'blocks'))
   const datastore = new FsDatastore(join(options.dataDir, 'datastore'))
@@ -89,10 +89,11 @@ export async function startInfraNode (options: InfraOptions, server: FastifyInst
   helia.addRouter(localProviders(helia.libp2p, blockstore))
   helia.addRouter(ipnsRecords(datastore))
 
+  const server = await createHttpServer(options.http, [])
   preloadRoutes(server, { helia, allowedOrigins: options.allowedOrigins })
   gatewayRoutes(server, helia)
-  // Registers CORS for GET (routing answers are public) and starts listening.
-  await createDelegatedRoutingV1HttpApiServer(helia as any, { fastify: server, listen: { host: options.host, port: options.httpPort } })
+  routingV1Routes(server, helia as any)
+  await server.listen({ host: options.host, port: options.httpPort })
   const address = server.server.address()
   const port = typeof address === 'object' && address != null ? address.port : options.httpPort
 

@@ -45,7 +45,10 @@ async function walk (helia: Helia, root: CID, recursive: boolean, concurrency: n
 
 export function preloadRoutes (server: FastifyInstance, init: PreloadInit): void {
   const timeoutMs = init.timeoutMs ?? DEFAULT_PRELOAD_TIMEOUT_MS
-  server.post<{ Querystring: { arg?: string, r?: string } }>('/api/v0/refs', async (request, reply) => {
+  server.post<{ Querystring: { arg?: string, r?: string } }>('/api/v0/refs', {
+    // CORS headers only for the app origins (the rest of the API answers any origin).
+    config: { cors: { origin: init.allowedOrigins } }
+  }, async (request, reply) => {
     const origin = request.headers.origin
     // The RPC is a simple request (no preflight), so CORS alone cannot stop other sites.
     if (origin != null && !init.allowedOrigins.includes(origin)) {
