@@ -19,12 +19,13 @@ import { webRTCDirect } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { FsBlockstore } from 'blockstore-fs'
 import { FsDatastore } from 'datastore-fs'
-import { ipnsRecords } from './ipns-records.ts'
 import { createHelia } from 'helia'
 import { gatewayRoutes } from './gateway.ts'
 import { createHttpServer } from './http-server.ts'
+import { ipnsRecords } from './ipns-records.ts'
 import { localProviders } from './local-providers.ts'
 import { preloadRoutes } from './preload.ts'
+import { PreloadRetention, type RetentionStatus } from './preload-retention.ts'
 import type { InfraOptions } from './options.ts'
 
 export const INFRA_AGENT = 'pollen-infra/0.1.0'
@@ -35,10 +36,13 @@ export interface InfraNode {
   multiaddrs: string[]
   /** Base URL of the HTTP API (routing, preload, gateway), no trailing slash. */
   httpUrl: string
+  /** What preload holds now. */
+  preloadStatus: () => RetentionStatus
   stop: () => Promise<void>
 }
 
-export async function startInfraNode (options: InfraOptions): Promise<InfraNode> {
+/** `log` writes one event of the node's own (not a request's) as a JSON line. */
+export async function startInfraNode (options: InfraOptions, log: (event: Record<string, unknown>) => void): Promise<InfraNode> {
   await mkdir(options.dataDir, { recursive: true })
   const blockstore = new FsBlockstore(join(options.dataDir, 'blocks'))
   const datastore = new FsDatastore(join(options.dataDir, 'datastore'))
@@ -88,9 +92,14 @@ export async function startInfraNode (options: InfraOptions): Promise<InfraNode>
   await helia.start()
   helia.addRouter(localProviders(helia.libp2p, blockstore))
   helia.addRouter(ipnsRecords(datastore))
+  // Deletes blocks no preload holds before anyone can ask for them.
+  const retention = new PreloadRetention({ blockstore, datastore, ttlMs: options.preload.ttlMs, maxHeldBytes: options.preload.maxHeldBytes, log })
+  await retention.start()
 
-  const server = await createHttpServer(options.http, [])
-  preloadRoutes(server, { helia, allowedOrigins: options.allowedOrigins })
+  const server = await createHttpServer(options.http, [
+    { method: 'POST', url: '/api/v0/refs', max: options.preload.rateLimit }
+  ])
+  preloadRoutes(server, { helia, retention, allowedOrigins: options.allowedOrigins, limits: options.preload })
   gatewayRoutes(server, helia)
   routingV1Routes(server, helia as any)
   await server.listen({ host: options.host, port: options.httpPort })
@@ -102,8 +111,10 @@ export async function startInfraNode (options: InfraOptions): Promise<InfraNode>
     peerId,
     multiaddrs: helia.libp2p.getMultiaddrs().map(String),
     httpUrl: `http://${options.host}:${port}`,
+    preloadStatus: () => retention.status(),
     stop: async () => {
       await server.close()
+      await retention.stop()
       await helia.stop()
       await Promise.all([blockstore.close(), datastore.close()])
     }

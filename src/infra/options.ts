@@ -35,6 +35,25 @@ export const DEFAULT_HTTP_MAX_CONNECTIONS = 1024
 /** Requests per minute from one IP address (an IPv6 /64) to the routes without a limit of their own. */
 export const DEFAULT_HTTP_RATE_LIMIT = 1200
 
+/**
+ * Each preloaded block counts at least this much against the byte limits: a
+ * DAG of tiny blocks would otherwise cost more in bookkeeping than its bytes.
+ */
+export const PRELOAD_MIN_BLOCK_CHARGE = 4 * KiB
+/** One preload may fetch at most this much; each block counts at least PRELOAD_MIN_BLOCK_CHARGE. */
+export const DEFAULT_PRELOAD_MAX_BYTES = 128 * MiB
+/** All preloaded DAGs together, walks in progress included. */
+export const DEFAULT_PRELOAD_MAX_HELD_BYTES = 4 * GiB
+/** As the IPFS docs describe the public preload nodes: content is kept for about an hour. */
+export const DEFAULT_PRELOAD_TTL_MS = HOUR
+export const DEFAULT_PRELOAD_MAX_WALKS = 8
+export const DEFAULT_PRELOAD_MAX_WALKS_PER_IP = 2
+export const DEFAULT_PRELOAD_RATE_LIMIT = 60
+/** A preload that has not finished by then is abandoned. */
+export const DEFAULT_PRELOAD_TIMEOUT_MS = 5 * MINUTE
+/** A preload that receives no block for this long is abandoned (a root nobody has). */
+export const DEFAULT_PRELOAD_IDLE_TIMEOUT_MS = 30 * SECOND
+
 export interface HttpLimits {
   maxHeaderBytes: number
   bodyLimit: number
@@ -45,6 +64,18 @@ export interface HttpLimits {
   rateLimit: number
   /** Addresses of reverse proxies whose X-Forwarded-For is believed. */
   trustProxy: string[]
+}
+
+export interface PreloadLimits {
+  maxBytes: number
+  maxHeldBytes: number
+  ttlMs: number
+  maxWalks: number
+  maxWalksPerIp: number
+  /** Requests per minute per IP address. */
+  rateLimit: number
+  timeoutMs: number
+  idleTimeoutMs: number
 }
 
 export interface InfraOptions {
@@ -64,6 +95,7 @@ export interface InfraOptions {
     durationLimitMs: number
   }
   http: HttpLimits
+  preload: PreloadLimits
 }
 
 function formatBytes (n: number): string {
@@ -84,7 +116,7 @@ export const USAGE = `pollen-infra: bootstrap peer, circuit relay v2, delegated 
 
 Usage: node src/infra/cli.ts [options]
 
-Every option can also be set by the environment variable named after it (--rate-limit: POLLEN_INFRA_RATE_LIMIT).
+Every option can also be set by the environment variable named after it (--preload-ttl: POLLEN_INFRA_PRELOAD_TTL).
 BYTES take a suffix KiB, MiB or GiB; DURATION a suffix ms, s, m or h (a bare number is milliseconds).
 
   --host ADDR                 address to listen on (POLLEN_INFRA_HOST, default ${DEFAULT_HOST})
@@ -112,19 +144,36 @@ HTTP limits, on every endpoint:
                               or CIDR ranges (POLLEN_INFRA_TRUST_PROXY, comma-separated). Without it behind a
                               proxy, every client shares the proxy's address and its limits.
 
-CORS: the read-only API (GET /routing/v1/*, GET /ipfs/*) answers any origin
+Preload (POST /api/v0/refs?arg=<cid>&r=true, as Kubo's RPC):
+  --preload-max-bytes BYTES   one preload fetches at most this; each block counts at least ${formatBytes(PRELOAD_MIN_BLOCK_CHARGE)} (default ${formatBytes(DEFAULT_PRELOAD_MAX_BYTES)})
+  --preload-max-held-bytes BYTES  all preloaded content together (default ${formatBytes(DEFAULT_PRELOAD_MAX_HELD_BYTES)})
+  --preload-ttl DURATION      a preloaded DAG is kept this long after its last preload, then deleted (default ${formatDuration(DEFAULT_PRELOAD_TTL_MS)})
+  --preload-max-walks N       preloads in progress at once; more are answered 503 with Retry-After (default ${DEFAULT_PRELOAD_MAX_WALKS})
+  --preload-max-walks-per-ip N  of those from one IP address; more are answered 429 (default ${DEFAULT_PRELOAD_MAX_WALKS_PER_IP})
+  --preload-rate-limit N      preload requests per minute per IP address (default ${DEFAULT_PRELOAD_RATE_LIMIT})
+  --preload-timeout DURATION  a preload is abandoned after this (default ${formatDuration(DEFAULT_PRELOAD_TIMEOUT_MS)})
+  --preload-idle-timeout DURATION  or when no block arrived for this long (default ${formatDuration(DEFAULT_PRELOAD_IDLE_TIMEOUT_MS)})
+  A preload over a limit ends with an error: a status (413 too big, 507 storage full, 504 timed out) when
+  it fails before the first reference is sent, otherwise a last line {"Ref":"","Err":"<why>"}. Whatever a
+  failed preload fetched is deleted at once. GET /preload answers what the node holds: {"roots","blocks",
+  "bytes","countedBytes","maxHeldBytes","ttlSeconds","nextExpiry","walks","maxWalks"}; GET /preload/<cid> one root's
+  {"root","blocks","bytes","preloadedAt","expiresAt"} (404 when not held). The list of roots is not
+  published: a CID is the capability to read what a browser added.
+
+CORS: the read-only API (GET /routing/v1/*, GET /ipfs/*, GET /preload) answers any origin
 (Access-Control-Allow-Origin: *, no credentials): it hands out public data. The preload endpoint answers
 only the origins given by --allow-origin (the header names that origin) and refuses a request whose
 Origin header names any other with 403: this keeps other sites' pages from using visitors' browsers to
-preload, and is no defence against other clients, which set any Origin they like.
+preload, and is no defence against other clients, which set any Origin they like; the limits above are.
 IPNS PUT has no CORS: browsers cannot publish from a page; records are signed and verified either way.
 The HTTP API speaks plain HTTP: in public, put it behind a reverse proxy that terminates TLS, and name
 that proxy with --trust-proxy.
 
   --help                      this text
 
-On start it prints one JSON line {"event":"ready", ...} with its peer ID, multiaddrs and HTTP URL; then
-one JSON log line per request (those the rate limits refuse are summed up once a minute instead).`
+On start it prints one JSON line {"event":"ready", ...} with its peer ID, multiaddrs, HTTP URL and what
+preload holds; then one JSON log line per request (those the rate limits refuse are summed up once a
+minute instead) and per preload kept, failed or expired.`
 
 function integer (name: string, value: string | undefined, fallback: number): number {
   if (value == null || value === '') return fallback
@@ -188,6 +237,14 @@ export function parseOptions (argv: string[], env: NodeJS.ProcessEnv): InfraOpti
       'http-max-connections': { type: 'string' },
       'rate-limit': { type: 'string' },
       'trust-proxy': { type: 'string', multiple: true },
+      'preload-max-bytes': { type: 'string' },
+      'preload-max-held-bytes': { type: 'string' },
+      'preload-ttl': { type: 'string' },
+      'preload-max-walks': { type: 'string' },
+      'preload-max-walks-per-ip': { type: 'string' },
+      'preload-rate-limit': { type: 'string' },
+      'preload-timeout': { type: 'string' },
+      'preload-idle-timeout': { type: 'string' },
       help: { type: 'boolean' }
     }
   })
@@ -204,6 +261,10 @@ export function parseOptions (argv: string[], env: NodeJS.ProcessEnv): InfraOpti
     const value = values[name]
     return typeof value === 'string' ? value : env[`POLLEN_INFRA_${name.toUpperCase().replaceAll('-', '_')}`]
   }
+  const maxBytes = bytes('--preload-max-bytes', flag('preload-max-bytes'), DEFAULT_PRELOAD_MAX_BYTES)
+  const maxHeldBytes = bytes('--preload-max-held-bytes', flag('preload-max-held-bytes'), DEFAULT_PRELOAD_MAX_HELD_BYTES)
+  if (maxHeldBytes < maxBytes) throw new Error(`--preload-max-held-bytes (${maxHeldBytes}) must be at least --preload-max-bytes (${maxBytes})`)
+  const maxWalks = positive('--preload-max-walks', flag('preload-max-walks'), DEFAULT_PRELOAD_MAX_WALKS)
   return {
     tls: certFile != null && keyFile != null
       ? { certFile, keyFile, wssPort: integer('--wss-port', values['wss-port'] ?? env.POLLEN_INFRA_WSS_PORT, DEFAULT_WSS_PORT) }
@@ -227,6 +288,16 @@ export function parseOptions (argv: string[], env: NodeJS.ProcessEnv): InfraOpti
       maxConnections: positive('--http-max-connections', flag('http-max-connections'), DEFAULT_HTTP_MAX_CONNECTIONS),
       rateLimit: positive('--rate-limit', flag('rate-limit'), DEFAULT_HTTP_RATE_LIMIT),
       trustProxy: list(values['trust-proxy'], env.POLLEN_INFRA_TRUST_PROXY)
+    },
+    preload: {
+      maxBytes,
+      maxHeldBytes,
+      ttlMs: duration('--preload-ttl', flag('preload-ttl'), DEFAULT_PRELOAD_TTL_MS),
+      maxWalks,
+      maxWalksPerIp: Math.min(maxWalks, positive('--preload-max-walks-per-ip', flag('preload-max-walks-per-ip'), DEFAULT_PRELOAD_MAX_WALKS_PER_IP)),
+      rateLimit: positive('--preload-rate-limit', flag('preload-rate-limit'), DEFAULT_PRELOAD_RATE_LIMIT),
+      timeoutMs: duration('--preload-timeout', flag('preload-timeout'), DEFAULT_PRELOAD_TIMEOUT_MS),
+      idleTimeoutMs: duration('--preload-idle-timeout', flag('preload-idle-timeout'), DEFAULT_PRELOAD_IDLE_TIMEOUT_MS)
     }
   }
 }

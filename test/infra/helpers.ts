@@ -4,10 +4,13 @@
  * so 127.0.0.2, 127.0.0.3... are distinct clients to per-IP limits), waiting
  * on a condition, and temporary infra nodes.
  */
+import { randomBytes } from 'node:crypto'
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { CID } from 'multiformats/cid'
+import { sha256 } from 'multiformats/hashes/sha2'
 import { startInfraProcess } from '../../scripts/infra-process.js'
 
 export type InfraProcess = Awaited<ReturnType<typeof startInfraProcess>>
@@ -62,6 +65,16 @@ export async function waitFor<T> (condition: () => Promise<T | false | undefined
   }
 }
 
+/** The CID of random bytes: a block nobody has. */
+export async function unknownCid (): Promise<string> {
+  return CID.createV1(0x55, await sha256.digest(randomBytes(32))).toString()
+}
+
+/** Preload's answer lines, parsed. */
+export function refLines (body: string): Array<{ Ref: string, Err: string }> {
+  return body.split('\n').filter(line => line !== '').map(line => JSON.parse(line) as { Ref: string, Err: string })
+}
+
 /** An infra node on free ports in a temporary directory, with `flags` on its command line. */
 export async function startTestInfra (flags: string[] = [], allowedOrigins: string[] = []): Promise<InfraProcess & { dataDir: string, dispose: () => Promise<void> }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'pollen-infra-limits-'))
@@ -73,4 +86,11 @@ export async function startTestInfra (flags: string[] = [], allowedOrigins: stri
       await rm(dataDir, { recursive: true, force: true })
     }
   })
+}
+
+/** The infra node's WebSocket multiaddr, for a content peer to dial. */
+export function webSocketAddr (infra: InfraProcess): string {
+  const addr = infra.multiaddrs.find((a: string) => /\/tcp\/\d+\/ws\/p2p\//.test(a))
+  if (addr == null) throw new Error(`the infra node lists no WebSocket address: ${infra.multiaddrs.join(' ')}`)
+  return addr
 }

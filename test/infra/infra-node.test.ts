@@ -91,10 +91,12 @@ describe('the infra CLI', () => {
     expect(stdout).toContain('--relay-max-reservations')
     expect(stdout).toContain('--allow-origin')
     // Every limit, with its default, and the CORS policy.
-    for (const flag of ['--http-max-header-bytes', '--http-body-limit', '--http-request-timeout', '--http-idle-timeout', '--http-max-connections', '--rate-limit', '--trust-proxy']) expect(stdout).toContain(flag)
-    expect(stdout).toContain('(default 10s)')
+    for (const flag of ['--http-max-header-bytes', '--http-body-limit', '--http-request-timeout', '--http-idle-timeout', '--http-max-connections', '--rate-limit', '--trust-proxy',
+      '--preload-max-bytes', '--preload-max-held-bytes', '--preload-ttl', '--preload-max-walks', '--preload-max-walks-per-ip', '--preload-rate-limit', '--preload-timeout', '--preload-idle-timeout']) expect(stdout).toContain(flag)
+    expect(stdout).toContain('(default 1h)')
     expect(stdout).toMatch(/CORS: [^]*Access-Control-Allow-Origin: \*/)
-  })
+    expect(stdout).toContain('GET /preload')
+  }, 60_000)
 
   it('refuses a malformed option with a message', async () => {
     await expect(promisify(execFile)(node22(), ['src/infra/cli.ts', '--ws-port', 'many'])).rejects.toMatchObject({ stderr: expect.stringContaining('--ws-port must be a whole number') })
@@ -102,7 +104,8 @@ describe('the infra CLI', () => {
     await expect(promisify(execFile)(node22(), ['src/infra/cli.ts', '--http-request-timeout', 'soon'])).rejects.toMatchObject({ stderr: expect.stringContaining('--http-request-timeout must be a duration like 1500, 90s, 10m or 1h') })
     await expect(promisify(execFile)(node22(), ['src/infra/cli.ts', '--http-body-limit', '2TB'])).rejects.toMatchObject({ stderr: expect.stringContaining('--http-body-limit must be a number of bytes') })
     await expect(promisify(execFile)(node22(), ['src/infra/cli.ts', '--rate-limit', '0'])).rejects.toMatchObject({ stderr: expect.stringContaining('--rate-limit must be above zero') })
-  })
+    await expect(promisify(execFile)(node22(), ['src/infra/cli.ts', '--preload-max-bytes', '1GiB', '--preload-max-held-bytes', '512MiB'])).rejects.toMatchObject({ stderr: expect.stringContaining('--preload-max-held-bytes (536870912) must be at least --preload-max-bytes (1073741824)') })
+  }, 60_000)
 
   it('with a certificate also listens on secure WebSockets, serving that certificate', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pollen-infra-tls-'))
