@@ -30,7 +30,7 @@ async function main (): Promise<void> {
   process.on('SIGTERM', () => { stop('SIGTERM') })
 
   node = await startInfraNode(options, log)
-  log({ event: 'ready', peerId: node.peerId, multiaddrs: node.multiaddrs, httpUrl: node.httpUrl, preload: node.preloadStatus() })
+  log({ event: 'ready', peerId: node.peerId, multiaddrs: node.multiaddrs, httpUrl: node.httpUrl, preload: node.preloadStatus(), ipnsNames: node.ipnsNames() })
   if (stopSignal != null) await shutdown(node)
 }
 

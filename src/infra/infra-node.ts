@@ -9,7 +9,6 @@ import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import routingV1Routes from '@helia/delegated-routing-v1-http-api-server/routes'
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import { identify, identifyPush } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
@@ -26,6 +25,7 @@ import { ipnsRecords } from './ipns-records.ts'
 import { localProviders } from './local-providers.ts'
 import { preloadRoutes } from './preload.ts'
 import { PreloadRetention, type RetentionStatus } from './preload-retention.ts'
+import { IPNS_PUT_URL, routingRoutes } from './routing.ts'
 import type { InfraOptions } from './options.ts'
 
 export const INFRA_AGENT = 'pollen-infra/0.1.0'
@@ -38,6 +38,8 @@ export interface InfraNode {
   httpUrl: string
   /** What preload holds now. */
   preloadStatus: () => RetentionStatus
+  /** IPNS names kept now. */
+  ipnsNames: () => number
   stop: () => Promise<void>
 }
 
@@ -91,17 +93,20 @@ export async function startInfraNode (options: InfraOptions, log: (event: Record
   })
   await helia.start()
   helia.addRouter(localProviders(helia.libp2p, blockstore))
-  helia.addRouter(ipnsRecords(datastore))
+  const ipns = ipnsRecords({ datastore, maxNames: options.ipns.maxNames, maxAgeMs: options.ipns.maxAgeMs, log })
+  await ipns.start()
+  helia.addRouter(ipns)
   // Deletes blocks no preload holds before anyone can ask for them.
   const retention = new PreloadRetention({ blockstore, datastore, ttlMs: options.preload.ttlMs, maxHeldBytes: options.preload.maxHeldBytes, log })
   await retention.start()
 
   const server = await createHttpServer(options.http, [
-    { method: 'POST', url: '/api/v0/refs', max: options.preload.rateLimit }
+    { method: 'POST', url: '/api/v0/refs', max: options.preload.rateLimit },
+    { method: 'PUT', url: IPNS_PUT_URL, max: options.ipns.rateLimit }
   ])
   preloadRoutes(server, { helia, retention, allowedOrigins: options.allowedOrigins, limits: options.preload })
   gatewayRoutes(server, helia)
-  routingV1Routes(server, helia as any)
+  routingRoutes(server, helia, ipns)
   await server.listen({ host: options.host, port: options.httpPort })
   const address = server.server.address()
   const port = typeof address === 'object' && address != null ? address.port : options.httpPort
@@ -112,8 +117,10 @@ export async function startInfraNode (options: InfraOptions, log: (event: Record
     multiaddrs: helia.libp2p.getMultiaddrs().map(String),
     httpUrl: `http://${options.host}:${port}`,
     preloadStatus: () => retention.status(),
+    ipnsNames: () => ipns.size(),
     stop: async () => {
       await server.close()
+      ipns.stop()
       await retention.stop()
       await helia.stop()
       await Promise.all([blockstore.close(), datastore.close()])

@@ -54,6 +54,11 @@ export const DEFAULT_PRELOAD_TIMEOUT_MS = 5 * MINUTE
 /** A preload that receives no block for this long is abandoned (a root nobody has). */
 export const DEFAULT_PRELOAD_IDLE_TIMEOUT_MS = 30 * SECOND
 
+export const DEFAULT_IPNS_MAX_NAMES = 10_000
+/** Like a DHT record: a name not republished within this is dropped, whatever its validity says. */
+export const DEFAULT_IPNS_MAX_AGE_MS = 48 * HOUR
+export const DEFAULT_IPNS_RATE_LIMIT = 30
+
 export interface HttpLimits {
   maxHeaderBytes: number
   bodyLimit: number
@@ -78,6 +83,13 @@ export interface PreloadLimits {
   idleTimeoutMs: number
 }
 
+export interface IpnsLimits {
+  maxNames: number
+  maxAgeMs: number
+  /** PUTs per minute per IP address. */
+  rateLimit: number
+}
+
 export interface InfraOptions {
   host: string
   wsPort: number
@@ -96,6 +108,7 @@ export interface InfraOptions {
   }
   http: HttpLimits
   preload: PreloadLimits
+  ipns: IpnsLimits
 }
 
 function formatBytes (n: number): string {
@@ -159,6 +172,13 @@ Preload (POST /api/v0/refs?arg=<cid>&r=true, as Kubo's RPC):
   "bytes","countedBytes","maxHeldBytes","ttlSeconds","nextExpiry","walks","maxWalks"}; GET /preload/<cid> one root's
   {"root","blocks","bytes","preloadedAt","expiresAt"} (404 when not held). The list of roots is not
   published: a CID is the capability to read what a browser added.
+
+IPNS records (PUT /routing/v1/ipns/<name>):
+  --ipns-max-names N          names kept at once; a new one beyond is answered 507 (default ${DEFAULT_IPNS_MAX_NAMES})
+  --ipns-max-age DURATION     a name not republished within this is dropped; expired records are dropped
+                              anyway (default ${formatDuration(DEFAULT_IPNS_MAX_AGE_MS)})
+  --ipns-rate-limit N         PUTs per minute per IP address (default ${DEFAULT_IPNS_RATE_LIMIT})
+  A record's body is at most 10KiB (the IPNS spec's limit); more is answered 413 without reading it all.
 
 CORS: the read-only API (GET /routing/v1/*, GET /ipfs/*, GET /preload) answers any origin
 (Access-Control-Allow-Origin: *, no credentials): it hands out public data. The preload endpoint answers
@@ -245,6 +265,9 @@ export function parseOptions (argv: string[], env: NodeJS.ProcessEnv): InfraOpti
       'preload-rate-limit': { type: 'string' },
       'preload-timeout': { type: 'string' },
       'preload-idle-timeout': { type: 'string' },
+      'ipns-max-names': { type: 'string' },
+      'ipns-max-age': { type: 'string' },
+      'ipns-rate-limit': { type: 'string' },
       help: { type: 'boolean' }
     }
   })
@@ -298,6 +321,11 @@ export function parseOptions (argv: string[], env: NodeJS.ProcessEnv): InfraOpti
       rateLimit: positive('--preload-rate-limit', flag('preload-rate-limit'), DEFAULT_PRELOAD_RATE_LIMIT),
       timeoutMs: duration('--preload-timeout', flag('preload-timeout'), DEFAULT_PRELOAD_TIMEOUT_MS),
       idleTimeoutMs: duration('--preload-idle-timeout', flag('preload-idle-timeout'), DEFAULT_PRELOAD_IDLE_TIMEOUT_MS)
+    },
+    ipns: {
+      maxNames: positive('--ipns-max-names', flag('ipns-max-names'), DEFAULT_IPNS_MAX_NAMES),
+      maxAgeMs: duration('--ipns-max-age', flag('ipns-max-age'), DEFAULT_IPNS_MAX_AGE_MS),
+      rateLimit: positive('--ipns-rate-limit', flag('ipns-rate-limit'), DEFAULT_IPNS_RATE_LIMIT)
     }
   }
 }

@@ -92,7 +92,8 @@ describe('the infra CLI', () => {
     expect(stdout).toContain('--allow-origin')
     // Every limit, with its default, and the CORS policy.
     for (const flag of ['--http-max-header-bytes', '--http-body-limit', '--http-request-timeout', '--http-idle-timeout', '--http-max-connections', '--rate-limit', '--trust-proxy',
-      '--preload-max-bytes', '--preload-max-held-bytes', '--preload-ttl', '--preload-max-walks', '--preload-max-walks-per-ip', '--preload-rate-limit', '--preload-timeout', '--preload-idle-timeout']) expect(stdout).toContain(flag)
+      '--preload-max-bytes', '--preload-max-held-bytes', '--preload-ttl', '--preload-max-walks', '--preload-max-walks-per-ip', '--preload-rate-limit', '--preload-timeout', '--preload-idle-timeout',
+      '--ipns-max-names', '--ipns-max-age', '--ipns-rate-limit']) expect(stdout).toContain(flag)
     expect(stdout).toContain('(default 1h)')
     expect(stdout).toMatch(/CORS: [^]*Access-Control-Allow-Origin: \*/)
     expect(stdout).toContain('GET /preload')
