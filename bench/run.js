@@ -9,7 +9,7 @@
  * serving at the same moment. The pages of bench/pages/ are built by Vite with
  * bench/vite.config.js into bench/out/pages/. bench/out/ is git-ignored.
  *
- * Usage: npm run bench [-- --runs N] [--no-disk]   (every benchmark: import, import on disk, network, webrtc, gateway, kubo)
+ * Usage: npm run bench [-- --runs N] [--no-disk]   (every benchmark: import, import on disk, network, webrtc, gateway, kubo, soak)
  *   --runs N     runs of each way (default 2), in alternating order
  *   --no-disk    skip the runs with IndexedDB on disk (their section stays as it was)
  */
@@ -22,6 +22,7 @@ import * as gatewayBench from './gateway.js'
 import * as importBench from './import.js'
 import * as kuboBench from './kubo.js'
 import * as networkBench from './network.js'
+import * as soakBench from './soak.js'
 import * as webRtcBench from './webrtc.js'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
@@ -44,7 +45,9 @@ const BENCHMARKS = [
   // A 1 MiB file through the service-worker gateway against the static server; the cold start.
   { name: 'gateway', run: options => gatewayBench.run({ ...options, appRoot: APP_OUT }) },
   // 64 MiB from Kubo over WebTransport and over WebSocket against the same from the infra node.
-  { name: 'kubo', run: options => kuboBench.run({ ...options, appRoot: APP_OUT }) }
+  { name: 'kubo', run: options => kuboBench.run({ ...options, appRoot: APP_OUT }) },
+  // The infra node's HTTP API under 60 s of abuse from 50 clients: a legitimate client's latency, the node's memory.
+  { name: 'soak', run: async () => await soakBench.run() }
 ]
 
 function buildApp () {

@@ -21,7 +21,8 @@ export function node22 () {
 
 /**
  * @typedef {{ peerId: string, multiaddrs: string[], httpUrl: string, pid: number, stop: () => Promise<void>, kill: () => void, exited: Promise<number | null> }} InfraProcess
- * @param {{ dataDir: string, wsPort?: number, httpPort?: number, webRtcDirectPort?: number, tls?: { certFile: string, keyFile: string, wssPort?: number }, allowedOrigins?: string[], log?: (line: string) => void, readyTimeoutMs?: number }} options
+ * @param {{ dataDir: string, wsPort?: number, httpPort?: number, webRtcDirectPort?: number, tls?: { certFile: string, keyFile: string, wssPort?: number }, allowedOrigins?: string[], flags?: string[], log?: (line: string) => void, readyTimeoutMs?: number }} options
+ *   `flags`: more command-line options, e.g. limits (`--preload-ttl`, `--rate-limit`; see `--help`)
  * @returns {Promise<InfraProcess>}
  */
 export async function startInfraProcess (options) {
@@ -32,7 +33,8 @@ export async function startInfraProcess (options) {
     '--http-port', String(options.httpPort ?? 0),
     '--webrtc-direct-port', String(options.webRtcDirectPort ?? 0),
     ...(options.allowedOrigins ?? []).flatMap(origin => ['--allow-origin', origin]),
-    ...(options.tls == null ? [] : ['--tls-cert', options.tls.certFile, '--tls-key', options.tls.keyFile, '--wss-port', String(options.tls.wssPort ?? 0)])
+    ...(options.tls == null ? [] : ['--tls-cert', options.tls.certFile, '--tls-key', options.tls.keyFile, '--wss-port', String(options.tls.wssPort ?? 0)]),
+    ...(options.flags ?? [])
   ]
   const child = spawn(node22(), args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   const exited = new Promise(resolveExit => { child.once('exit', code => { resolveExit(code) }) })
@@ -45,11 +47,14 @@ export async function startInfraProcess (options) {
   const lines = createInterface({ input: child.stdout })
   const ready = await new Promise((resolveReady, reject) => {
     const timer = setTimeout(() => { reject(new Error('the infra node did not start within the time allowed')) }, options.readyTimeoutMs ?? 30_000)
+    let isReady = false
     lines.on('line', line => {
       log(line)
+      // Once ready, lines are only passed on: a busy node logs thousands.
+      if (isReady) return
       try {
         const event = JSON.parse(line)
-        if (event.event === 'ready') { clearTimeout(timer); resolveReady(event) }
+        if (event.event === 'ready') { isReady = true; clearTimeout(timer); resolveReady(event) }
       } catch {
         // a log line that is not JSON
       }

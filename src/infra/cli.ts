@@ -29,8 +29,8 @@ async function main (): Promise<void> {
   process.on('SIGINT', () => { stop('SIGINT') })
   process.on('SIGTERM', () => { stop('SIGTERM') })
 
-  node = await startInfraNode(options)
-  log({ event: 'ready', peerId: node.peerId, multiaddrs: node.multiaddrs, httpUrl: node.httpUrl })
+  node = await startInfraNode(options, log)
+  log({ event: 'ready', peerId: node.peerId, multiaddrs: node.multiaddrs, httpUrl: node.httpUrl, preload: node.preloadStatus(), ipnsNames: node.ipnsNames() })
   if (stopSignal != null) await shutdown(node)
 }
 

@@ -9,7 +9,6 @@ import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { createDelegatedRoutingV1HttpApiServer } from '@helia/delegated-routing-v1-http-api-server'
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import { identify, identifyPush } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
@@ -19,12 +18,14 @@ import { webRTCDirect } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { FsBlockstore } from 'blockstore-fs'
 import { FsDatastore } from 'datastore-fs'
-import { ipnsRecords } from './ipns-records.ts'
-import fastify, { type FastifyInstance } from 'fastify'
 import { createHelia } from 'helia'
 import { gatewayRoutes } from './gateway.ts'
+import { createHttpServer } from './http-server.ts'
+import { ipnsRecords } from './ipns-records.ts'
 import { localProviders } from './local-providers.ts'
 import { preloadRoutes } from './preload.ts'
+import { PreloadRetention, type RetentionStatus } from './preload-retention.ts'
+import { IPNS_PUT_URL, routingRoutes } from './routing.ts'
 import type { InfraOptions } from './options.ts'
 
 export const INFRA_AGENT = 'pollen-infra/0.1.0'
@@ -35,10 +36,15 @@ export interface InfraNode {
   multiaddrs: string[]
   /** Base URL of the HTTP API (routing, preload, gateway), no trailing slash. */
   httpUrl: string
+  /** What preload holds now. */
+  preloadStatus: () => RetentionStatus
+  /** IPNS names kept now. */
+  ipnsNames: () => number
   stop: () => Promise<void>
 }
 
-export async function startInfraNode (options: InfraOptions, server: FastifyInstance = fastify({ logger: true })): Promise<InfraNode> {
+/** `log` writes one event of the node's own (not a request's) as a JSON line. */
+export async function startInfraNode (options: InfraOptions, log: (event: Record<string, unknown>) => void): Promise<InfraNode> {
   await mkdir(options.dataDir, { recursive: true })
   const blockstore = new FsBlockstore(join(options.dataDir, 'blocks'))
   const datastore = new FsDatastore(join(options.dataDir, 'datastore'))
@@ -87,12 +93,21 @@ export async function startInfraNode (options: InfraOptions, server: FastifyInst
   })
   await helia.start()
   helia.addRouter(localProviders(helia.libp2p, blockstore))
-  helia.addRouter(ipnsRecords(datastore))
+  const ipns = ipnsRecords({ datastore, maxNames: options.ipns.maxNames, maxAgeMs: options.ipns.maxAgeMs, log })
+  await ipns.start()
+  helia.addRouter(ipns)
+  // Deletes blocks no preload holds before anyone can ask for them.
+  const retention = new PreloadRetention({ blockstore, datastore, ttlMs: options.preload.ttlMs, maxHeldBytes: options.preload.maxHeldBytes, log })
+  await retention.start()
 
-  preloadRoutes(server, { helia, allowedOrigins: options.allowedOrigins })
+  const server = await createHttpServer(options.http, [
+    { method: 'POST', url: '/api/v0/refs', max: options.preload.rateLimit },
+    { method: 'PUT', url: IPNS_PUT_URL, max: options.ipns.rateLimit }
+  ])
+  preloadRoutes(server, { helia, retention, allowedOrigins: options.allowedOrigins, limits: options.preload })
   gatewayRoutes(server, helia)
-  // Registers CORS for GET (routing answers are public) and starts listening.
-  await createDelegatedRoutingV1HttpApiServer(helia as any, { fastify: server, listen: { host: options.host, port: options.httpPort } })
+  routingRoutes(server, helia, ipns)
+  await server.listen({ host: options.host, port: options.httpPort })
   const address = server.server.address()
   const port = typeof address === 'object' && address != null ? address.port : options.httpPort
 
@@ -101,8 +116,12 @@ export async function startInfraNode (options: InfraOptions, server: FastifyInst
     peerId,
     multiaddrs: helia.libp2p.getMultiaddrs().map(String),
     httpUrl: `http://${options.host}:${port}`,
+    preloadStatus: () => retention.status(),
+    ipnsNames: () => ipns.size(),
     stop: async () => {
       await server.close()
+      ipns.stop()
+      await retention.stop()
       await helia.stop()
       await Promise.all([blockstore.close(), datastore.close()])
     }

@@ -91,11 +91,22 @@ describe('the infra CLI', () => {
     const { stdout } = await promisify(execFile)(node22(), ['src/infra/cli.ts', '--help'])
     expect(stdout).toContain('--relay-max-reservations')
     expect(stdout).toContain('--allow-origin')
-  }, 30_000)
+    // Every limit, with its default, and the CORS policy.
+    for (const flag of ['--http-max-header-bytes', '--http-body-limit', '--http-request-timeout', '--http-idle-timeout', '--http-max-connections', '--rate-limit', '--trust-proxy',
+      '--preload-max-bytes', '--preload-max-held-bytes', '--preload-ttl', '--preload-max-walks', '--preload-max-walks-per-ip', '--preload-rate-limit', '--preload-timeout', '--preload-idle-timeout',
+      '--ipns-max-names', '--ipns-max-age', '--ipns-rate-limit']) expect(stdout).toContain(flag)
+    expect(stdout).toContain('(default 1h)')
+    expect(stdout).toMatch(/CORS: [^]*Access-Control-Allow-Origin: \*/)
+    expect(stdout).toContain('GET /preload')
+  }, 60_000)
 
   it('refuses a malformed option with a message', async () => {
     await expect(promisify(execFile)(node22(), ['src/infra/cli.ts', '--ws-port', 'many'])).rejects.toMatchObject({ stderr: expect.stringContaining('--ws-port must be a whole number') })
     await expect(promisify(execFile)(node22(), ['src/infra/cli.ts', '--tls-cert', 'cert.pem'])).rejects.toMatchObject({ stderr: expect.stringContaining('--tls-cert and --tls-key go together') })
+    await expect(promisify(execFile)(node22(), ['src/infra/cli.ts', '--http-request-timeout', 'soon'])).rejects.toMatchObject({ stderr: expect.stringContaining('--http-request-timeout must be a duration like 1500, 90s, 10m or 1h') })
+    await expect(promisify(execFile)(node22(), ['src/infra/cli.ts', '--http-body-limit', '2TB'])).rejects.toMatchObject({ stderr: expect.stringContaining('--http-body-limit must be a number of bytes') })
+    await expect(promisify(execFile)(node22(), ['src/infra/cli.ts', '--rate-limit', '0'])).rejects.toMatchObject({ stderr: expect.stringContaining('--rate-limit must be above zero') })
+    await expect(promisify(execFile)(node22(), ['src/infra/cli.ts', '--preload-max-bytes', '1GiB', '--preload-max-held-bytes', '512MiB'])).rejects.toMatchObject({ stderr: expect.stringContaining('--preload-max-held-bytes (536870912) must be at least --preload-max-bytes (1073741824)') })
   }, 60_000)
 
   it('with a certificate also listens on secure WebSockets, serving that certificate', async () => {
