@@ -10,22 +10,11 @@ import { DEFAULT_QUOTA_RESERVE_BYTES, Fetcher, sharerAddrs } from '../../src/nod
 import type { FetchArgs, FetchSummary } from '../../src/lib/protocol.ts'
 import type { PollenHelia } from '../../src/node/create-node.ts'
 import type { ContentReader } from '../../src/node/content.ts'
+import { pseudoRandomBytes } from '../e2e/helpers/content.ts'
 
 const MiB = 1024 * 1024
 const SELF = '12D3KooWGC6TvWhfapngX6wvJHMYvKpDMXPb3ZnCZ6dMoaMtimQ5'
 const SHARER = '12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK'
-
-function bytesOf (size: number, seed: number): Uint8Array {
-  const out = new Uint8Array(size)
-  let x = (seed * 2654435761) >>> 0 || 1
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13; x >>>= 0
-    x ^= x >>> 17
-    x ^= x << 5; x >>>= 0
-    out[i] = x & 0xff
-  }
-  return out
-}
 
 /** Blocks "on the network": a get of one not yet stored records the request and stores it. */
 class FakeNetwork {
@@ -92,7 +81,7 @@ describe('the fetcher keeps to what the person agreed to', () => {
     expect(sharerAddrs([...addrs.slice(0, 8), 'not a multiaddr']).length).toBe(8)
 
     const net = new FakeNetwork()
-    const { root, dagSize } = await importFile(net, bytesOf(10_000, 1))
+    const { root, dagSize } = await importFile(net, pseudoRandomBytes(10_000, 1))
     const summary = await run(fetcher(net), { path: `/ipfs/${root}`, providers: addrs, maxBytes: dagSize, limitFrom: 'link' })
     expect(net.dialled.flat()).toEqual(addrs.slice(0, 8))
     expect(summary.sharer).toMatchObject({ peer: SHARER, reached: false, ignoredAddrs: 4 })
@@ -100,7 +89,7 @@ describe('the fetcher keeps to what the person agreed to', () => {
 
   it('fetches a DAG of exactly the agreed size', async () => {
     const net = new FakeNetwork()
-    const { root, dagSize } = await importFile(net, bytesOf(3 * MiB + 5, 2))
+    const { root, dagSize } = await importFile(net, pseudoRandomBytes(3 * MiB + 5, 2))
     const summary = await run(fetcher(net), { path: `/ipfs/${root}`, maxBytes: dagSize, limitFrom: 'link' })
     expect(summary.bytes).toBe(dagSize)
     expect(summary.totalBytes).toBe(dagSize)
@@ -108,7 +97,7 @@ describe('the fetcher keeps to what the person agreed to', () => {
 
   it('stops at the root when the DAG declares more than the link announced, fetching no leaf', async () => {
     const net = new FakeNetwork()
-    const { root, dagSize } = await importFile(net, bytesOf(3 * MiB + 5, 3))
+    const { root, dagSize } = await importFile(net, pseudoRandomBytes(3 * MiB + 5, 3))
     const fetch = run(fetcher(net), { path: `/ipfs/${root}`, maxBytes: dagSize - 1, limitFrom: 'link' })
     await expect(fetch).rejects.toMatchObject({ name: 'SizeLimitError' })
     await expect(fetch).rejects.toThrow(/larger than its link announced: it holds 3\.00 MiB .* ask the sharer for a new link\. Your files are untouched/)
@@ -117,7 +106,7 @@ describe('the fetcher keeps to what the person agreed to', () => {
 
   it('says to raise the limit the person set', async () => {
     const net = new FakeNetwork()
-    const { root } = await importFile(net, bytesOf(3 * MiB, 4))
+    const { root } = await importFile(net, pseudoRandomBytes(3 * MiB, 4))
     await expect(run(fetcher(net), { path: `/ipfs/${root}`, maxBytes: MiB, limitFrom: 'person' }))
       .rejects.toThrow(/larger than the 1\.00 MiB limit you set: .* open the link again and set a higher limit/)
   })
@@ -125,7 +114,7 @@ describe('the fetcher keeps to what the person agreed to', () => {
   it('counts the blocks themselves when the root understates what is below it', async () => {
     const net = new FakeNetwork()
     const leaves = await Promise.all([1, 2, 3].map(async seed => {
-      const bytes = bytesOf(MiB, 10 + seed)
+      const bytes = pseudoRandomBytes(MiB, 10 + seed)
       const cid = CID.createV1(raw.code, await sha256.digest(bytes))
       net.blocks.set(cid.toString(), bytes)
       return cid
@@ -141,7 +130,7 @@ describe('the fetcher keeps to what the person agreed to', () => {
 
   it('stops before the quota, and does not count blocks already here against it', async () => {
     const net = new FakeNetwork()
-    const { root, dagSize } = await importFile(net, bytesOf(3 * MiB, 5))
+    const { root, dagSize } = await importFile(net, pseudoRandomBytes(3 * MiB, 5))
     const tight = fetcher(net, DEFAULT_QUOTA_RESERVE_BYTES + MiB)
     // A limit of the person's own, larger than the room: the root's declared size stops the walk.
     const fetch = run(tight, { path: `/ipfs/${root}`, maxBytes: 10 * MiB, limitFrom: 'person' })
@@ -151,7 +140,7 @@ describe('the fetcher keeps to what the person agreed to', () => {
 
     // A link announcing more than fits is refused before anything is dialled or fetched.
     const fresh = new FakeNetwork()
-    const other = await importFile(fresh, bytesOf(3 * MiB, 7))
+    const other = await importFile(fresh, pseudoRandomBytes(3 * MiB, 7))
     const announced = run(fetcher(fresh, DEFAULT_QUOTA_RESERVE_BYTES + MiB), { path: `/ipfs/${other.root}`, providers: [`/ip4/127.0.0.1/tcp/1/ws/p2p/${SHARER}`], maxBytes: other.dagSize, limitFrom: 'link' })
     await expect(announced).rejects.toThrow(/Not enough storage for .*: its link announces 3\.00 MiB and this browser lets Pollen store about 1\.00 MiB more, so nothing was fetched/)
     expect(fresh.dialled).toEqual([])
@@ -165,7 +154,7 @@ describe('the fetcher keeps to what the person agreed to', () => {
 
   it('stops when the browser refuses a write for want of space, and gives the space back', async () => {
     const net = new FakeNetwork()
-    const { root, dagSize } = await importFile(net, bytesOf(3 * MiB, 8))
+    const { root, dagSize } = await importFile(net, pseudoRandomBytes(3 * MiB, 8))
     // The estimate promised room, the disk has none for the leaves.
     for (const cid of net.blocks.keys()) if (cid !== root.toString()) net.full.add(cid)
     let collected = 0
@@ -177,7 +166,7 @@ describe('the fetcher keeps to what the person agreed to', () => {
 
   it('refuses a fetch without a limit before dialling anyone', async () => {
     const net = new FakeNetwork()
-    const { root } = await importFile(net, bytesOf(100, 6))
+    const { root } = await importFile(net, pseudoRandomBytes(100, 6))
     const args = { path: `/ipfs/${root}`, providers: [`/ip4/127.0.0.1/tcp/1/ws/p2p/${SHARER}`] } as unknown as FetchArgs
     await expect(run(fetcher(net), args)).rejects.toMatchObject({ name: 'SizeLimitError' })
     expect(net.dialled).toEqual([])
