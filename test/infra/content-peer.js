@@ -13,12 +13,10 @@
  * prints one JSON line {"event":"ready","peerId":...,"roots":{"<name>":"<cid>"}}
  * and serves until SIGTERM.
  */
-import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { node22 } from '../../scripts/infra-process.js'
+import { startNode22Process } from '../../scripts/node22-process.js'
 import { isMainModule } from '../../scripts/is-main-module.js'
 
 /** The UnixFS chunk size of the imports: a 1 MiB file is four leaves and a root. */
@@ -31,40 +29,8 @@ export const CONTENT_PEER_CHUNK_SIZE = 256 * 1024
  */
 export async function startContentPeer (options) {
   const args = [fileURLToPath(import.meta.url), '--dial', options.dial, ...Object.entries(options.files).flatMap(([name, size]) => ['--file', `${name}=${size}`])]
-  const child = spawn(node22(), args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  /** @type {Promise<number | null>} */
-  const exited = new Promise(resolve => { child.once('exit', code => { resolve(code) }) })
-  let stderr = ''
-  child.stderr.on('data', chunk => { stderr += String(chunk) })
-  const lines = createInterface({ input: child.stdout })
-  /** @type {{ peerId: string, roots: Record<string, string> }} */
-  const ready = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`the content peer was not ready within the time allowed: ${stderr.trim()}`))
-    }, options.readyTimeoutMs ?? 60_000)
-    lines.on('line', line => {
-      try {
-        const event = JSON.parse(line)
-        if (event.event === 'ready') { clearTimeout(timer); resolve(event) }
-      } catch {
-        // not a line of ours
-      }
-    })
-    void exited.then(code => {
-      clearTimeout(timer)
-      reject(new Error(`the content peer exited with ${code} before it was ready: ${stderr.trim()}`))
-    })
-  })
-  return {
-    peerId: ready.peerId,
-    roots: ready.roots,
-    stop: async () => {
-      if (child.exitCode != null || child.signalCode != null) return
-      child.kill('SIGTERM')
-      await exited
-    }
-  }
+  const child = await startNode22Process({ name: 'the content peer', args, readyTimeoutMs: options.readyTimeoutMs ?? 60_000 })
+  return { peerId: child.ready.peerId, roots: child.ready.roots, stop: child.stop }
 }
 
 async function main () {
