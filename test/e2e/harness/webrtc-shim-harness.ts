@@ -70,8 +70,17 @@ const harness = {
   async opened (): Promise<{ state: string, label: string, id: number | null, local: string | undefined }> {
     const c = await channelReady
     await waitOpen(c)
-    // The channel may open a moment before the connection reports itself connected.
-    if (pc.connectionState !== 'connected') await new Promise(resolve => { pc.addEventListener('connectionstatechange', resolve) })
+    // The channel may open before the connection reports itself connected, and
+    // the state may pass through 'connecting' first: wait for the state itself, not one change.
+    await new Promise<void>(resolve => {
+      const check = (): void => {
+        if (pc.connectionState !== 'connected' && pc.connectionState !== 'failed') return
+        pc.removeEventListener('connectionstatechange', check)
+        resolve()
+      }
+      pc.addEventListener('connectionstatechange', check)
+      check()
+    })
     return { state: pc.connectionState, label: c.label, id: c.id, local: pc.localDescription?.type }
   },
   /** Sends `size` bytes keeping bufferedAmount under 1 MiB; returns their SHA-256, the most ever buffered and how often the low mark fired. */
