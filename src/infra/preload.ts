@@ -16,20 +16,11 @@ import toBuffer from 'it-to-buffer'
 import { createUnsafe } from 'multiformats/block'
 import { CID } from 'multiformats/cid'
 import { walkInParallel } from '../lib/parallel-walk.ts'
-import { retryStalled } from '../lib/retry-stalled.ts'
+import { WantWindow } from '../lib/want-window.ts'
 import { PreloadStorageFullError, PreloadTooLargeError, type PreloadHold, type PreloadRetention } from './preload-retention.ts'
 import type { PreloadLimits } from './options.ts'
 import type { Helia } from '@helia/interface'
 import type { FastifyInstance, FastifyReply } from 'fastify'
-
-/**
- * Blocks asked for at once. Helia's walkers fetch one block at a time, a
- * round trip to the browser each; a preload pull is all round trips.
- */
-export const DEFAULT_PRELOAD_CONCURRENCY = 16
-
-/** A block that has not arrived by then is wanted again (see src/lib/retry-stalled.ts). */
-export const DEFAULT_BLOCK_STALL_MS = 10_000
 
 /** What a refused caller is told to wait: about what a small preload takes. */
 export const PRELOAD_RETRY_AFTER_SECONDS = 10
@@ -44,7 +35,6 @@ export interface PreloadInit {
   retention: PreloadRetention
   allowedOrigins: string[]
   limits: PreloadLimits
-  concurrency?: number
 }
 
 /** Walks at once, overall and per client. */
@@ -94,7 +84,6 @@ interface WalkInit {
   helia: Helia
   hold: PreloadHold
   recursive: boolean
-  concurrency: number
   /** Aborts the walk; the walk aborts it too when a visit fails. */
   controller: AbortController
   /** A block arrived. */
@@ -104,17 +93,21 @@ interface WalkInit {
 }
 
 /**
- * Walks the DAG under `root` with `concurrency` blocks in flight, holding and
- * counting each block. When it fails, it returns only after every fetch in
- * flight has ended: one that ended later would store a block nobody holds.
+ * Walks the DAG under `root` with many blocks in flight (Helia's walkers fetch
+ * one at a time, a round trip to the browser each; src/lib/want-window.ts says
+ * how many), holding and counting each block. When it fails, it returns only
+ * after every fetch in flight has ended: one that ended later would store a
+ * block nobody holds.
  */
 async function walk (root: CID, init: WalkInit): Promise<void> {
   const { helia, hold, controller } = init
   const signal = controller.signal
   const inFlight = new Set<Promise<unknown>>()
+  const window = new WantWindow()
   const visit = async ({ cid, depth }: { cid: CID, depth: number }): Promise<Array<{ cid: CID, depth: number }>> => {
     await hold.hold(cid)
-    const bytes = await retryStalled(async attemptSignal => await toBuffer(helia.blockstore.get(cid, { signal: attemptSignal })), { stallMs: DEFAULT_BLOCK_STALL_MS, signal })
+    const bytes = await toBuffer(helia.blockstore.get(cid, { signal }))
+    window.add(bytes.byteLength)
     hold.count(cid, bytes.byteLength)
     init.onBlock()
     if (depth > 0) init.onRef(cid)
@@ -128,7 +121,7 @@ async function walk (root: CID, init: WalkInit): Promise<void> {
       inFlight.add(visiting)
       visiting.then(() => inFlight.delete(visiting), () => inFlight.delete(visiting))
       return await visiting
-    }, { concurrency: init.concurrency, key: ({ cid }) => cid.toString(), signal })
+    }, { concurrency: () => window.size(), key: ({ cid }) => cid.toString(), signal })
   } catch (err) {
     if (!signal.aborted) controller.abort(err)
     await Promise.allSettled(inFlight)
@@ -201,7 +194,6 @@ export function preloadRoutes (server: FastifyInstance, init: PreloadInit): void
           helia,
           hold,
           recursive,
-          concurrency: init.concurrency ?? DEFAULT_PRELOAD_CONCURRENCY,
           controller,
           onBlock: timers.touch,
           onRef: cid => {

@@ -5,7 +5,8 @@
  * with this instead.
  */
 export interface ParallelWalkOptions<T> {
-  concurrency: number
+  /** Visits in flight at most; a function is asked again each time a visit may start. */
+  concurrency: number | (() => number)
   /** Identifies an item, so one reached by two paths is visited once. */
   key: (item: T) => string
   signal?: AbortSignal
@@ -20,10 +21,11 @@ export async function walkInParallel<T> (start: T[], visit: (item: T) => Promise
     let failed = false
     const fail = (err: unknown): void => { failed = true; reject(err) }
     // Starts visits while there is room; every visit that ends calls it again.
+    const limit = typeof options.concurrency === 'number' ? () => options.concurrency as number : options.concurrency
     const pump = (): void => {
       if (failed) return
       if (queue.length === 0 && active === 0) { resolve(); return }
-      while (active < options.concurrency && queue.length > 0) {
+      while (active < Math.max(1, limit()) && queue.length > 0) {
         if (options.signal?.aborted === true) { fail(options.signal.reason); return }
         active++
         visit(queue.shift()!).then(children => {

@@ -25,21 +25,17 @@ import { parseContentPath } from '../lib/content-path.ts'
 import { InvalidShareLinkError, QuotaExceededError, SizeLimitError, TimeoutError, isQuotaError } from '../lib/errors.ts'
 import { formatBytes } from '../lib/format.ts'
 import { walkInParallel } from '../lib/parallel-walk.ts'
-import { retryStalled } from '../lib/retry-stalled.ts'
 import { addrsToDial } from '../lib/share-link.ts'
 import { sleep } from '../lib/sleep.ts'
+import { WantWindow } from '../lib/want-window.ts'
 import { isRelayed } from '../lib/transport-name.ts'
 import type { BlockSource, FetchArgs, FetchProgress, FetchSummary, SharerDial } from '../lib/protocol.ts'
 import type { PollenHelia } from './create-node.ts'
 import { explainReadError, type ContentReader } from './content.ts'
 import { blockLinks } from './dag-links.ts'
 
-/** Blocks requested at once while walking a DAG. */
-export const DEFAULT_FETCH_CONCURRENCY = 16
 /** How long dialling the sharer may take before the fetch goes on without it. */
 export const DEFAULT_SHARER_DIAL_TIMEOUT_MS = 15_000
-/** A block that has not arrived by then is wanted again (see src/lib/retry-stalled.ts). */
-export const DEFAULT_BLOCK_STALL_MS = 10_000
 /** How long the sharer alone may take for one block before every peer is asked too. */
 export const DEFAULT_SESSION_PATIENCE_MS = 3000
 const PROGRESS_INTERVAL_MS = 200
@@ -142,6 +138,8 @@ export class Fetcher {
       onProgress({ type: 'fetch:progress', bytes: summary.bytes, totalBytes: summary.totalBytes, blocks: summary.blocks, sources: summary.sources })
     }
 
+    // Blocks wanted at once: enough bytes on their way to keep the senders busy.
+    const window = new WantWindow()
     // Peers a bitswap session asks; its blocks arrive without naming the sender.
     const sessionPeers = new Set<string>()
     const onBlockEvent = (event: ProgressEvent): void => {
@@ -162,9 +160,7 @@ export class Fetcher {
     let session: ReturnType<PollenHelia['blockstore']['createSession']> | undefined
 
     const fetchBlock = async (cid: CID, onProgress: (event: ProgressEvent) => void): Promise<Uint8Array> => {
-      const anyone = async (signal: AbortSignal): Promise<Uint8Array> => await retryStalled(
-        async attemptSignal => await toBuffer(this.init.helia.blockstore.get(cid, { signal: attemptSignal, onProgress })),
-        { stallMs: DEFAULT_BLOCK_STALL_MS, signal })
+      const anyone = async (signal: AbortSignal): Promise<Uint8Array> => await toBuffer(this.init.helia.blockstore.get(cid, { signal, onProgress }))
       if (session == null) return await anyone(walkSignal)
       // A sharer that stays silent (or sends bytes that match nothing) must
       // not hold the block up: after a while every peer is asked as well.
@@ -202,6 +198,7 @@ export class Fetcher {
         senders.set(cid.toString(), this.source('bitswap', peerIdFromString(peers[0]).toCID(), sources, sharerPeer, foundVia, peers.length > 1 ? peers : undefined))
       }
       stillAlive()
+      window.add(block.byteLength)
       summary.blocks++
       summary.bytes += block.byteLength
       if (local) {
@@ -238,7 +235,7 @@ export class Fetcher {
         if (summary.bytes > maxBytes) stop(this.sizeError(args, maxBytes, summary))
         if (fetchedBytes > room) stop(this.roomError(args.path, room, `it holds more than ${formatBytes(fetchedBytes)}`, summary.bytes))
         return links.cids
-      }, { concurrency: DEFAULT_FETCH_CONCURRENCY, key: String, signal: walkSignal })
+      }, { concurrency: () => window.size(), key: String, signal: walkSignal })
     } catch (err) {
       if (signal.aborted) throw err
       if (stopped != null) throw stopped

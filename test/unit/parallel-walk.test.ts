@@ -25,6 +25,22 @@ describe('walkInParallel', () => {
     expect(most).toBe(8)
   })
 
+  it('asks a concurrency function again as visits end, so the window can grow', async () => {
+    const wide = Array.from({ length: 40 }, (_, i) => `n${i}`)
+    let visits = 0
+    let inFlight = 0
+    let most = 0
+    await walkInParallel(['root'], async item => {
+      inFlight++
+      most = Math.max(most, inFlight)
+      await new Promise(resolve => setTimeout(resolve, 2))
+      inFlight--
+      visits++
+      return item === 'root' ? wide : []
+    }, { concurrency: () => visits < 5 ? 2 : 6, key: item => item })
+    expect(most).toBe(6)
+  })
+
   it('fails with the first error and starts no new visits after it', async () => {
     const visited: string[] = []
     const walk = walkInParallel(['a'], async item => {

@@ -1,0 +1,178 @@
+/**
+ * Bitswap between two real Helia nodes, with the faults a busy network brings:
+ * a send that fails or stalls, a want cancelled and wanted again, a block
+ * dropped and wanted again, a want made while a peer is being told the whole
+ * wantlist. Each test failed with @helia/bitswap 4.0.19 as published (the
+ * block never came, or a cancel never reached the sender) and passes with
+ * patches/@helia+bitswap+4.0.19.patch (docs/upstream/helia-bitswap.md).
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { blockBytes, connect, failingWrite, faultOutgoingStreams, stalledWrite, startBitswapPeer, waitFor, type BitswapPeer } from './helpers/bitswap-peers.ts'
+import type { CID } from 'multiformats/cid'
+
+function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.compare(a, b) === 0
+}
+
+/** Long enough for a loaded machine; a block that is lost never comes at all. */
+const WANT_TIMEOUT_MS = 30_000
+
+const peers: BitswapPeer[] = []
+async function peer (options?: Parameters<typeof startBitswapPeer>[0]): Promise<BitswapPeer> {
+  const started = await startBitswapPeer(options)
+  peers.push(started)
+  return started
+}
+
+afterEach(async () => {
+  await Promise.all(peers.splice(0).map(async p => { await p.stop() }))
+})
+
+function wantedBy (sender: BitswapPeer, receiver: BitswapPeer, cid: CID): boolean {
+  return (sender.bitswap.getPeerWantlist(receiver.libp2p.peerId) ?? []).some(entry => entry.cid.equals(cid))
+}
+
+describe('bitswap under faults', () => {
+  it('sends a block again when its first send failed', async () => {
+    const sender = await peer()
+    const receiver = await peer()
+    const bytes = blockBytes(1)
+    const cid = await sender.add(bytes)
+    const faulted = faultOutgoingStreams(sender, failingWrite)
+    await connect(receiver, sender)
+
+    const block = await receiver.bitswap.want(cid, { signal: AbortSignal.timeout(WANT_TIMEOUT_MS) })
+    expect(faulted()).toBe(1)
+    expect(sameBytes(block, bytes)).toBe(true)
+  }, 60_000)
+
+  it('sends a block again when its first send timed out', async () => {
+    const sender = await peer({ messageSendTimeout: 1000 })
+    const receiver = await peer()
+    const bytes = blockBytes(2)
+    const cid = await sender.add(bytes)
+    const faulted = faultOutgoingStreams(sender, stalledWrite)
+    await connect(receiver, sender)
+
+    const block = await receiver.bitswap.want(cid, { signal: AbortSignal.timeout(WANT_TIMEOUT_MS) })
+    expect(faulted()).toBe(1)
+    expect(sameBytes(block, bytes)).toBe(true)
+  }, 60_000)
+
+  it('tells the sender when a want is cancelled', async () => {
+    const sender = await peer()
+    const receiver = await peer()
+    await connect(receiver, sender)
+    // A block the sender does not have: the want stays on its list until cancelled.
+    const missing = await receiver.add(blockBytes(3))
+    await receiver.blockstore.delete(missing)
+
+    const cancel = new AbortController()
+    const want = receiver.bitswap.want(missing, { signal: cancel.signal })
+    await waitFor(() => wantedBy(sender, receiver, missing), 'the sender to learn of the want')
+    cancel.abort()
+    await expect(want).rejects.toThrow()
+    await waitFor(() => !wantedBy(sender, receiver, missing), 'the cancel to reach the sender')
+  }, 60_000)
+
+  it('keeps a want made again while its cancel was pending', async () => {
+    const sender = await peer()
+    const receiver = await peer()
+    const bytes = blockBytes(4)
+    const cid = await sender.add(bytes)
+
+    // Not yet connected: the want waits on the receiver's list for a peer.
+    const first = new AbortController()
+    const firstWant = receiver.bitswap.want(cid, { signal: first.signal })
+    first.abort()
+    const again = receiver.bitswap.want(cid, { signal: AbortSignal.timeout(WANT_TIMEOUT_MS) })
+    await expect(firstWant).rejects.toThrow()
+    // The peer that connects now is told the wantlist; the want made again must be on it.
+    await connect(receiver, sender)
+
+    expect(sameBytes(await again, bytes)).toBe(true)
+  }, 60_000)
+
+  it('sends a block again to a peer that dropped it and wants it again', async () => {
+    const sender = await peer()
+    const receiver = await peer()
+    const bytes = blockBytes(5)
+    const cid = await sender.add(bytes)
+    await connect(receiver, sender)
+
+    expect(sameBytes(await receiver.bitswap.want(cid, { signal: AbortSignal.timeout(WANT_TIMEOUT_MS) }), bytes)).toBe(true)
+    // Collected as garbage, say, and wanted again at once.
+    expect(sameBytes(await receiver.bitswap.want(cid, { signal: AbortSignal.timeout(WANT_TIMEOUT_MS) }), bytes)).toBe(true)
+  }, 60_000)
+
+  it('sends a new peer the wants made while it was being told the wantlist', async () => {
+    const sender = await peer()
+    const receiver = await peer()
+    const late = blockBytes(7)
+    const lateCid = await sender.add(late)
+    // Wanted before the peers meet and never found: the wantlist a new peer is told is not empty.
+    const missing = await receiver.add(blockBytes(6))
+    await receiver.blockstore.delete(missing)
+
+    // The receiver tells a new peer its wantlist on a stream that is slow to take it.
+    let release!: () => void
+    const released = new Promise<void>(resolve => { release = resolve })
+    faultOutgoingStreams(receiver, stream => {
+      const send = stream.send.bind(stream)
+      stream.send = (data) => {
+        void released.then(() => { send(data) })
+        return false
+      }
+      stream.onDrain = async () => { await released }
+    })
+    const stopWaiting = new AbortController()
+    const missingWant = receiver.bitswap.want(missing, { signal: stopWaiting.signal })
+    await connect(receiver, sender)
+    const lateFlushed = flushedWith(receiver, lateCid)
+    const lateWant = receiver.bitswap.want(lateCid, { signal: AbortSignal.timeout(WANT_TIMEOUT_MS) })
+    // The late want has gone out to every peer the receiver counted as one by then.
+    await lateFlushed
+    release()
+
+    expect(sameBytes(await lateWant, late)).toBe(true)
+    stopWaiting.abort()
+    await expect(missingWant).rejects.toThrow()
+  }, 60_000)
+
+  it('sends the first blocks while it still reads the rest', async () => {
+    const sender = await peer()
+    const receiver = await peer()
+    const blocks = Array.from({ length: 8 }, (_, i) => blockBytes(10 + i))
+    const cids = await Promise.all(blocks.map(async bytes => await sender.add(bytes)))
+    await connect(receiver, sender)
+
+    // The store gives out the second block and later ones only once a message is on its way.
+    let firstWrite!: () => void
+    const written = new Promise<void>(resolve => { firstWrite = resolve })
+    faultOutgoingStreams(sender, stream => {
+      const send = stream.send.bind(stream)
+      stream.send = (data) => { firstWrite(); return send(data) }
+    })
+    const get = sender.blockstore.get.bind(sender.blockstore)
+    sender.blockstore.get = async function * (cid, options) {
+      if (!cid.equals(cids[0])) await written
+      yield * get(cid, options)
+    }
+
+    const received = await Promise.all(cids.map(async cid => await receiver.bitswap.want(cid, { signal: AbortSignal.timeout(WANT_TIMEOUT_MS) })))
+    expect(received.every((bytes, i) => sameBytes(bytes, blocks[i]))).toBe(true)
+  }, 60_000)
+})
+
+/** Resolves once a wantlist flush (the debounced sendMessages) that began with `cid` wanted has finished. */
+async function flushedWith (node: BitswapPeer, cid: CID): Promise<void> {
+  const wantList = (node.bitswap as unknown as { wantList: { sendMessages: () => Promise<void> } }).wantList
+  const sendMessages = wantList.sendMessages.bind(wantList)
+  await new Promise<void>(resolve => {
+    wantList.sendMessages = async () => {
+      const wanted = node.bitswap.getWantlist().some(entry => entry.cid.equals(cid))
+      await sendMessages()
+      if (wanted) resolve()
+    }
+  })
+}
