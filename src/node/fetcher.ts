@@ -128,7 +128,12 @@ export class Fetcher {
       throw stopped
     }
     let fetchedBytes = 0
-    const walkSignal = AbortSignal.any([signal, idle.signal, limit.signal])
+    // A walk that failed ends every block still on its way, and only then says so:
+    // a block stored after the garbage collection that follows a full disk would fill it again.
+    const failed = new AbortController()
+    const inFlight = new Set<Promise<unknown>>()
+    const stopSignal = AbortSignal.any([signal, idle.signal, limit.signal])
+    const walkSignal = AbortSignal.any([stopSignal, failed.signal])
     let lastReport = 0
     const report = (force = false): void => {
       const now = Date.now()
@@ -220,7 +225,9 @@ export class Fetcher {
       if (reachedAddrs != null) session = this.init.helia.blockstore.createSession(target, { providers: [reachedAddrs], signal: walkSignal })
       await walkInParallel([target], async cid => {
         const localBefore = summary.localBlocks
-        const links = linksOf(cid, await getBlock(cid))
+        const fetching = getBlock(cid)
+        inFlight.add(fetching)
+        const links = linksOf(cid, await fetching.finally(() => inFlight.delete(fetching)))
         if (cid.equals(target)) {
           // The root's links carry the size of everything under them: a DAG that
           // declares more than was agreed, or than fits, stops before its first leaf.
@@ -237,6 +244,8 @@ export class Fetcher {
         return links.cids
       }, { concurrency: () => window.size(), key: String, signal: walkSignal })
     } catch (err) {
+      failed.abort(err)
+      await Promise.allSettled(inFlight)
       if (signal.aborted) throw err
       if (stopped != null) throw stopped
       if (isQuotaError(err)) {
@@ -245,7 +254,7 @@ export class Fetcher {
         throw new QuotaExceededError(`Storage is full: the browser refused to store more of ${args.path} after ${formatBytes(summary.bytes)}, so the fetch stopped; the part fetched is being removed to give the space back. If storage stays full, delete files you no longer need and click "Collect garbage" under Files → Storage, then open the link again. Your files are untouched.`)
       }
       if (idle.signal.aborted) throw this.timeoutError(args.path, summary, sharer)
-      throw explainReadError(err, args.path, walkSignal, this.init.fetchTimeoutMs)
+      throw explainReadError(err, args.path, stopSignal, this.init.fetchTimeoutMs)
     } finally {
       clearTimeout(idleTimer)
       session?.close()
