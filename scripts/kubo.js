@@ -66,7 +66,7 @@ export function kuboConfig (appOrigin) {
 export async function startKubo (appOrigin) {
   const binary = kuboBinary()
   const repo = await mkdtemp(join(tmpdir(), 'pollen-kubo-'))
-  const env = { ...process.env, IPFS_PATH: repo, IPFS_TELEMETRY: 'off' }
+  const env = { ...process.env, IPFS_PATH: repo }
   /** @type {(args: string[], input?: Buffer) => Promise<Buffer>} */
   const run = async (args, input) => {
     if (input == null) return (await execFileAsync(binary, args, { env, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 })).stdout
