@@ -2,8 +2,9 @@
 /**
  * A real Kubo for the interop tests and bench/kubo.js: built once by scripts/ensure-kubo.js,
  * run with a repository of its own in the test profile (no bootstrap, no
- * MDNS, loopback only), listening on WebSockets, WebTransport and
- * WebRTC-direct, with the relay service on (public reachability forced, as
+ * MDNS, loopback only) and Pollen's import profile (unixfs-v1-2025, so a
+ * plain `ipfs add` gives Pollen's CIDs), listening on WebSockets, WebTransport
+ * and WebRTC-direct, with the relay service on (public reachability forced, as
  * a relay on a public address has), the routing API on its gateway, and its
  * RPC API open to the app's origin so that preload works from the browser.
  * These are the settings the README's Kubo section gives.
@@ -17,18 +18,12 @@ import { kuboBinary } from './ensure-kubo.js'
 
 const execFileAsync = promisify(execFile)
 
-/** Pollen's import profile in Kubo's words (src/lib/import-profile.ts: unixfs-v1-2025). */
-export const KUBO_ADD_FLAGS = ['--cid-version=1', '--raw-leaves', '--chunker=size-1048576', '--max-file-links=1024', '--max-hamt-fanout=256']
-/** The same profile as Kubo configuration, for adds through the RPC API. */
-/** @type {Record<string, unknown>} */
-export const KUBO_IMPORT_CONFIG = {
-  'Import.CidVersion': 1,
-  'Import.UnixFSRawLeaves': true,
-  'Import.UnixFSChunker': 'size-1048576',
-  'Import.UnixFSFileMaxLinks': 1024,
-  'Import.UnixFSHAMTDirectoryMaxFanout': 256,
-  'Import.UnixFSHAMTDirectorySizeThreshold': '256KiB'
-}
+/**
+ * Pollen's import profile (src/lib/import-profile.ts) is a Kubo profile since v0.40. Setting its
+ * Import.* keys one by one misses Import.UnixFSHAMTDirectorySizeEstimation (`links` by default,
+ * `block` in the profile and in Pollen), so a folder near the HAMT threshold got another CID.
+ */
+const KUBO_IMPORT_PROFILE = 'unixfs-v1-2025'
 
 /**
  * @typedef {object} Kubo
@@ -54,8 +49,7 @@ export function kuboConfig (appOrigin) {
     'Swarm.RelayService.Enabled': true,
     'Internal.Libp2pForceReachability': 'public',
     'Gateway.ExposeRoutingAPI': true,
-    'API.HTTPHeaders': { 'Access-Control-Allow-Origin': [appOrigin], 'Access-Control-Allow-Methods': ['POST'] },
-    ...KUBO_IMPORT_CONFIG
+    'API.HTTPHeaders': { 'Access-Control-Allow-Origin': [appOrigin], 'Access-Control-Allow-Methods': ['POST'] }
   }
 }
 
@@ -83,7 +77,7 @@ export async function startKubo (appOrigin) {
       child.stdin.end(input)
     })
   }
-  await run(['init', '--profile', 'test'])
+  await run(['init', '--profile', `test,${KUBO_IMPORT_PROFILE}`])
   for (const [key, value] of Object.entries(kuboConfig(appOrigin))) await run(['config', '--json', key, JSON.stringify(value)])
 
   const daemon = spawn(binary, ['daemon'], { env, stdio: ['ignore', 'pipe', 'pipe'] })

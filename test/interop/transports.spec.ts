@@ -8,7 +8,7 @@ import { downloadShownDigest, openApp } from '../e2e/helpers/app.ts'
 import { openShared } from '../e2e/helpers/share.ts'
 import { pseudoRandomBytes } from '../e2e/helpers/content.ts'
 import { expect, test } from '../e2e/fixtures.ts'
-import { KUBO_ADD_FLAGS, startKubo, type Kubo } from '../../scripts/kubo.js'
+import { startKubo, type Kubo } from '../../scripts/kubo.js'
 
 let kubo: Kubo
 test.beforeAll(async ({ appUrl }) => { kubo = await startKubo(new URL(appUrl).origin) })
@@ -42,7 +42,7 @@ test('off a local network, the browser refuses Kubo\'s loopback addresses and sa
 for (const [i, transport] of TRANSPORTS.entries()) {
   test(`over ${transport.name}: the browser dials Kubo, pings it and fetches 10 MiB Kubo added, identical`, async ({ browser, appUrl }) => {
     const bytes = pseudoRandomBytes(10 * 1024 * 1024, 600 + i)
-    const cid = (await kubo.ipfs(['add', '-Q', ...KUBO_ADD_FLAGS], bytes)).toString().trim()
+    const cid = (await kubo.ipfs(['add', '-Q'], bytes)).toString().trim()
     const context = await browser.newContext()
     const page = await context.newPage()
     await openApp(page, appUrl, 'peers')
