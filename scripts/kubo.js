@@ -28,6 +28,7 @@ const KUBO_IMPORT_PROFILE = 'unixfs-v1-2025'
 /**
  * @typedef {object} Kubo
  * @property {string} peerId
+ * @property {string[]} protocols the libp2p protocols `ipfs id` lists
  * @property {{ ws: string, webtransport: string, webrtcDirect: string }} addrs dialable addresses, each with /p2p/<id>
  * @property {string} apiUrl the RPC API, e.g. http://127.0.0.1:5001 (what a preload entry names)
  * @property {string} gatewayUrl the gateway, which also serves /routing/v1
@@ -36,12 +37,19 @@ const KUBO_IMPORT_PROFILE = 'unixfs-v1-2025'
  * @property {() => Promise<void>} stop
  */
 
-/** Settings that make a Kubo node serve Pollen users (see the README's Kubo section). */
 /**
+ * @typedef {object} KuboOptions
+ * @property {boolean} [gatewayOverLibp2p] serve the trustless gateway over libp2p too
+ *   (Experimental.GatewayOverLibp2p: HTTP on the libp2p protocol /http/1.1, raw blocks and CARs of local blocks only)
+ */
+
+/**
+ * Settings that make a Kubo node serve Pollen users (see the README's Kubo section).
  * @param {string} appOrigin
+ * @param {KuboOptions} [options]
  * @returns {Record<string, unknown>}
  */
-export function kuboConfig (appOrigin) {
+export function kuboConfig (appOrigin, options = {}) {
   return {
     'Addresses.Swarm': ['/ip4/127.0.0.1/tcp/0/ws', '/ip4/127.0.0.1/udp/0/quic-v1', '/ip4/127.0.0.1/udp/0/quic-v1/webtransport', '/ip4/127.0.0.1/udp/0/webrtc-direct'],
     'Swarm.Transports.Network.WebTransport': true,
@@ -49,15 +57,17 @@ export function kuboConfig (appOrigin) {
     'Swarm.RelayService.Enabled': true,
     'Internal.Libp2pForceReachability': 'public',
     'Gateway.ExposeRoutingAPI': true,
-    'API.HTTPHeaders': { 'Access-Control-Allow-Origin': [appOrigin], 'Access-Control-Allow-Methods': ['POST'] }
+    'API.HTTPHeaders': { 'Access-Control-Allow-Origin': [appOrigin], 'Access-Control-Allow-Methods': ['POST'] },
+    ...(options.gatewayOverLibp2p === true ? { 'Experimental.GatewayOverLibp2p': true } : {})
   }
 }
 
 /**
  * @param {string} appOrigin the app's origin, allowed to call the RPC API (preload)
+ * @param {KuboOptions} [options]
  * @returns {Promise<Kubo>}
  */
-export async function startKubo (appOrigin) {
+export async function startKubo (appOrigin, options = {}) {
   const binary = kuboBinary()
   const repo = await mkdtemp(join(tmpdir(), 'pollen-kubo-'))
   const env = { ...process.env, IPFS_PATH: repo }
@@ -78,7 +88,7 @@ export async function startKubo (appOrigin) {
     })
   }
   await run(['init', '--profile', `test,${KUBO_IMPORT_PROFILE}`])
-  for (const [key, value] of Object.entries(kuboConfig(appOrigin))) await run(['config', '--json', key, JSON.stringify(value)])
+  for (const [key, value] of Object.entries(kuboConfig(appOrigin, options))) await run(['config', '--json', key, JSON.stringify(value)])
 
   const daemon = spawn(binary, ['daemon'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   /** @type {string[]} */
@@ -92,7 +102,7 @@ export async function startKubo (appOrigin) {
     daemon.stderr.on('data', (/** @type {Buffer} */ chunk) => log.push(chunk.toString()))
     daemon.once('exit', code => { clearTimeout(timer); reject(new Error(`Kubo exited with ${code}:\n${log.join('')}`)) })
   })
-  /** @type {{ ID: string, Addresses: string[] }} */
+  /** @type {{ ID: string, Addresses: string[], Protocols: string[] }} */
   const id = JSON.parse((await run(['id'])).toString())
   /** @type {(pattern: RegExp) => string} */
   const find = (pattern) => {
@@ -104,6 +114,7 @@ export async function startKubo (appOrigin) {
   const apiPort = /\/tcp\/(\d+)/.exec(apiAddr)?.[1]
   return {
     peerId: id.ID,
+    protocols: id.Protocols,
     addrs: { ws: find(/\/ws\/p2p\//), webtransport: find(/\/webtransport\//), webrtcDirect: find(/\/webrtc-direct\//) },
     apiUrl: `http://127.0.0.1:${apiPort}`,
     gatewayUrl: (await readFile(join(repo, 'gateway'), 'utf8')).trim(),
