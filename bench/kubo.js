@@ -20,7 +20,7 @@ import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { kuboVersion } from '../scripts/ensure-kubo.js'
-import { KUBO_ADD_FLAGS, startKubo } from '../scripts/kubo.js'
+import { startKubo } from '../scripts/kubo.js'
 import { startLocalNetwork } from '../scripts/local-network.js'
 import { contentFor, openApp, waitForFetch } from './lib/app.js'
 import { runWhenMain } from './lib/cli.js'
@@ -70,7 +70,7 @@ export async function run (options = {}) {
   try {
     for (let i = 0; i < runs; i++) {
       const bytes = contentFor(size, 7000 + i)
-      const cid = (await kubo.ipfs(['add', '-Q', ...KUBO_ADD_FLAGS], bytes)).toString().trim()
+      const cid = (await kubo.ipfs(['add', '-Q'], bytes)).toString().trim()
       // The infra node gets the same DAG from a browser that adds the same file.
       const adder = await browser.newContext()
       const page = await adder.newPage()

@@ -17,7 +17,7 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 export const KUBO_MODULE = join(REPO_ROOT, 'test', 'interop', 'kubo')
 const CACHE = join(REPO_ROOT, 'node_modules', '.cache', 'pollen-kubo')
 
-/** The Kubo version go.mod requires, e.g. v0.39.0. */
+/** The Kubo version go.mod requires, e.g. v0.43.1. */
 export function kuboVersion () {
   const match = /github\.com\/ipfs\/kubo (v[\w.-]+)/.exec(readFileSync(join(KUBO_MODULE, 'go.mod'), 'utf8'))
   if (match == null) throw new Error('test/interop/kubo/go.mod requires no github.com/ipfs/kubo version')

@@ -2,8 +2,9 @@
 /**
  * A real Kubo for the interop tests and bench/kubo.js: built once by scripts/ensure-kubo.js,
  * run with a repository of its own in the test profile (no bootstrap, no
- * MDNS, loopback only), listening on WebSockets, WebTransport and
- * WebRTC-direct, with the relay service on (public reachability forced, as
+ * MDNS, loopback only) and Pollen's import profile (unixfs-v1-2025, so a
+ * plain `ipfs add` gives Pollen's CIDs), listening on WebSockets, WebTransport
+ * and WebRTC-direct, with the relay service on (public reachability forced, as
  * a relay on a public address has), the routing API on its gateway, and its
  * RPC API open to the app's origin so that preload works from the browser.
  * These are the settings the README's Kubo section gives.
@@ -17,22 +18,17 @@ import { kuboBinary } from './ensure-kubo.js'
 
 const execFileAsync = promisify(execFile)
 
-/** Pollen's import profile in Kubo's words (src/lib/import-profile.ts: unixfs-v1-2025). */
-export const KUBO_ADD_FLAGS = ['--cid-version=1', '--raw-leaves', '--chunker=size-1048576', '--max-file-links=1024', '--max-hamt-fanout=256']
-/** The same profile as Kubo configuration, for adds through the RPC API. */
-/** @type {Record<string, unknown>} */
-export const KUBO_IMPORT_CONFIG = {
-  'Import.CidVersion': 1,
-  'Import.UnixFSRawLeaves': true,
-  'Import.UnixFSChunker': 'size-1048576',
-  'Import.UnixFSFileMaxLinks': 1024,
-  'Import.UnixFSHAMTDirectoryMaxFanout': 256,
-  'Import.UnixFSHAMTDirectorySizeThreshold': '256KiB'
-}
+/**
+ * Pollen's import profile (src/lib/import-profile.ts) is a Kubo profile since v0.40. Setting its
+ * Import.* keys one by one misses Import.UnixFSHAMTDirectorySizeEstimation (`links` by default,
+ * `block` in the profile and in Pollen), so a folder near the HAMT threshold got another CID.
+ */
+const KUBO_IMPORT_PROFILE = 'unixfs-v1-2025'
 
 /**
  * @typedef {object} Kubo
  * @property {string} peerId
+ * @property {string[]} protocols the libp2p protocols `ipfs id` lists
  * @property {{ ws: string, webtransport: string, webrtcDirect: string }} addrs dialable addresses, each with /p2p/<id>
  * @property {string} apiUrl the RPC API, e.g. http://127.0.0.1:5001 (what a preload entry names)
  * @property {string} gatewayUrl the gateway, which also serves /routing/v1
@@ -41,12 +37,19 @@ export const KUBO_IMPORT_CONFIG = {
  * @property {() => Promise<void>} stop
  */
 
-/** Settings that make a Kubo node serve Pollen users (see the README's Kubo section). */
 /**
+ * @typedef {object} KuboOptions
+ * @property {boolean} [gatewayOverLibp2p] serve the trustless gateway over libp2p too
+ *   (Experimental.GatewayOverLibp2p: HTTP on the libp2p protocol /http/1.1, raw blocks and CARs of local blocks only)
+ */
+
+/**
+ * Settings that make a Kubo node serve Pollen users (see the README's Kubo section).
  * @param {string} appOrigin
+ * @param {KuboOptions} [options]
  * @returns {Record<string, unknown>}
  */
-export function kuboConfig (appOrigin) {
+export function kuboConfig (appOrigin, options = {}) {
   return {
     'Addresses.Swarm': ['/ip4/127.0.0.1/tcp/0/ws', '/ip4/127.0.0.1/udp/0/quic-v1', '/ip4/127.0.0.1/udp/0/quic-v1/webtransport', '/ip4/127.0.0.1/udp/0/webrtc-direct'],
     'Swarm.Transports.Network.WebTransport': true,
@@ -55,18 +58,19 @@ export function kuboConfig (appOrigin) {
     'Internal.Libp2pForceReachability': 'public',
     'Gateway.ExposeRoutingAPI': true,
     'API.HTTPHeaders': { 'Access-Control-Allow-Origin': [appOrigin], 'Access-Control-Allow-Methods': ['POST'] },
-    ...KUBO_IMPORT_CONFIG
+    ...(options.gatewayOverLibp2p === true ? { 'Experimental.GatewayOverLibp2p': true } : {})
   }
 }
 
 /**
  * @param {string} appOrigin the app's origin, allowed to call the RPC API (preload)
+ * @param {KuboOptions} [options]
  * @returns {Promise<Kubo>}
  */
-export async function startKubo (appOrigin) {
+export async function startKubo (appOrigin, options = {}) {
   const binary = kuboBinary()
   const repo = await mkdtemp(join(tmpdir(), 'pollen-kubo-'))
-  const env = { ...process.env, IPFS_PATH: repo, IPFS_TELEMETRY: 'off' }
+  const env = { ...process.env, IPFS_PATH: repo }
   /** @type {(args: string[], input?: Buffer) => Promise<Buffer>} */
   const run = async (args, input) => {
     if (input == null) return (await execFileAsync(binary, args, { env, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 })).stdout
@@ -83,8 +87,8 @@ export async function startKubo (appOrigin) {
       child.stdin.end(input)
     })
   }
-  await run(['init', '--profile', 'test'])
-  for (const [key, value] of Object.entries(kuboConfig(appOrigin))) await run(['config', '--json', key, JSON.stringify(value)])
+  await run(['init', '--profile', `test,${KUBO_IMPORT_PROFILE}`])
+  for (const [key, value] of Object.entries(kuboConfig(appOrigin, options))) await run(['config', '--json', key, JSON.stringify(value)])
 
   const daemon = spawn(binary, ['daemon'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   /** @type {string[]} */
@@ -98,7 +102,7 @@ export async function startKubo (appOrigin) {
     daemon.stderr.on('data', (/** @type {Buffer} */ chunk) => log.push(chunk.toString()))
     daemon.once('exit', code => { clearTimeout(timer); reject(new Error(`Kubo exited with ${code}:\n${log.join('')}`)) })
   })
-  /** @type {{ ID: string, Addresses: string[] }} */
+  /** @type {{ ID: string, Addresses: string[], Protocols: string[] }} */
   const id = JSON.parse((await run(['id'])).toString())
   /** @type {(pattern: RegExp) => string} */
   const find = (pattern) => {
@@ -110,6 +114,7 @@ export async function startKubo (appOrigin) {
   const apiPort = /\/tcp\/(\d+)/.exec(apiAddr)?.[1]
   return {
     peerId: id.ID,
+    protocols: id.Protocols,
     addrs: { ws: find(/\/ws\/p2p\//), webtransport: find(/\/webtransport\//), webrtcDirect: find(/\/webrtc-direct\//) },
     apiUrl: `http://127.0.0.1:${apiPort}`,
     gatewayUrl: (await readFile(join(repo, 'gateway'), 'utf8')).trim(),

@@ -7,7 +7,7 @@ import { addSettingsEntry, downloadShownDigest, openApp } from '../e2e/helpers/a
 import { openShared } from '../e2e/helpers/share.ts'
 import { pseudoRandomBytes } from '../e2e/helpers/content.ts'
 import { expect, test } from '../e2e/fixtures.ts'
-import { KUBO_ADD_FLAGS, startKubo, type Kubo } from '../../scripts/kubo.js'
+import { startKubo, type Kubo } from '../../scripts/kubo.js'
 
 let kubo: Kubo
 test.beforeAll(async ({ appUrl }) => { kubo = await startKubo(new URL(appUrl).origin) })
@@ -15,7 +15,7 @@ test.afterAll(async () => { await kubo?.stop() })
 
 test('the browser, knowing no peer, finds Kubo as the provider through Kubo\'s /routing/v1 and fetches from it', async ({ browser, appUrl }) => {
   const bytes = pseudoRandomBytes(2 * 1024 * 1024, 777)
-  const cid = (await kubo.ipfs(['add', '-Q', ...KUBO_ADD_FLAGS], bytes)).toString().trim()
+  const cid = (await kubo.ipfs(['add', '-Q'], bytes)).toString().trim()
   const context = await browser.newContext()
   const page = await context.newPage()
   await openApp(page, appUrl, 'settings')

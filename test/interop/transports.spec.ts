@@ -1,14 +1,16 @@
 /**
  * The browser node and Kubo over each transport a browser can dial: WebSocket,
  * WebTransport (certificate hashes) and WebRTC-direct. On each, alone: ping,
- * and a 10 MiB file Kubo added arrives with identical bytes.
+ * and bitswap both ways over that one connection: a 10 MiB file Kubo added
+ * arrives in the browser, and one the browser added arrives in Kubo, each with
+ * identical bytes.
  */
 import { createHash } from 'node:crypto'
-import { downloadShownDigest, openApp } from '../e2e/helpers/app.ts'
+import { downloadShownDigest, openApp, waitForImport } from '../e2e/helpers/app.ts'
 import { openShared } from '../e2e/helpers/share.ts'
 import { pseudoRandomBytes } from '../e2e/helpers/content.ts'
 import { expect, test } from '../e2e/fixtures.ts'
-import { KUBO_ADD_FLAGS, startKubo, type Kubo } from '../../scripts/kubo.js'
+import { startKubo, type Kubo } from '../../scripts/kubo.js'
 
 let kubo: Kubo
 test.beforeAll(async ({ appUrl }) => { kubo = await startKubo(new URL(appUrl).origin) })
@@ -40,9 +42,9 @@ test('off a local network, the browser refuses Kubo\'s loopback addresses and sa
 })
 
 for (const [i, transport] of TRANSPORTS.entries()) {
-  test(`over ${transport.name}: the browser dials Kubo, pings it and fetches 10 MiB Kubo added, identical`, async ({ browser, appUrl }) => {
+  test(`over ${transport.name}: the browser dials Kubo, pings it, fetches 10 MiB Kubo added and Kubo fetches 10 MiB the browser added, identical`, async ({ browser, appUrl }) => {
     const bytes = pseudoRandomBytes(10 * 1024 * 1024, 600 + i)
-    const cid = (await kubo.ipfs(['add', '-Q', ...KUBO_ADD_FLAGS], bytes)).toString().trim()
+    const cid = (await kubo.ipfs(['add', '-Q'], bytes)).toString().trim()
     const context = await browser.newContext()
     const page = await context.newPage()
     await openApp(page, appUrl, 'peers')
@@ -61,6 +63,17 @@ for (const [i, transport] of TRANSPORTS.entries()) {
     await expect(sources('sharer')).toContainText('Served 10.0 MiB')
     expect(await downloadShownDigest(page)).toBe(createHash('sha256').update(bytes).digest('hex'))
     // Kubo was the only peer: it sent every block, over this one connection.
+    await page.goto(`${appUrl}#/peers`)
+    await expect(page.getByTestId('peer-row')).toHaveCount(1)
+    await expect(row).toHaveAttribute('data-transport', transport.name)
+
+    // The other way: the browser adds a file only it holds, and Kubo's bitswap asks it for every block.
+    const added = pseudoRandomBytes(10 * 1024 * 1024, 700 + i)
+    await page.goto(`${appUrl}#/files`)
+    await page.getByTestId('file-input').setInputFiles({ name: 'browser.bin', mimeType: 'application/octet-stream', buffer: added })
+    const addedCid = await waitForImport(page, 'browser.bin')
+    const fetched = await kubo.ipfs(['cat', '--timeout=90s', addedCid])
+    expect(createHash('sha256').update(fetched).digest('hex')).toBe(createHash('sha256').update(added).digest('hex'))
     await page.goto(`${appUrl}#/peers`)
     await expect(page.getByTestId('peer-row')).toHaveCount(1)
     await expect(row).toHaveAttribute('data-transport', transport.name)
