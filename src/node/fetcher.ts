@@ -36,7 +36,7 @@ import { blockLinks } from './dag-links.ts'
 
 /** How long dialling the sharer may take before the fetch goes on without it. */
 export const DEFAULT_SHARER_DIAL_TIMEOUT_MS = 15_000
-/** How long the sharer alone may take for one block before every peer is asked too. */
+/** How long the sharer may send nothing at all before every peer is asked too. */
 export const DEFAULT_SESSION_PATIENCE_MS = 3000
 const PROGRESS_INTERVAL_MS = 200
 /** Space a fetch leaves free under the quota, for the file list, settings and the blocks' bookkeeping. */
@@ -163,19 +163,27 @@ export class Fetcher {
     // With the sharer connected, a session asks it alone first; only blocks it
     // lacks send the session to the delegates' providers (and gateways last).
     let session: ReturnType<PollenHelia['blockstore']['createSession']> | undefined
+    let lastFromSession = Date.now()
+    // Resolves once the session has delivered nothing for the whole patience: a
+    // block that waits its turn behind many others on a slow link is not a stall.
+    const sessionStalled = async (signal: AbortSignal): Promise<void> => {
+      do {
+        await sleep(Math.max(0, lastFromSession + DEFAULT_SESSION_PATIENCE_MS - Date.now()), signal)
+      } while (Date.now() - lastFromSession < DEFAULT_SESSION_PATIENCE_MS)
+    }
 
     const fetchBlock = async (cid: CID, onProgress: (event: ProgressEvent) => void): Promise<Uint8Array> => {
       const anyone = async (signal: AbortSignal): Promise<Uint8Array> => await toBuffer(this.init.helia.blockstore.get(cid, { signal, onProgress }))
       if (session == null) return await anyone(walkSignal)
       // A sharer that stays silent (or sends bytes that match nothing) must
-      // not hold the block up: after a while every peer is asked as well.
+      // not hold the fetch up: then every peer is asked as well.
       const race = new AbortController()
       const signal = AbortSignal.any([walkSignal, race.signal])
       const current = session
       try {
         return await Promise.any([
-          toBuffer(current.get(cid, { signal, onProgress })),
-          sleep(DEFAULT_SESSION_PATIENCE_MS, signal).then(async () => await anyone(signal))
+          toBuffer(current.get(cid, { signal, onProgress })).then(block => { lastFromSession = Date.now(); return block }),
+          sessionStalled(signal).then(async () => await anyone(signal))
         ])
       } catch (err) {
         throw (err as AggregateError).errors?.[0] ?? err
@@ -222,7 +230,10 @@ export class Fetcher {
         ? parsed.cid
         : CID.parse((await this.init.content.stat(args.path, walkSignal, { onProgress: onBlockEvent })).cid)
       summary.cid = target.toString()
-      if (reachedAddrs != null) session = this.init.helia.blockstore.createSession(target, { providers: [reachedAddrs], signal: walkSignal })
+      if (reachedAddrs != null) {
+        session = this.init.helia.blockstore.createSession(target, { providers: [reachedAddrs], signal: walkSignal })
+        lastFromSession = Date.now()
+      }
       await walkInParallel([target], async cid => {
         const localBefore = summary.localBlocks
         const fetching = getBlock(cid)
