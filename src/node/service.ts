@@ -168,7 +168,7 @@ export class PollenNode {
   private async collectGarbage (signal?: AbortSignal): Promise<{ removed: number }> {
     return await exclusiveGc(async () => {
       const { blockstore, pins } = this.helia
-      const removed = await collectGarbage({ blockstore, pins, retained: async signal => await this.unfinished.retained(signal) }, { signal })
+      const removed = await collectGarbage({ blockstore, pins, local: this.blockstore, retained: async signal => await this.unfinished.retained(signal) }, { signal })
       return { removed }
     }, signal)
   }

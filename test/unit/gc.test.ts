@@ -40,7 +40,7 @@ describe('garbage collection', () => {
     const datastore = new MemoryDatastore()
     const helia = await createHeliaLight({ blockstore: local, datastore })
     const unfinished = new UnfinishedFetches({ datastore, blocks: local, onChange: () => {} })
-    const gc = async (): Promise<number> => await collectGarbage({ blockstore: helia.blockstore, pins: helia.pins, retained: async signal => await unfinished.retained(signal) })
+    const gc = async (): Promise<number> => await collectGarbage({ blockstore: helia.blockstore, pins: helia.pins, local, retained: async signal => await unfinished.retained(signal) })
 
     const pinned = await file(2, 1)
     for (const [cid, bytes] of pinned.blocks) await helia.blockstore.put(cid, bytes)
