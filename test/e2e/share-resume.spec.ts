@@ -122,7 +122,7 @@ test('a share fetch whose tab closed stops there, keeps its blocks, and resumes 
   await resume(await context.newPage(), link, kept, bytes)
 })
 
-test('discarding an unfinished fetch lets the next garbage collection free its blocks', async ({ browser }) => {
+test('Resume continues an unfinished fetch from the Files screen; discarding one lets the next garbage collection free its blocks', async ({ browser }) => {
   test.setTimeout(420_000)
   const link = await sharer(browser, 'resume.bin', pseudoRandomBytes(SIZE, 83))
 
@@ -133,20 +133,31 @@ test('discarding an unfinished fetch lets the next garbage collection free its b
   await page.getByTestId('fetch-cancel').click()
   await expect(page.getByTestId('fetch-job')).toHaveAttribute('data-status', 'cancelled')
   const kept = await unfinishedBlocks(page)
+
+  // Resume goes on from what is here, with the link's sharer and size; cancelled again, it keeps more.
+  await page.getByTestId('unfinished-resume').click()
+  await expect(page).toHaveURL(/#\/open$/)
+  await expect(page.getByTestId('fetch-local')).toHaveAttribute('data-blocks', String(kept), { timeout: 60_000 })
+  await expect(page.getByTestId('fetch-limit')).toContainText('the size the link announced')
+  await page.getByTestId('fetch-cancel').click()
+  await expect(page.getByTestId('fetch-job')).toHaveAttribute('data-status', 'cancelled')
+  const more = await unfinishedBlocks(page)
+  expect(more).toBeGreaterThanOrEqual(kept)
   const storage = page.getByTestId('storage')
-  await expect(storage).toContainText(`· ${kept} blocks`)
+  await expect(storage).toContainText(`· ${more} blocks`)
 
   await page.getByTestId('unfinished-discard').click()
   await expect(page.getByTestId('unfinished')).toHaveCount(0)
   await expect(page.getByTestId('storage-unfinished')).toHaveCount(0)
   // Discarding alone removes nothing: the next collection does.
-  await expect(storage).toContainText(`· ${kept} blocks`)
+  await expect(storage).toContainText(`· ${more} blocks`)
   await page.getByRole('button', { name: 'Collect garbage' }).click()
-  await expect(page.getByTestId('library-message')).toHaveText(`Garbage collection removed ${kept} unpinned blocks.`)
+  await expect(page.getByTestId('library-message')).toHaveText(`Garbage collection removed ${more} unpinned blocks.`)
   await expect(storage).toContainText('· 0 blocks')
 
-  // Opened again, the link fetches everything anew.
+  // Opened again, the link has nothing here any more.
   await page.goto(link)
   await expect(page.getByTestId('share-offer')).toBeVisible()
+  await expect(page.getByTestId('offer-free')).toBeVisible()
   await expect(page.getByTestId('offer-here')).toHaveCount(0)
 })
