@@ -89,6 +89,8 @@ export interface FetchArgs {
   maxBytes: number
   /** Where the limit came from, for the message when it is reached: the link's announced size, or a limit the person set. */
   limitFrom: 'link' | 'person'
+  /** The name the link gives, for the list of unfinished fetches should this one stop before the end. */
+  name?: string
 }
 
 /** One place blocks came from during a fetch. */
@@ -122,7 +124,7 @@ export interface SharerDial {
 
 export type FetchProgress =
   | { type: 'fetch:sharer', sharer: SharerDial }
-  | { type: 'fetch:progress', bytes: number, totalBytes: number, blocks: number, sources: BlockSource[] }
+  | { type: 'fetch:progress', bytes: number, totalBytes: number, blocks: number, localBlocks: number, localBytes: number, sources: BlockSource[] }
 
 export interface FetchSummary {
   /** CID of the fetched DAG's root (the path's target). */
@@ -131,10 +133,36 @@ export interface FetchSummary {
   bytes: number
   totalBytes: number
   blocks: number
-  /** Blocks that were already in this browser. */
+  /** Blocks that were already in this browser (from an unfinished fetch, or content seen before): not asked for. */
   localBlocks: number
+  /** Bytes of those blocks. */
+  localBytes: number
   sources: BlockSource[]
   sharer?: SharerDial
+}
+
+/**
+ * A fetch that stopped before the end (cancelled, its tab closed, nothing came
+ * in time, the browser closed): the blocks it stored are kept, out of garbage
+ * collection's reach, until it is resumed to the end or discarded.
+ */
+export interface UnfinishedFetch {
+  /** CID of the DAG's root. */
+  cid: string
+  name?: string
+  /** The link's addresses (FetchArgs.providers), dialled again on resume. */
+  providers: string[]
+  maxBytes: number
+  limitFrom: FetchArgs['limitFrom']
+  /** Milliseconds since the epoch when it was first started. */
+  started: number
+  /** Blocks and bytes of the DAG stored here now. */
+  blocks: number
+  bytes: number
+  /** Bytes of the whole DAG as its root declares them; absent while the root is not here. */
+  totalBytes?: number
+  /** A fetch of it is running now (in this or another tab). */
+  running: boolean
 }
 
 export interface NodeIdentity {
@@ -216,6 +244,10 @@ export interface NodeMethods {
   'content.stat': Method<{ path: string, list?: boolean }, ContentStat>
   /** Fetches a whole file or folder into this browser's blockstore, verified, reporting sources. */
   'content.fetch': Method<FetchArgs, FetchSummary, FetchProgress>
+  /** Fetches that stopped before the end, with how much of each is here. */
+  'fetches.unfinished': Method<void, UnfinishedFetch[]>
+  /** Forgets an unfinished fetch: the next garbage collection removes its blocks (unless a pin holds them). */
+  'fetches.discard': Method<{ cid: string }, void>
   /** Streams the bytes of a file; the stream is transferred to the caller. */
   'content.cat': Method<{ path: string }, ReadableStream<Uint8Array>>
   /** A page offers a port to its WebRTC host; the call stays open while the page hosts (src/ui/webrtc-hosting.ts). */
@@ -237,6 +269,8 @@ export interface NodeMethods {
 
 export type NodeEvent =
   | { type: 'files:changed' }
+  /** A fetch started or ended, or an unfinished one was discarded. */
+  | { type: 'fetches:changed' }
   | { type: 'connections:changed' }
   | { type: 'config:changed' }
   | { type: 'trusted:changed' }

@@ -13,9 +13,12 @@
  * root's Tsize) or turns out to hold more than `maxBytes`, or more than the
  * browser's storage quota leaves room for (its estimate, less a reserve; and
  * when the browser refuses a write all the same, the fetch stops there too).
- * Stopping only ends the walk: what was stored before stays, and the part
- * fetched is unpinned (the next garbage collection takes it; after a refused
- * write, one runs at once).
+ * Stopping only ends the walk: what was stored before stays. A fetch refused
+ * for its size or for want of storage keeps nothing of its part (the next
+ * garbage collection takes it; after a refused write, one runs at once); one
+ * cancelled, cut off with its tab or timed out is kept as an unfinished fetch
+ * (unfinished-fetches.ts), and opening the link again finds its blocks here
+ * and asks the network for the rest only: the limits count that rest.
  */
 import toBuffer from 'it-to-buffer'
 import { peerIdFromCID, peerIdFromString } from '@libp2p/peer-id'
@@ -33,6 +36,7 @@ import type { BlockSource, FetchArgs, FetchProgress, FetchSummary, SharerDial } 
 import type { PollenHelia } from './create-node.ts'
 import { explainReadError, type ContentReader } from './content.ts'
 import { blockLinks } from './dag-links.ts'
+import type { FetchOutcome, RunningFetch, UnfinishedFetches } from './unfinished-fetches.ts'
 
 /** How long dialling the sharer may take before the fetch goes on without it. */
 export const DEFAULT_SHARER_DIAL_TIMEOUT_MS = 15_000
@@ -51,6 +55,8 @@ export interface FetcherInit {
   storageAvailable?: () => Promise<number>
   /** Removes unpinned blocks: after the browser refused a write, the part fetched gives its space back. */
   collectGarbage?: () => Promise<unknown>
+  /** Keeps what a fetch stored when it stops before the end, and tells what of a DAG is here. */
+  unfinished: UnfinishedFetches
 }
 
 async function estimateAvailable (): Promise<number> {
@@ -81,6 +87,11 @@ function linksOf (cid: CID, block: Uint8Array): { cids: CID[], size: number } {
   return blockLinks(cid, block) ?? { cids: [], size: block.byteLength }
 }
 
+/** For room messages: how much of the content is here already, when any is. */
+function here (bytes: number): string {
+  return bytes > 0 ? ` (${formatBytes(bytes)} of it here already)` : ''
+}
+
 /** Checks what the person agreed to before any address is dialled. */
 function checkLimit (maxBytes: unknown): number {
   if (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes < 0) {
@@ -97,11 +108,12 @@ export class Fetcher {
     const maxBytes = checkLimit(args.maxBytes)
     // Room left under the quota, measured before anything is fetched; blocks found here already do not count against it.
     const room = Math.max(0, await (this.init.storageAvailable ?? estimateAvailable)() - DEFAULT_QUOTA_RESERVE_BYTES)
+    // What is here already (an unfinished fetch, or content seen before) need not fit again.
+    const hereBefore = parsed.segments.length === 0 ? await this.init.unfinished.stored(parsed.cid, signal) : undefined
     signal.throwIfAborted()
-    // A link that announces more than fits is refused before the sharer learns of this browser,
-    // unless its root is here already (fetched before: the rest may well be too).
-    if (args.limitFrom === 'link' && maxBytes > room && !(await this.init.helia.blockstore.has(parsed.cid))) {
-      throw this.roomError(args.path, room, `its link announces ${formatBytes(maxBytes)}`, 0)
+    // A link that announces more than fits is refused before the sharer learns of this browser.
+    if (args.limitFrom === 'link' && maxBytes - (hereBefore?.bytes ?? 0) > room) {
+      throw this.roomError(args.path, room, `its link announces ${formatBytes(maxBytes)}${here(hereBefore?.bytes ?? 0)}`, 0)
     }
     const { sharer, sharerAddrs: reachedAddrs } = await this.dialSharer(args.providers ?? [], signal)
     if (sharer != null) onProgress({ type: 'fetch:sharer', sharer })
@@ -109,7 +121,7 @@ export class Fetcher {
     const sources = new Map<string, BlockSource>()
     const senders = new Map<string, BlockSource>()
     const foundVia = new Map<string, string>()
-    const summary: FetchSummary = { cid: '', bytes: 0, totalBytes: 0, blocks: 0, localBlocks: 0, sources: [], sharer }
+    const summary: FetchSummary = { cid: '', bytes: 0, totalBytes: 0, blocks: 0, localBlocks: 0, localBytes: 0, sources: [], sharer }
     const sharerPeer = sharer?.peer
 
     // Gives up only when nothing arrives for the whole timeout: a big file may take longer than that in total.
@@ -128,19 +140,20 @@ export class Fetcher {
       throw stopped
     }
     let fetchedBytes = 0
-    // A walk that failed ends every block still on its way, and only then says so:
-    // a block stored after the garbage collection that follows a full disk would fill it again.
-    const failed = new AbortController()
-    const inFlight = new Set<Promise<unknown>>()
+    // A walk that fails ends the visits still under way, and waits for them: a fetch that stopped stores
+    // nothing after (a block stored after the garbage collection that follows a full disk would fill it again).
+    const ended = new AbortController()
+    const inFlight = new Set<Promise<Uint8Array>>()
     const stopSignal = AbortSignal.any([signal, idle.signal, limit.signal])
-    const walkSignal = AbortSignal.any([stopSignal, failed.signal])
+    const walkSignal = AbortSignal.any([stopSignal, ended.signal])
     let lastReport = 0
     const report = (force = false): void => {
       const now = Date.now()
       if (!force && now - lastReport < PROGRESS_INTERVAL_MS) return
       lastReport = now
       summary.sources = [...sources.values()]
-      onProgress({ type: 'fetch:progress', bytes: summary.bytes, totalBytes: summary.totalBytes, blocks: summary.blocks, sources: summary.sources })
+      const { bytes, totalBytes, blocks, localBlocks, localBytes } = summary
+      onProgress({ type: 'fetch:progress', bytes, totalBytes, blocks, localBlocks, localBytes, sources: summary.sources })
     }
 
     // Blocks wanted at once: enough bytes on their way to keep the senders busy.
@@ -198,11 +211,13 @@ export class Fetcher {
       // stored came over the network all the same.
       let foundStored = false
       let asked = false
-      const block = await fetchBlock(cid, event => {
+      const fetching = fetchBlock(cid, event => {
         if (event.type === 'blocks:get:blockstore:get') foundStored = true
         else asked = true
         onBlockEvent(event)
       })
+      inFlight.add(fetching)
+      const block = await fetching.finally(() => inFlight.delete(fetching))
       const local = foundStored && !asked
       if (!local && !senders.has(cid.toString()) && sessionPeers.size > 0) {
         // Bitswap names the sender and gateways name themselves, except in a session:
@@ -216,6 +231,7 @@ export class Fetcher {
       summary.bytes += block.byteLength
       if (local) {
         summary.localBlocks++
+        summary.localBytes += block.byteLength
       } else {
         fetchedBytes += block.byteLength
         const source = senders.get(cid.toString())
@@ -225,42 +241,45 @@ export class Fetcher {
       return block
     }
 
+    let record: RunningFetch | undefined
+    let outcome: FetchOutcome = 'stopped'
     try {
       const target = parsed.segments.length === 0
         ? parsed.cid
         : CID.parse((await this.init.content.stat(args.path, walkSignal, { onProgress: onBlockEvent })).cid)
       summary.cid = target.toString()
+      const hereBytes = (hereBefore ?? await this.init.unfinished.stored(target, walkSignal)).bytes
+      record = await this.init.unfinished.begin(target, args)
       if (reachedAddrs != null) {
         session = this.init.helia.blockstore.createSession(target, { providers: [reachedAddrs], signal: walkSignal })
         lastFromSession = Date.now()
       }
       await walkInParallel([target], async cid => {
-        const localBefore = summary.localBlocks
-        const fetching = getBlock(cid)
-        inFlight.add(fetching)
-        const links = linksOf(cid, await fetching.finally(() => inFlight.delete(fetching)))
+        const links = linksOf(cid, await getBlock(cid))
         if (cid.equals(target)) {
           // The root's links carry the size of everything under them: a DAG that
           // declares more than was agreed, or than fits, stops before its first leaf.
           summary.totalBytes = links.size
           report(true)
           if (links.size > maxBytes) stop(this.sizeError(args, maxBytes, summary))
-          // A root found here may head a DAG fetched before, whole: the walk's own count decides then.
-          const rootWasLocal = summary.localBlocks > localBefore
-          if (!rootWasLocal && links.size > room) stop(this.roomError(args.path, room, `it holds ${formatBytes(links.size)}`, summary.bytes))
+          if (links.size - hereBytes > room) stop(this.roomError(args.path, room, `it holds ${formatBytes(links.size)}${here(hereBytes)}`, summary.bytes))
         }
         // Links may understate what is below them: the blocks themselves are counted too.
         if (summary.bytes > maxBytes) stop(this.sizeError(args, maxBytes, summary))
         if (fetchedBytes > room) stop(this.roomError(args.path, room, `it holds more than ${formatBytes(fetchedBytes)}`, summary.bytes))
         return links.cids
       }, { concurrency: () => window.size(), key: String, signal: walkSignal })
+      outcome = 'done'
     } catch (err) {
-      failed.abort(err)
+      ended.abort()
       await Promise.allSettled(inFlight)
       if (signal.aborted) throw err
-      if (stopped != null) throw stopped
+      if (stopped != null) { outcome = 'refused'; throw stopped }
       if (isQuotaError(err)) {
-        // The disk is full (the browser's estimate may promise more than the disk holds): give the space back now.
+        // The disk is full (the browser's estimate may promise more than the disk holds): give the space back now,
+        // once the record no longer keeps it.
+        outcome = 'refused'
+        await record?.end(outcome)
         void this.init.collectGarbage?.().catch(() => {})
         throw new QuotaExceededError(`Storage is full: the browser refused to store more of ${args.path} after ${formatBytes(summary.bytes)}, so the fetch stopped; the part fetched is being removed to give the space back. If storage stays full, delete files you no longer need and click "Collect garbage" under Files → Storage, then open the link again. Your files are untouched.`)
       }
@@ -269,6 +288,7 @@ export class Fetcher {
     } finally {
       clearTimeout(idleTimer)
       session?.close()
+      await record?.end(outcome)
     }
     summary.totalBytes = Math.max(summary.totalBytes, summary.bytes)
     report(true)
@@ -352,6 +372,7 @@ export class Fetcher {
       'the trustless gateways'
     ].filter(Boolean).join(', ')
     const got = summary.blocks > 0 ? ` after ${summary.blocks} block(s)` : ''
-    return new TimeoutError(`${path} did not arrive: nothing came for ${seconds} s${got}. Tried ${tried}. The content may be offline; try again when its sharer is online, or raise the timeout in Settings.`)
+    const kept = summary.blocks > summary.localBlocks ? ' What arrived is kept (Files → Unfinished fetches), so opening the link again fetches only the rest.' : ''
+    return new TimeoutError(`${path} did not arrive: nothing came for ${seconds} s${got}. Tried ${tried}. The content may be offline; try again when its sharer is online, or raise the timeout in Settings.${kept}`)
   }
 }

@@ -11,11 +11,13 @@ import type { CID } from 'multiformats/cid'
 import { connectToPreloadNode } from './preload.ts'
 import { refused } from './gateway-responses.ts'
 import { TrustedRoots } from './trusted-roots.ts'
+import { UnfinishedFetches } from './unfinished-fetches.ts'
 import { loadConfig, loadDefaults, saveConfig } from './config-store.ts'
 import { ContentReader } from './content.ts'
 import { LISTEN_ADDRS, USER_AGENT, createNode, startNode, type PollenHelia } from './create-node.ts'
 import { Fetcher } from './fetcher.ts'
 import { NodeGateway } from './gateway.ts'
+import { collectGarbage } from './gc.ts'
 import { exclusiveGc } from './gc-lock.ts'
 import { BatchingIdbBlockstore } from './idb-blockstore.ts'
 import { Library } from './library.ts'
@@ -49,6 +51,7 @@ export class PollenNode {
   private direct?: DirectConnections
   private readonly contentPorts: ContentPorts
   private readonly trusted: TrustedRoots
+  private readonly unfinished: UnfinishedFetches
   private restarting: Promise<void> = Promise.resolve()
 
   private constructor (
@@ -60,6 +63,8 @@ export class PollenNode {
   ) {
     this.contentPorts = new ContentPorts(this.contentHandlers(), ({ status, reason }) => withBody(refused(status, reason)), serverLock, () => this.config.gatewayMode)
     this.trusted = new TrustedRoots(datastore)
+    // The local blockstore itself: what is here, never asking the network.
+    this.unfinished = new UnfinishedFetches({ datastore, blocks: blockstore, onChange: () => { emit({ type: 'fetches:changed' }) } })
   }
 
   /** @param serverLock the Web Lock the worker holds for its lifetime (see rpc.ts) */
@@ -106,7 +111,8 @@ export class PollenNode {
       content: this.content,
       bootstrap: config.bootstrap,
       fetchTimeoutMs: config.fetchTimeoutSeconds * 1000,
-      collectGarbage: async () => await this.collectGarbage()
+      collectGarbage: async () => await this.collectGarbage(),
+      unfinished: this.unfinished
     })
     this.emit({ type: 'status', status: 'started' })
   }
@@ -158,13 +164,11 @@ export class PollenNode {
   }
 
 
+  /** Removes blocks that no pin holds and no unfinished fetch keeps for resuming. */
   private async collectGarbage (signal?: AbortSignal): Promise<{ removed: number }> {
     return await exclusiveGc(async () => {
-      let removed = 0
-      await this.helia.gc({
-        signal,
-        onProgress: (event: { type: string }) => { if (event.type === 'helia:gc:deleted') removed++ }
-      })
+      const { blockstore, pins } = this.helia
+      const removed = await collectGarbage({ blockstore, pins, local: this.blockstore, retained: async signal => await this.unfinished.retained(signal) }, { signal })
       return { removed }
     }, signal)
   }
@@ -199,6 +203,8 @@ export class PollenNode {
       'files.setPinned': async ({ id, pinned }) => await this.library.setPinned(id, pinned),
       'content.stat': async ({ path, list }, { signal }) => await this.content.stat(path, signal, { list }),
       'content.fetch': async (args, { signal, onProgress }) => await this.fetcher.fetch(args, signal, onProgress),
+      'fetches.unfinished': async (_, { signal }) => await this.unfinished.list(signal),
+      'fetches.discard': async ({ cid }) => { await this.unfinished.discard(cid) },
       'content.cat': async ({ path }) => {
         const stream = this.content.cat(path)
         return transfer(stream, [stream])

@@ -3,6 +3,7 @@ import { createContext } from 'svelte'
 import { LibraryState } from './state/library.svelte.ts'
 import { NodeState } from './state/node.svelte.ts'
 import { SettingsState } from './state/settings.svelte.ts'
+import { UnfinishedState } from './state/unfinished.svelte.ts'
 import { ViewerState } from './state/viewer.svelte.ts'
 import type { NodeConnection } from './node-client.ts'
 
@@ -11,6 +12,7 @@ export interface AppContext {
   library: LibraryState
   node: NodeState
   settings: SettingsState
+  unfinished: UnfinishedState
   viewer: ViewerState
 }
 
@@ -22,6 +24,7 @@ export function createAppContext (connection: NodeConnection): AppContext {
     library: new LibraryState(connection),
     node: new NodeState(connection),
     settings: new SettingsState(connection),
+    unfinished: new UnfinishedState(connection),
     viewer: new ViewerState(connection)
   }
 }

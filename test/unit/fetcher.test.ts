@@ -1,12 +1,14 @@
 import * as dagPb from '@ipld/dag-pb'
 import { MemoryBlockstore } from 'blockstore-core/memory'
+import { MemoryDatastore } from 'datastore-core'
 import { importer } from 'ipfs-unixfs-importer'
 import toBuffer from 'it-to-buffer'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { DEFAULT_QUOTA_RESERVE_BYTES, Fetcher, sharerAddrs } from '../../src/node/fetcher.ts'
+import { UnfinishedFetches } from '../../src/node/unfinished-fetches.ts'
 import type { FetchArgs, FetchSummary } from '../../src/lib/protocol.ts'
 import type { PollenHelia } from '../../src/node/create-node.ts'
 import type { ContentReader } from '../../src/node/content.ts'
@@ -24,6 +26,21 @@ class FakeNetwork {
   readonly dialled: string[][] = []
   /** Blocks the "disk" refuses to store, as IndexedDB does when it is full. */
   readonly full = new Set<string>()
+  /** Blocks nobody sends: asking for one waits until the fetch ends. */
+  readonly held = new Set<string>()
+  readonly unfinished = new UnfinishedFetches({ datastore: new MemoryDatastore(), blocks: this.local(), onChange: () => {} })
+
+  /** The "disk" alone, as the node's own blockstore. */
+  local (): { has: (cid: CID) => Promise<boolean>, get: (cid: CID) => AsyncGenerator<Uint8Array> } {
+    const net = this
+    return {
+      has: async cid => net.stored.has(cid.toString()),
+      async * get (cid) {
+        if (!net.stored.has(cid.toString())) throw Object.assign(new Error(`no block ${cid}`), { name: 'NotFoundError' })
+        yield net.blocks.get(cid.toString())!
+      }
+    }
+  }
 
   helia (): PollenHelia {
     const net = this
@@ -35,10 +52,13 @@ class FakeNetwork {
       },
       blockstore: {
         has: async (cid: CID) => net.stored.has(cid.toString()),
-        async * get (cid: CID, options: { onProgress?: (event: { type: string, detail: unknown }) => void } = {}) {
+        async * get (cid: CID, options: { signal?: AbortSignal, onProgress?: (event: { type: string, detail: unknown }) => void } = {}) {
           const key = cid.toString()
           const local = net.stored.has(key)
           options.onProgress?.({ type: local ? 'blocks:get:blockstore:get' : 'bitswap:want-block', detail: {} })
+          if (!local && net.held.has(key)) {
+            await new Promise((_resolve, reject) => { options.signal?.addEventListener('abort', () => { reject(options.signal?.reason) }) })
+          }
           const block = net.blocks.get(key)
           if (block == null) throw Object.assign(new Error(`no block ${key}`), { name: 'NotFoundError' })
           if (!local && net.full.has(key)) throw Object.assign(new Error('Failed to put: QuotaExceededError'), { name: 'PutFailedError' })
@@ -66,7 +86,7 @@ async function importFile (net: FakeNetwork, bytes: Uint8Array): Promise<{ root:
 }
 
 function fetcher (net: FakeNetwork, available = Number.POSITIVE_INFINITY, collectGarbage?: () => Promise<void>): Fetcher {
-  return new Fetcher({ helia: net.helia(), content: {} as ContentReader, bootstrap: [], fetchTimeoutMs: 5000, storageAvailable: async () => available, collectGarbage })
+  return new Fetcher({ helia: net.helia(), content: {} as ContentReader, bootstrap: [], fetchTimeoutMs: 5000, storageAvailable: async () => available, collectGarbage, unfinished: net.unfinished })
 }
 
 async function run (f: Fetcher, args: FetchArgs): Promise<FetchSummary> {
@@ -102,6 +122,8 @@ describe('the fetcher keeps to what the person agreed to', () => {
     await expect(fetch).rejects.toMatchObject({ name: 'SizeLimitError' })
     await expect(fetch).rejects.toThrow(/larger than its link announced: it holds 3\.00 MiB .* ask the sharer for a new link\. Your files are untouched/)
     expect(net.requested).toEqual([root.toString()])
+    // A refused fetch is not kept for resuming.
+    expect(await net.unfinished.list()).toEqual([])
   })
 
   it('says to raise the limit the person set', async () => {
@@ -162,6 +184,7 @@ describe('the fetcher keeps to what the person agreed to', () => {
     await expect(fetch).rejects.toMatchObject({ name: 'QuotaExceededError' })
     await expect(fetch).rejects.toThrow(/^Storage is full: the browser refused to store more of .*"Collect garbage".* Your files are untouched\.$/)
     expect(collected).toBe(1)
+    expect(await net.unfinished.list()).toEqual([])
   })
 
   it('refuses a fetch without a limit before dialling anyone', async () => {
@@ -171,5 +194,65 @@ describe('the fetcher keeps to what the person agreed to', () => {
     await expect(run(fetcher(net), args)).rejects.toMatchObject({ name: 'SizeLimitError' })
     expect(net.dialled).toEqual([])
     expect(net.requested).toEqual([])
+  })
+})
+
+describe('a fetch that stopped before the end', () => {
+  it('keeps what it stored, and the next fetch asks only for the missing blocks', async () => {
+    const net = new FakeNetwork()
+    const { root, dagSize } = await importFile(net, pseudoRandomBytes(6 * MiB, 20))
+    const leaves = [...net.blocks.keys()].filter(cid => cid !== root.toString())
+    expect(leaves.length).toBe(6)
+    for (const cid of leaves.slice(3)) net.held.add(cid)
+    const f = fetcher(net)
+    const args: FetchArgs = { path: `/ipfs/${root}`, maxBytes: dagSize, limitFrom: 'link', name: 'six.bin', providers: [] }
+    const cancel = new AbortController()
+    const first = f.fetch(args, cancel.signal, () => {})
+    await vi.waitFor(() => { expect(net.requested.length).toBe(4) })
+    expect(await net.unfinished.list()).toMatchObject([{ cid: root.toString(), running: true }])
+    cancel.abort()
+    await expect(first).rejects.toThrow()
+
+    const [kept] = await net.unfinished.list()
+    const rootBytes = net.blocks.get(root.toString())!.byteLength
+    expect(kept).toMatchObject({ cid: root.toString(), name: 'six.bin', blocks: 4, bytes: rootBytes + 3 * MiB, totalBytes: dagSize, maxBytes: dagSize, limitFrom: 'link', running: false })
+
+    net.held.clear()
+    const progress: Array<{ localBlocks?: number }> = []
+    const summary = await f.fetch(args, new AbortController().signal, event => { if (event.type === 'fetch:progress') progress.push(event) })
+    expect(summary).toMatchObject({ blocks: 7, bytes: dagSize, localBlocks: 4, localBytes: kept.bytes })
+    expect(net.requested.slice(4).sort()).toEqual(leaves.slice(3).sort())
+    expect(progress.at(-1)?.localBlocks).toBe(4)
+    // Finished: nothing is kept for resuming any more.
+    expect(await net.unfinished.list()).toEqual([])
+  })
+
+  it('needs room for the missing part only, and says how much is here when even that does not fit', async () => {
+    const net = new FakeNetwork()
+    const { root, dagSize } = await importFile(net, pseudoRandomBytes(4 * MiB, 21))
+    const leaves = [...net.blocks.keys()].filter(cid => cid !== root.toString())
+    for (const cid of [root.toString(), leaves[0]]) net.stored.add(cid)
+    const args: FetchArgs = { path: `/ipfs/${root}`, providers: [`/ip4/127.0.0.1/tcp/1/ws/p2p/${SHARER}`], maxBytes: dagSize, limitFrom: 'link' }
+
+    const tight = run(fetcher(net, DEFAULT_QUOTA_RESERVE_BYTES + 2 * MiB), args)
+    await expect(tight).rejects.toThrow(/Not enough storage for .*: its link announces 4\.00 MiB \(1\.00 MiB of it here already\) and this browser lets Pollen store about 2\.00 MiB more, so nothing was fetched/)
+    expect(net.dialled).toEqual([])
+    expect(net.requested).toEqual([])
+
+    const summary = await run(fetcher(net, DEFAULT_QUOTA_RESERVE_BYTES + 3.5 * MiB), args)
+    expect(summary).toMatchObject({ blocks: 5, localBlocks: 2 })
+    expect(net.requested.sort()).toEqual(leaves.slice(1).sort())
+  })
+
+  it('is not listed when nothing of it arrived', async () => {
+    const net = new FakeNetwork()
+    const { root, dagSize } = await importFile(net, pseudoRandomBytes(MiB + 1, 22))
+    net.held.add(root.toString())
+    const cancel = new AbortController()
+    const fetch = fetcher(net).fetch({ path: `/ipfs/${root}`, maxBytes: dagSize, limitFrom: 'link' }, cancel.signal, () => {})
+    await vi.waitFor(async () => { expect(await net.unfinished.list()).toHaveLength(1) })
+    cancel.abort()
+    await expect(fetch).rejects.toThrow()
+    expect(await net.unfinished.list()).toEqual([])
   })
 })

@@ -7,14 +7,16 @@ export abstract class ByteJob<Result> {
   status = $state<JobStatus>('running')
   bytes = $state(0)
   totalBytes = $state(0)
+  /** Of `bytes`, those that did not have to move (found here already): progress, not speed. */
+  skippedBytes = $state(0)
   error = $state<string>()
   result = $state<Result>()
   private readonly startedAt = performance.now()
   private elapsedMs = $state(0)
   protected readonly controller = new AbortController()
 
-  /** Bytes per second since the start. */
-  speed = $derived(this.elapsedMs > 0 ? this.bytes / (this.elapsedMs / 1000) : 0)
+  /** Bytes per second moved since the start. */
+  speed = $derived(this.elapsedMs > 0 ? (this.bytes - this.skippedBytes) / (this.elapsedMs / 1000) : 0)
   /** Seconds left at the current speed. */
   eta = $derived(this.speed > 0 && this.totalBytes > 0 ? (this.totalBytes - this.bytes) / this.speed : Number.NaN)
   fraction = $derived(this.totalBytes > 0 ? Math.min(1, this.bytes / this.totalBytes) : 0)

@@ -6,6 +6,8 @@ import type { NodeClient } from '../node-client.ts'
 
 export class FetchJob extends ByteJob<FetchSummary> {
   blocks = $state(0)
+  /** Blocks found here already (an unfinished fetch resumed, or content seen before): not asked for. */
+  localBlocks = $state(0)
   sources = $state<BlockSource[]>([])
   sharer = $state<SharerDial>()
 
@@ -19,7 +21,7 @@ export class FetchJob extends ByteJob<FetchSummary> {
 
   async run (client: NodeClient): Promise<FetchSummary | undefined> {
     // Every address goes to the node, which dials the first MAX_SHARER_ADDRS only.
-    const args = { path: `/ipfs/${this.link.cid}`, providers: this.link.addrs, maxBytes: this.maxBytes, limitFrom: this.limitFrom }
+    const args = { path: `/ipfs/${this.link.cid}`, providers: this.link.addrs, maxBytes: this.maxBytes, limitFrom: this.limitFrom, name: this.link.name }
     const result = await this.track(async signal => await client.call('content.fetch', args, {
       signal,
       onProgress: event => {
@@ -35,10 +37,12 @@ export class FetchJob extends ByteJob<FetchSummary> {
     return result
   }
 
-  private show (progress: { bytes: number, totalBytes: number, blocks: number, sources: BlockSource[] }): void {
+  private show (progress: { bytes: number, totalBytes: number, blocks: number, localBlocks: number, localBytes: number, sources: BlockSource[] }): void {
     this.bytes = progress.bytes
     this.totalBytes = progress.totalBytes
     this.blocks = progress.blocks
+    this.localBlocks = progress.localBlocks
+    this.skippedBytes = progress.localBytes
     this.sources = progress.sources
   }
 }

@@ -15,7 +15,8 @@ export class LibraryState {
 
   constructor (private readonly node: NodeConnection) {
     node.subscribe(event => {
-      if (event.type === 'files:changed') void this.refresh()
+      // A fetch stores blocks: the storage numbers change with it.
+      if (event.type === 'files:changed' || event.type === 'fetches:changed') void this.refresh()
     })
     void this.refresh()
     void navigator.storage?.persisted?.().then(p => { this.persisted = p })

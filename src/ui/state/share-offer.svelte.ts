@@ -6,6 +6,7 @@
  * limit they chose when it announces none.
  */
 import { addrsToDial, MAX_SHARER_ADDRS, sharerPeer, type ShareLink } from '../../lib/share-link.ts'
+import type { UnfinishedFetch } from '../../lib/protocol.ts'
 import type { NodeClient } from '../node-client.ts'
 
 export const LIMIT_UNITS = { MiB: 1024 ** 2, GiB: 1024 ** 3 } as const
@@ -27,6 +28,8 @@ export class ShareOffer {
   limitUnit = $state<LimitUnit>(DEFAULT_FETCH_LIMIT.unit)
   /** Bytes this browser still lets Pollen store (quota minus usage), once known. */
   free = $state<number>()
+  /** An earlier fetch of this content that stopped before the end: its blocks are here and not fetched again. */
+  here = $state<UnfinishedFetch>()
 
   readonly peer: string | undefined
   readonly dialled: number
@@ -42,10 +45,10 @@ export class ShareOffer {
     return this.link.size != null ? 'link' : 'person'
   }
 
-  /** The agreed size is more than the browser has room for. */
+  /** What is not here yet of the agreed size is more than the browser has room for. */
   get tooBig (): boolean {
     const max = this.maxBytes
-    return this.free != null && max != null && max > this.free
+    return this.free != null && max != null && max - (this.here?.bytes ?? 0) > this.free
   }
 
   constructor (readonly link: ShareLink, client: NodeClient) {
@@ -55,6 +58,9 @@ export class ShareOffer {
     this.ignored = ignored
     client.call('storage.info', undefined)
       .then(info => { this.free = Math.max(0, info.quota - info.usage) })
+      .catch(() => {})
+    client.call('fetches.unfinished', undefined)
+      .then(list => { this.here = list.find(entry => entry.cid === link.cid && entry.blocks > 0) })
       .catch(() => {})
   }
 }
