@@ -7,7 +7,7 @@
  * patches/@helia+bitswap+4.0.19.patch (docs/upstream/helia-bitswap.md).
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { blockBytes, connect, failingWrite, faultOutgoingStreams, stalledWrite, startBitswapPeer, waitFor, type BitswapPeer } from './helpers/bitswap-peers.ts'
+import { blockBytes, connect, failingWrite, faultOutgoingStreams, slowWrite, stalledWrite, startBitswapPeer, waitFor, type BitswapPeer } from './helpers/bitswap-peers.ts'
 import type { CID } from 'multiformats/cid'
 
 function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
@@ -56,6 +56,19 @@ describe('bitswap under faults', () => {
 
     const block = await receiver.bitswap.want(cid, { signal: AbortSignal.timeout(WANT_TIMEOUT_MS) })
     expect(faulted()).toBe(1)
+    expect(sameBytes(block, bytes)).toBe(true)
+  }, 60_000)
+
+  it('receives a message that takes longer than the receive timeout on a slow link', async () => {
+    const sender = await peer()
+    const receiver = await peer({ messageReceiveTimeout: 300 })
+    const bytes = blockBytes(8)
+    const cid = await sender.add(bytes)
+    // Every message from the sender trickles in: 1 MiB in pieces of 64 KiB, one every 40 ms.
+    faultOutgoingStreams(sender, slowWrite(64 * 1024, 40), Number.POSITIVE_INFINITY)
+    await connect(receiver, sender)
+
+    const block = await receiver.bitswap.want(cid, { signal: AbortSignal.timeout(WANT_TIMEOUT_MS) })
     expect(sameBytes(block, bytes)).toBe(true)
   }, 60_000)
 

@@ -142,3 +142,23 @@ export const stalledWrite: StreamFault = stream => {
     })
   }
 }
+
+/** A slow link: the stream takes what is written in pieces of `pieceSize` bytes, one every `intervalMs`. */
+export function slowWrite (pieceSize: number, intervalMs: number): StreamFault {
+  return stream => {
+    const send = stream.send.bind(stream)
+    const onDrain = stream.onDrain.bind(stream)
+    let written = Promise.resolve()
+    stream.send = (data) => {
+      const bytes = data.subarray()
+      written = written.then(async () => {
+        for (let offset = 0; offset < bytes.byteLength; offset += pieceSize) {
+          await new Promise(resolve => setTimeout(resolve, intervalMs))
+          if (!send(bytes.subarray(offset, offset + pieceSize))) await onDrain()
+        }
+      })
+      return false
+    }
+    stream.onDrain = async () => { await written }
+  }
+}
