@@ -3,30 +3,14 @@
 // IDBTransaction, ...) on globalThis, and must be imported before anything that
 // touches IndexedDB. Imported here only, so no other test sees these globals.
 import 'fake-indexeddb/auto'
+import './helpers/with-resolvers.ts'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { BatchingIdbBlockstore, DEFAULT_MAX_BATCH } from '../../src/node/idb-blockstore.ts'
 
 const DAG_PB = 0x70
-
-beforeAll(() => {
-  // The blockstore uses Promise.withResolvers (ES2024), which browsers have but
-  // Node 20 (this project's minimum) does not: polyfill it for these tests only.
-  if (typeof Promise.withResolvers === 'undefined') {
-    Object.defineProperty(Promise, 'withResolvers', {
-      configurable: true,
-      writable: true,
-      value: function withResolvers<T> (): PromiseWithResolvers<T> {
-        let resolve!: (value: T | PromiseLike<T>) => void
-        let reject!: (reason?: unknown) => void
-        const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej })
-        return { promise, resolve, reject }
-      }
-    })
-  }
-})
 
 afterEach(() => {
   vi.restoreAllMocks()

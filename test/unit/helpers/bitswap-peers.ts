@@ -5,6 +5,7 @@
  * stream reset by the muxer or a congested connection does. Nothing of the
  * network is mocked; a fault wraps one real stream.
  */
+import './with-resolvers.ts'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { withBitswap } from '@helia/bitswap'
@@ -19,20 +20,6 @@ import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import type { Bitswap, BitswapOptions } from '@helia/bitswap'
 import type { Libp2p, Stream } from '@libp2p/interface'
-
-// js-libp2p uses Promise.withResolvers (ES2024), which Node.js 20 lacks.
-if (typeof Promise.withResolvers === 'undefined') {
-  Object.defineProperty(Promise, 'withResolvers', {
-    configurable: true,
-    writable: true,
-    value: function withResolvers<T> (): PromiseWithResolvers<T> {
-      let resolve!: (value: T | PromiseLike<T>) => void
-      let reject!: (reason?: unknown) => void
-      const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej })
-      return { promise, resolve, reject }
-    }
-  })
-}
 
 export const BITSWAP_PROTOCOL = '/ipfs/bitswap/1.2.0'
 
