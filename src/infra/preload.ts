@@ -107,13 +107,13 @@ async function walk (root: CID, init: WalkInit): Promise<void> {
   const visit = async ({ cid, depth }: { cid: CID, depth: number }): Promise<Array<{ cid: CID, depth: number }>> => {
     await hold.hold(cid)
     const bytes = await toBuffer(helia.blockstore.get(cid, { signal }))
-    window.add(bytes.byteLength)
     hold.count(cid, bytes.byteLength)
     init.onBlock()
     if (depth > 0) init.onRef(cid)
-    if (!init.recursive && depth >= 1) return []
     const block = createUnsafe({ bytes, cid, codec: await helia.getCodec(cid.code) })
-    return [...block.links()].map(([, link]) => ({ cid: link, depth: depth + 1 }))
+    const links = [...block.links()].map(([, link]) => ({ cid: link, depth: depth + 1 }))
+    if (links.length === 0) window.addLeaf(bytes.byteLength)
+    return !init.recursive && depth >= 1 ? [] : links
   }
   try {
     await walkInParallel([{ cid: root, depth: 0 }], async item => {

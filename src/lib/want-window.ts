@@ -4,9 +4,14 @@
  * sender's pipeline (patches/@helia+bitswap+4.0.19.patch keeps up to 8 MiB in
  * flight per peer) never runs dry. 16 wants of 1 MiB blocks fill it; the
  * 256 KiB chunks most IPFS tools make need 64, small blocks more.
+ *
+ * The size comes from the leaves (blocks without links): a file's root and
+ * inner nodes are a few KiB and are mostly wanted before any leaf, so counting
+ * them would want every leaf of a file at once, and each would wait for
+ * nearly the whole transfer.
  */
 export const DEFAULT_WANTED_BYTES = 16 * 1024 * 1024
-/** Before the first block tells the size: a window right for 1 MiB blocks. */
+/** Before the first leaf tells the size: a window right for 1 MiB blocks. */
 export const DEFAULT_INITIAL_WANTS = 16
 /** Bitswap senders keep at most 1024 wants per peer (Helia and Kubo alike); stay well below. */
 export const DEFAULT_MAX_WANTS = 256
@@ -20,8 +25,8 @@ export class WantWindow {
     this.wantedBytes = wantedBytes
   }
 
-  /** Counts a block that arrived. */
-  add (size: number): void {
+  /** Counts a leaf (a block without links) that arrived. */
+  addLeaf (size: number): void {
     this.bytes += size
     this.blocks++
   }

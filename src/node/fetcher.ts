@@ -226,7 +226,6 @@ export class Fetcher {
         senders.set(cid.toString(), this.source('bitswap', peerIdFromString(peers[0]).toCID(), sources, sharerPeer, foundVia, peers.length > 1 ? peers : undefined))
       }
       stillAlive()
-      window.add(block.byteLength)
       summary.blocks++
       summary.bytes += block.byteLength
       if (local) {
@@ -256,6 +255,7 @@ export class Fetcher {
       }
       await walkInParallel([target], async cid => {
         const links = linksOf(cid, await getBlock(cid))
+        if (links.cids.length === 0) window.addLeaf(links.size)
         if (cid.equals(target)) {
           // The root's links carry the size of everything under them: a DAG that
           // declares more than was agreed, or than fits, stops before its first leaf.

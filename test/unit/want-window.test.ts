@@ -8,20 +8,20 @@ describe('WantWindow', () => {
 
   it('keeps the same bytes wanted whatever the block size', () => {
     const big = new WantWindow(16 * 1024 * 1024)
-    big.add(1024 * 1024)
+    big.addLeaf(1024 * 1024)
     expect(big.size()).toBe(16)
     const chunks = new WantWindow(16 * 1024 * 1024)
-    chunks.add(256 * 1024)
-    chunks.add(256 * 1024)
+    chunks.addLeaf(256 * 1024)
+    chunks.addLeaf(256 * 1024)
     expect(chunks.size()).toBe(64)
   })
 
   it('stays between the initial window and the most a sender keeps', () => {
     const tiny = new WantWindow()
-    tiny.add(100)
+    tiny.addLeaf(100)
     expect(tiny.size()).toBe(DEFAULT_MAX_WANTS)
     const huge = new WantWindow()
-    huge.add(64 * 1024 * 1024)
+    huge.addLeaf(64 * 1024 * 1024)
     expect(huge.size()).toBe(DEFAULT_INITIAL_WANTS)
   })
 })
