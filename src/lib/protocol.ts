@@ -135,6 +135,8 @@ export interface FetchSummary {
   localBlocks: number
   sources: BlockSource[]
   sharer?: SharerDial
+  /** The longest any one block took, from asking for it to having it verified (ms): a stall shows here. */
+  longestBlockWaitMs: number
 }
 
 export interface NodeIdentity {
