@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * A real Kubo for the interop tests and bench/kubo.js: built once by scripts/ensure-kubo.js,
+ * A real Kubo for the interop tests and bench/transfer.js: built once by scripts/ensure-kubo.js,
  * run with a repository of its own in the test profile (no bootstrap, no
  * MDNS, loopback only), listening on WebSockets, WebTransport and
  * WebRTC-direct, with the relay service on (public reachability forced, as
