@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
 import { defineConfig } from 'vite'
 import { VitePWA } from 'vite-plugin-pwa'
+
+// Where this build writes (`--outDir` may move it from dist/): the precache integrity is of those files.
+let outDir = fileURLToPath(new URL('./dist/', import.meta.url))
 
 export default defineConfig({
   publicDir: 'static',
@@ -16,6 +20,7 @@ export default defineConfig({
     rollupOptions: { input: { index: 'index.html', boot: 'boot.html', bridge: 'bridge.html' } }
   },
   plugins: [
+    { name: 'pollen:out-dir', configResolved (config) { outDir = resolve(config.root, config.build.outDir) } },
     svelte(),
     VitePWA({
       strategies: 'injectManifest',
@@ -32,7 +37,7 @@ export default defineConfig({
         manifestTransforms: [async entries => ({
           manifest: await Promise.all(entries.map(async entry => ({
             ...entry,
-            integrity: `sha256-${createHash('sha256').update(await readFile(fileURLToPath(new URL(`./dist/${entry.url}`, import.meta.url)))).digest('base64')}`
+            integrity: `sha256-${createHash('sha256').update(await readFile(resolve(outDir, entry.url))).digest('base64')}`
           })))
         })]
       },

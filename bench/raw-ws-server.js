@@ -1,7 +1,9 @@
 // @ts-check
 /**
- * The baseline of the network benchmark: a plain WebSocket server, run under
- * the same Node.js 22 as the infra node, on loopback. `/sink?n=N` takes N
+ * The raw pipe of the transfer benchmark (bench/transfer.js) for the ways
+ * between a browser and a server (the infra node, Kubo): a plain WebSocket
+ * server, run under the same Node.js 22 as the infra node, on loopback.
+ * `/sink?n=N` takes N
  * bytes and answers with one text message once they are in; `/source?n=N`
  * sends N bytes in 1 MiB messages, keeping to the socket's buffer, then closes.
  * Prints {"event":"ready","port":N} when listening.

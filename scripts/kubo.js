@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * A real Kubo for the interop tests and bench/kubo.js: built once by scripts/ensure-kubo.js,
+ * A real Kubo for the interop tests and bench/transfer.js: built once by scripts/ensure-kubo.js,
  * run with a repository of its own in the test profile (no bootstrap, no
  * MDNS, loopback only) and Pollen's import profile (unixfs-v1-2025, so a
  * plain `ipfs add` gives Pollen's CIDs), listening on WebSockets, WebTransport

@@ -13,7 +13,7 @@ import { selfSignedCertificate } from './self-signed.js'
 import { startServer } from './serve.js'
 
 /**
- * @param {{ appPort?: number, root?: string, infraDataDir: string, infraWsPort?: number, infraHttpPort?: number, secureWebSockets?: boolean, bootstrapOver?: 'websockets' | 'webrtc-direct', autoPreload?: boolean, log?: (line: string) => void, onAppRequest?: (request: { host: string, path: string, navigation: boolean }) => void }} options
+ * @param {{ appPort?: number, root?: string, infraDataDir: string, infraWsPort?: number, infraHttpPort?: number, secureWebSockets?: boolean, bootstrapOver?: 'websockets' | 'webrtc-direct', autoPreload?: boolean, gatewayFallback?: boolean, log?: (line: string) => void, onAppRequest?: (request: { host: string, path: string, navigation: boolean }) => void }} options
  */
 export async function startLocalNetwork (options) {
   const workDir = await mkdtemp(join(tmpdir(), 'pollen-network-'))
@@ -41,6 +41,8 @@ export async function startLocalNetwork (options) {
   const deployment = deploymentFor(infra, { bootstrapOver: options.bootstrapOver })
   // Off for measurements that call the preload endpoint themselves.
   if (options.autoPreload === false) deployment.defaults.preload = []
+  // Off for measurements where peers must serve every block (the infra node's gateway would step in after a pause).
+  if (options.gatewayFallback === false) deployment.defaults.gateways = []
   await writeFile(deploymentFile, JSON.stringify(deployment, null, 2))
 
   return {

@@ -139,6 +139,8 @@ export interface FetchSummary {
   localBytes: number
   sources: BlockSource[]
   sharer?: SharerDial
+  /** The longest any one block took, from asking for it to having it verified (ms): a stall shows here. */
+  longestBlockWaitMs: number
 }
 
 /**

@@ -121,7 +121,7 @@ export class Fetcher {
     const sources = new Map<string, BlockSource>()
     const senders = new Map<string, BlockSource>()
     const foundVia = new Map<string, string>()
-    const summary: FetchSummary = { cid: '', bytes: 0, totalBytes: 0, blocks: 0, localBlocks: 0, localBytes: 0, sources: [], sharer }
+    const summary: FetchSummary = { cid: '', bytes: 0, totalBytes: 0, blocks: 0, localBlocks: 0, localBytes: 0, sources: [], sharer, longestBlockWaitMs: 0 }
     const sharerPeer = sharer?.peer
 
     // Gives up only when nothing arrives for the whole timeout: a big file may take longer than that in total.
@@ -211,6 +211,7 @@ export class Fetcher {
       // stored came over the network all the same.
       let foundStored = false
       let asked = false
+      const askedAt = performance.now()
       const fetching = fetchBlock(cid, event => {
         if (event.type === 'blocks:get:blockstore:get') foundStored = true
         else asked = true
@@ -218,6 +219,7 @@ export class Fetcher {
       })
       inFlight.add(fetching)
       const block = await fetching.finally(() => inFlight.delete(fetching))
+      summary.longestBlockWaitMs = Math.max(summary.longestBlockWaitMs, performance.now() - askedAt)
       const local = foundStored && !asked
       if (!local && !senders.has(cid.toString()) && sessionPeers.size > 0) {
         // Bitswap names the sender and gateways name themselves, except in a session:

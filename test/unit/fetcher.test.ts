@@ -195,6 +195,22 @@ describe('the fetcher keeps to what the person agreed to', () => {
     expect(net.dialled).toEqual([])
     expect(net.requested).toEqual([])
   })
+
+  it('reports the longest any one block waited, from asking for it to having it', async () => {
+    const net = new FakeNetwork()
+    const { root, dagSize } = await importFile(net, pseudoRandomBytes(3 * MiB, 9))
+    const slow = [...net.blocks.keys()].find(key => key !== root.toString())
+    const helia = net.helia()
+    const get = helia.blockstore.get.bind(helia.blockstore) as (cid: CID, options?: unknown) => AsyncGenerator<Uint8Array>
+    helia.blockstore.get = (async function * (cid: CID, options?: unknown) {
+      if (cid.toString() === slow) await new Promise(resolve => setTimeout(resolve, 300))
+      yield * get(cid, options)
+    }) as unknown as typeof helia.blockstore.get
+    const f = new Fetcher({ helia, content: {} as ContentReader, bootstrap: [], fetchTimeoutMs: 5000, storageAvailable: async () => Number.POSITIVE_INFINITY, unfinished: net.unfinished })
+    const summary = await run(f, { path: `/ipfs/${root}`, maxBytes: dagSize, limitFrom: 'link' })
+    // The delayed block is the longest wait: at least its delay (timers never fire more than a millisecond early).
+    expect(summary.longestBlockWaitMs).toBeGreaterThanOrEqual(290)
+  })
 })
 
 describe('a fetch that stopped before the end', () => {
