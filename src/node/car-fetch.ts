@@ -86,6 +86,8 @@ export interface CarFetchResult {
   bytes: number
   /** Whether every block of the DAG arrived (or was here already). */
   complete: boolean
+  /** Whether it stopped because the next block would have gone past `maxBytes`. */
+  reachedMaxBytes: boolean
 }
 
 /** Whether identify says the peer speaks HTTP over libp2p; waits for identify when it has not answered yet. */
@@ -187,7 +189,7 @@ export async function fetchCar (components: CarFetchComponents, peer: PeerId, ci
     clearTimeout(stall)
     stall = setTimeout(() => { controller.abort(new TimeoutError(`${peer} sent nothing for ${stallMs / 1000} s`)) }, stallMs)
   }
-  const result: CarFetchResult = { blocks: 0, bytes: 0, complete: false }
+  const result: CarFetchResult = { blocks: 0, bytes: 0, complete: false, reachedMaxBytes: false }
   const putting = new Set<Promise<void>>()
   let putFailure: unknown
   try {
@@ -225,7 +227,10 @@ export async function fetchCar (components: CarFetchComponents, peer: PeerId, ci
         }
       }
       if (block.cid.multihash.code === identity.code || await components.blockstore.has(block.cid, { signal })) continue
-      if (result.bytes + block.bytes.byteLength > maxBytes) break
+      if (result.bytes + block.bytes.byteLength > maxBytes) {
+        result.reachedMaxBytes = true
+        break
+      }
       result.blocks++
       result.bytes += block.bytes.byteLength
       if (putting.size >= DEFAULT_PUTS_IN_FLIGHT) await Promise.race(putting)

@@ -192,20 +192,20 @@ describe('the server', () => {
 describe('the client', () => {
   it('stores a whole DAG from one CAR, each block verified, and reports each block', async () => {
     const { result, stored } = await client.call('fetchCar', { cid: f.file })
-    expect(result).toMatchObject({ blocks: 5, complete: true })
+    expect(result).toMatchObject({ blocks: 5, complete: true, reachedMaxBytes: false })
     // The leaves' 3 MiB and 5 bytes, and the root.
     expect(result.bytes).toBeGreaterThan(3 * 1024 * 1024 + 5)
     expect(stored).toEqual(dfs(f.file))
     expect((await client.call('has', { cids: dfs(f.file) })).has.every(Boolean)).toBe(true)
     // Blocks already here are not stored or reported again.
     const again = await client.call('fetchCar', { cid: f.file })
-    expect(again.result).toEqual({ blocks: 0, bytes: 0, complete: true })
+    expect(again.result).toEqual({ blocks: 0, bytes: 0, complete: true, reachedMaxBytes: false })
     expect(again.stored).toEqual([])
   })
 
   it('stops before a block that would take it past maxBytes', async () => {
     const { result, stored } = await client.call('fetchCar', { cid: f.deep, maxBytes: 5000 })
-    expect(result.complete).toBe(false)
+    expect(result).toMatchObject({ complete: false, reachedMaxBytes: true })
     expect(result.bytes).toBeLessThanOrEqual(5000)
     expect(stored).toEqual(dfs(f.deep).slice(0, stored.length))
     expect(stored.length).toBeGreaterThan(0)
