@@ -141,7 +141,8 @@ export class Fetcher {
       const now = Date.now()
       if (!force && now - lastReport < PROGRESS_INTERVAL_MS) return
       lastReport = now
-      summary.sources = [...sources.values()]
+      // The sharer is listed as soon as its CAR stream starts, but only a source that sent something is one.
+      summary.sources = [...sources.values()].filter(source => source.blocks > 0)
       onProgress({ type: 'fetch:progress', bytes: summary.bytes, totalBytes: summary.totalBytes, blocks: summary.blocks, sources: summary.sources })
     }
 
@@ -241,7 +242,8 @@ export class Fetcher {
         ? parsed.cid
         : CID.parse((await this.init.content.stat(args.path, walkSignal, { onProgress: onBlockEvent })).cid)
       summary.cid = target.toString()
-      if (sharer?.reached === true) {
+      // A root found here heads a DAG fetched before, whole or in part: a CAR would bring all of it again.
+      if (sharer?.reached === true && !(await this.init.helia.blockstore.has(target, { signal: walkSignal }))) {
         const sharerSource = (): BlockSource => this.source('car', peerIdFromString(sharer.peer).toCID(), sources, sharerPeer, foundVia)
         await this.carFromSharer(sharer.peer, target, Math.min(maxBytes, room), walkSignal, sharerSource, onCarBlock)
       }
