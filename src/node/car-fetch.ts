@@ -26,7 +26,8 @@ import { TimeoutError } from '../lib/errors.ts'
 import { CAR_TYPE } from '../lib/trustless-request.ts'
 import { GATEWAY_PROTOCOL } from './car-server.ts'
 import type { CodecLoader, HasherLoader } from '@helia/interface'
-import type { AbortOptions, Connection, IdentifyResult, Libp2p, PeerId } from '@libp2p/interface'
+import type { Identify } from '@libp2p/identify'
+import type { AbortOptions, Connection, Libp2p, PeerId } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 
@@ -34,8 +35,8 @@ import type { CID } from 'multiformats/cid'
 export const DEFAULT_MAX_BLOCK_BYTES = 2 * 1024 * 1024
 /** A stream that brings no byte for this long is given up. */
 export const DEFAULT_CAR_STALL_MS = 10_000
-/** How long to wait for identify to say whether a freshly connected peer speaks HTTP. */
-export const DEFAULT_IDENTIFY_WAIT_MS = 5000
+/** How long identify may take to say whether the peer speaks HTTP. */
+export const DEFAULT_IDENTIFY_TIMEOUT_MS = 5000
 /** Blocks being stored at once (the blockstore commits puts that arrive together in one transaction). */
 export const DEFAULT_PUTS_IN_FLIGHT = 16
 /**
@@ -61,7 +62,7 @@ export class WrongBlockError extends Error {
 }
 
 export interface CarFetchComponents {
-  libp2p: Pick<Libp2p, 'getConnections' | 'peerStore' | 'addEventListener' | 'removeEventListener'>
+  libp2p: Pick<Libp2p<{ identify: Identify }>, 'getConnections' | 'peerStore' | 'services'>
   blockstore: Pick<Blockstore, 'put' | 'has'>
   getHasher: HasherLoader
   getCodec: CodecLoader
@@ -76,7 +77,7 @@ export interface CarFetchOptions extends AbortOptions, ProgressOptions<CarFetchP
   /** Stops before storing a block that would take the bytes stored past this. */
   maxBytes?: number
   stallMs?: number
-  identifyWaitMs?: number
+  identifyTimeoutMs?: number
   maxBlockBytes?: number
 }
 
@@ -90,26 +91,17 @@ export interface CarFetchResult {
   reachedMaxBytes: boolean
 }
 
-/** Whether identify says the peer speaks HTTP over libp2p; waits for identify when it has not answered yet. */
-async function speaksHttp (libp2p: CarFetchComponents['libp2p'], peer: PeerId, waitMs: number, signal: AbortSignal): Promise<boolean> {
-  let onIdentify: ((event: CustomEvent<IdentifyResult>) => void) | undefined
-  const identified = new Promise<string[]>(resolve => {
-    onIdentify = event => { if (event.detail.peerId.equals(peer)) resolve(event.detail.protocols) }
-    libp2p.addEventListener('peer:identify', onIdentify)
-  })
-  try {
-    const known = await libp2p.peerStore.get(peer).then(p => p.protocols, (): string[] => [])
-    if (known.length > 0) return known.includes(HTTP_PROTOCOL)
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const protocols = await Promise.race([
-      identified,
-      new Promise<string[]>(resolve => { timer = setTimeout(() => { resolve([]) }, waitMs) }),
-      new Promise<never>((_resolve, reject) => { signal.addEventListener('abort', () => { reject(signal.reason) }, { once: true }) })
-    ]).finally(() => { clearTimeout(timer) })
-    return protocols.includes(HTTP_PROTOCOL)
-  } finally {
-    libp2p.removeEventListener('peer:identify', onIdentify)
-  }
+/**
+ * Whether the peer speaks HTTP over libp2p. The peer store knows once
+ * identify has run; but any stream negotiated before that also fills in its
+ * protocols, and it may hold an earlier connection's answer, so when it does
+ * not say yes, identify is asked on this connection.
+ */
+async function speaksHttp (libp2p: CarFetchComponents['libp2p'], connection: Connection, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+  const known = await libp2p.peerStore.get(connection.remotePeer).then(peer => peer.protocols, (): string[] => [])
+  if (known.includes(HTTP_PROTOCOL)) return true
+  const { protocols } = await libp2p.services.identify.identify(connection, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) })
+  return protocols.includes(HTTP_PROTOCOL)
 }
 
 /** One HTTP request on a new stream of `connection`; the stream is reset when `signal` aborts. */
@@ -193,7 +185,7 @@ export async function fetchCar (components: CarFetchComponents, peer: PeerId, ci
   const putting = new Set<Promise<void>>()
   let putFailure: unknown
   try {
-    if (!(await speaksHttp(components.libp2p, peer, options.identifyWaitMs ?? DEFAULT_IDENTIFY_WAIT_MS, signal))) throw new CarNotServedError(`${peer} does not speak ${HTTP_PROTOCOL}`)
+    if (!(await speaksHttp(components.libp2p, connection, options.identifyTimeoutMs ?? DEFAULT_IDENTIFY_TIMEOUT_MS, signal))) throw new CarNotServedError(`${peer} does not speak ${HTTP_PROTOCOL}`)
     alive()
     const path = `${await gatewayPath(connection, signal)}ipfs/${cid}?format=car&dag-scope=all`
     options.onProgress?.(new CustomProgressEvent('car-fetch:request', { peer, path }))
