@@ -61,9 +61,10 @@ export function kuboConfig (appOrigin) {
 
 /**
  * @param {string} appOrigin the app's origin, allowed to call the RPC API (preload)
+ * @param {Record<string, unknown>} [moreConfig] settings on top of kuboConfig's, e.g. an experiment turned on
  * @returns {Promise<Kubo>}
  */
-export async function startKubo (appOrigin) {
+export async function startKubo (appOrigin, moreConfig = {}) {
   const binary = kuboBinary()
   const repo = await mkdtemp(join(tmpdir(), 'pollen-kubo-'))
   const env = { ...process.env, IPFS_PATH: repo, IPFS_TELEMETRY: 'off' }
@@ -84,7 +85,7 @@ export async function startKubo (appOrigin) {
     })
   }
   await run(['init', '--profile', 'test'])
-  for (const [key, value] of Object.entries(kuboConfig(appOrigin))) await run(['config', '--json', key, JSON.stringify(value)])
+  for (const [key, value] of Object.entries({ ...kuboConfig(appOrigin), ...moreConfig })) await run(['config', '--json', key, JSON.stringify(value)])
 
   const daemon = spawn(binary, ['daemon'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   /** @type {string[]} */

@@ -34,6 +34,7 @@ import { base36 } from 'multiformats/bases/base36'
 import { createUnsafe } from 'multiformats/block'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
+import { IMPORT_OPTIONS } from '../../src/lib/import-profile.ts'
 import { carServerServices } from '../../src/node/car-server.ts'
 import { DEFAULT_MAX_BUFFERED_BYTES, fetchCar } from '../../src/node/car-fetch.ts'
 import type { CodecLoader } from '@helia/interface'
@@ -212,6 +213,13 @@ const commands: Record<string, (args: any) => Promise<unknown>> = {
     } catch (err) {
       return { error: { name: (err as Error).name, message: (err as Error).message }, stored }
     }
+  },
+  /** Imports files ({ path, base64 }) with Pollen's import profile; the last entry's CID (a folder's, or the one file's). */
+  add: async ({ files }) => {
+    let root: CID | undefined
+    const entries = (files as Array<{ path: string, base64: string }>).map(file => ({ path: file.path, content: Buffer.from(file.base64, 'base64') }))
+    for await (const entry of importer(entries, blockstore, IMPORT_OPTIONS)) root = entry.cid
+    return { cid: String(root) }
   },
   has: async ({ cids }) => ({ has: await Promise.all((cids as string[]).map(async cid => await helia.blockstore.has(CID.parse(cid)))) })
 }
