@@ -31,7 +31,7 @@ import type { AbortOptions, Connection, Libp2p, PeerId } from '@libp2p/interface
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 
-/** The largest block accepted (the de facto limit of IPFS implementations); a larger length ends the stream before it is read. */
+/** The largest block accepted (the trustless gateway spec's Block Limits, as bitswap's); a larger length ends the stream before it is read. */
 export const DEFAULT_MAX_BLOCK_BYTES = 2 * 1024 * 1024
 /** A stream that brings no byte for this long is given up. */
 export const DEFAULT_CAR_STALL_MS = 10_000

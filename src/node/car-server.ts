@@ -22,10 +22,9 @@
 import { http, type HTTP } from '@libp2p/http'
 import { Response, responseToStream, streamToRequest, type HeaderInfo } from '@libp2p/http-utils'
 import { CarWriter } from '@ipld/car/writer'
-import toBuffer from 'it-to-buffer'
 import { TimeoutError } from '../lib/errors.ts'
 import { CAR_TYPE, RAW_TYPE, parseTrustlessRequest, type CarScope, type TrustlessRequest } from '../lib/trustless-request.ts'
-import { resolvePath, scopeBlocks, type CarBlock, type CarWalkComponents } from './car-walk.ts'
+import { isIdentity, read, resolvePath, scopeBlocks, type CarBlock, type CarWalkComponents } from './car-walk.ts'
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
@@ -137,7 +136,8 @@ export class CarServer {
     const parsed = parseTrustlessRequest(request.method, new URL(request.url), request.headers.get('accept'))
     if (parsed.kind === 'refused') return text(parsed.status, parsed.reason, parsed.status === 405 ? { allow: 'GET, HEAD' } : {})
     const common = { 'cache-control': IMMUTABLE, 'x-content-type-options': 'nosniff', vary: 'Accept' }
-    if (!(await this.init.blockstore.has(parsed.cid, { signal: options.signal }))) {
+    // The empty identity CID (bafkqaaa) is the spec's probe: identity CIDs are always here.
+    if (!isIdentity(parsed.cid) && !(await this.init.blockstore.has(parsed.cid, { signal: options.signal }))) {
       // Only-if-cached asks for 412 when the root is not at hand (trustless gateway spec).
       const cachedOnly = /only-if-cached/i.test(request.headers.get('cache-control') ?? '')
       return text(cachedOnly ? 412 : 404, `${parsed.cid} is not on this node.`)
@@ -145,9 +145,10 @@ export class CarServer {
     if (parsed.kind === 'raw') {
       const etag = `"${parsed.cid}.raw"`
       if (matches(request, etag)) return new Response(null, { status: 304, headers: { etag, ...common } })
-      const bytes = await toBuffer(this.init.blockstore.get(parsed.cid, { signal: options.signal }))
+      const bytes = await read(this.init, parsed.cid, { signal: options.signal })
       const headers = { 'content-type': RAW_TYPE, 'content-length': String(bytes.byteLength), 'content-disposition': `attachment; filename="${parsed.cid}.bin"`, etag, ...common }
-      return new Response(bytes, { status: 200, headers })
+      // Blocks are never in shared memory.
+      return new Response(bytes as Uint8Array<ArrayBuffer>, { status: 200, headers })
     }
     let resolved
     try {

@@ -34,12 +34,12 @@ export interface CarWalkComponents {
   getCodec: CodecLoader
 }
 
-function isIdentity (cid: CID): boolean {
+/** An identity CID carries its bytes: it is everywhere, and a CAR never holds it as a block. */
+export function isIdentity (cid: CID): boolean {
   return cid.multihash.code === identity.code
 }
 
-async function read (components: CarWalkComponents, cid: CID, options: AbortOptions): Promise<Uint8Array> {
-  // An identity CID carries its bytes; a CAR never holds it as a block.
+export async function read (components: CarWalkComponents, cid: CID, options: AbortOptions): Promise<Uint8Array> {
   if (isIdentity(cid)) return cid.multihash.digest
   return await toBuffer(components.blockstore.get(cid, options))
 }

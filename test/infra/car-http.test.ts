@@ -133,6 +133,14 @@ describe('the server', () => {
     expect((await get(`/ipfs/${f.file}?format=car&pad=${'x'.repeat(9000)}`)).status).toBe(414)
   })
 
+  it('answers the probe path /ipfs/bafkqaaa (the empty identity CID) with an empty block and an empty CAR', async () => {
+    const raw = await get('/ipfs/bafkqaaa?format=raw')
+    expect(raw.status).toBe(200)
+    expect(raw.base64).toBe('')
+    const car = await get('/ipfs/bafkqaaa?format=car')
+    expect(car).toMatchObject({ status: 200, roots: ['bafkqaaa'], cids: [] })
+  })
+
   it('answers HEAD with the headers GET would, and no body', async () => {
     const car = await client.call('request', { path: `/ipfs/${f.big}?format=car`, method: 'HEAD' })
     expect(car.status).toBe(200)
