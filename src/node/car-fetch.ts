@@ -26,7 +26,6 @@ import { TimeoutError } from '../lib/errors.ts'
 import { CAR_TYPE } from '../lib/trustless-request.ts'
 import { GATEWAY_PROTOCOL } from './car-server.ts'
 import type { CodecLoader, HasherLoader } from '@helia/interface'
-import type { Identify } from '@libp2p/identify'
 import type { AbortOptions, Connection, Libp2p, PeerId } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
@@ -35,8 +34,6 @@ import type { CID } from 'multiformats/cid'
 export const DEFAULT_MAX_BLOCK_BYTES = 2 * 1024 * 1024
 /** A stream that brings no byte for this long is given up. */
 export const DEFAULT_CAR_STALL_MS = 10_000
-/** How long identify may take to say whether the peer speaks HTTP. */
-export const DEFAULT_IDENTIFY_TIMEOUT_MS = 5000
 /** Blocks being stored at once (the blockstore commits puts that arrive together in one transaction). */
 export const DEFAULT_PUTS_IN_FLIGHT = 16
 /**
@@ -62,7 +59,7 @@ export class WrongBlockError extends Error {
 }
 
 export interface CarFetchComponents {
-  libp2p: Pick<Libp2p<{ identify: Identify }>, 'getConnections' | 'peerStore' | 'services'>
+  libp2p: Pick<Libp2p, 'getConnections'>
   blockstore: Pick<Blockstore, 'put' | 'has'>
   getHasher: HasherLoader
   getCodec: CodecLoader
@@ -77,7 +74,6 @@ export interface CarFetchOptions extends AbortOptions, ProgressOptions<CarFetchP
   /** Stops before storing a block that would take the bytes stored past this. */
   maxBytes?: number
   stallMs?: number
-  identifyTimeoutMs?: number
   maxBlockBytes?: number
 }
 
@@ -91,22 +87,17 @@ export interface CarFetchResult {
   reachedMaxBytes: boolean
 }
 
-/**
- * Whether the peer speaks HTTP over libp2p. The peer store knows once
- * identify has run; but any stream negotiated before that also fills in its
- * protocols, and it may hold an earlier connection's answer, so when it does
- * not say yes, identify is asked on this connection.
- */
-async function speaksHttp (libp2p: CarFetchComponents['libp2p'], connection: Connection, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
-  const known = await libp2p.peerStore.get(connection.remotePeer).then(peer => peer.protocols, (): string[] => [])
-  if (known.includes(HTTP_PROTOCOL)) return true
-  const { protocols } = await libp2p.services.identify.identify(connection, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) })
-  return protocols.includes(HTTP_PROTOCOL)
-}
-
 /** One HTTP request on a new stream of `connection`; the stream is reset when `signal` aborts. */
 async function request (connection: Connection, path: string, accept: string, signal: AbortSignal): Promise<Response> {
-  const stream = await connection.newStream(HTTP_PROTOCOL, { signal })
+  let stream
+  try {
+    stream = await connection.newStream(HTTP_PROTOCOL, { signal })
+  } catch (err) {
+    // Negotiating the protocol is the one sure test: the peer store may not have heard from identify yet,
+    // or hold an earlier connection's answer, and asking identify again races the identify libp2p runs itself.
+    if ((err as Error).name === 'UnsupportedProtocolError') throw new CarNotServedError(`${connection.remotePeer} does not speak ${HTTP_PROTOCOL}`)
+    throw err
+  }
   stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, DEFAULT_MAX_BUFFERED_BYTES)
   signal.addEventListener('abort', () => { stream.abort(signal.reason) }, { once: true })
   // The peer's ID names the host, as @libp2p/http does.
@@ -185,7 +176,6 @@ export async function fetchCar (components: CarFetchComponents, peer: PeerId, ci
   const putting = new Set<Promise<void>>()
   let putFailure: unknown
   try {
-    if (!(await speaksHttp(components.libp2p, connection, options.identifyTimeoutMs ?? DEFAULT_IDENTIFY_TIMEOUT_MS, signal))) throw new CarNotServedError(`${peer} does not speak ${HTTP_PROTOCOL}`)
     alive()
     const path = `${await gatewayPath(connection, signal)}ipfs/${cid}?format=car&dag-scope=all`
     options.onProgress?.(new CustomProgressEvent('car-fetch:request', { peer, path }))
