@@ -89,8 +89,9 @@ export function isQuotaError (err: unknown, seen = new Set<unknown>()): boolean 
   seen.add(err)
   const e = err as { name?: string, message?: string, cause?: unknown }
   if (e.name === 'QuotaExceededError') return true
-  // blockstore-idb rethrows as PutFailedError with the DOMException's text in the message.
-  if (typeof e.message === 'string' && /QuotaExceeded|\bquota\b|full disk/i.test(e.message)) return true
+  // blockstore-idb rethrows as PutFailedError with the DOMException's text in the message. Chromium
+  // reports a disk that filled while it wrote a value's blob file as "Failed to write blobs (IOError)".
+  if (typeof e.message === 'string' && /QuotaExceeded|\bquota\b|full disk|Failed to write blobs/i.test(e.message)) return true
   return isQuotaError(e.cause, seen)
 }
 

@@ -106,6 +106,12 @@ export interface BlockSource {
   foundVia?: string
   blocks: number
   bytes: number
+  /**
+   * For the sharer: the part of `blocks` and `bytes` that came as one CAR
+   * stream over HTTP on libp2p (its trustless gateway) rather than over
+   * bitswap, and why that stream stopped before the whole DAG, when it did.
+   */
+  car?: { blocks: number, bytes: number, error?: string }
 }
 
 /** What came of dialling the sharer named in a share link. */

@@ -2,7 +2,8 @@
  * Assembles the Helia node from one validated config: js-libp2p with
  * WebSockets, WebTransport, WebRTC(-direct) and circuit-relay transports, noise, yamux,
  * identify, ping and bootstrap; delegated routing and trustless gateways
- * through Helia's HTTP routers. WebRTC needs a page (DESIGN.md §4) and comes
+ * through Helia's HTTP routers; the trustless gateway this node serves over
+ * libp2p (car-server.ts). WebRTC needs a page (DESIGN.md §4) and comes
  * with its own module.
  */
 import { noise } from '@chainsafe/libp2p-noise'
@@ -17,10 +18,12 @@ import { webTransport } from '@libp2p/webtransport'
 import { dns } from '@multiformats/dns'
 import { dnsJsonOverHttps } from '@multiformats/dns/resolvers'
 import { createHelia } from 'helia'
+import { carServerServices } from './car-server.ts'
 import { gatewayFallback } from './gateway-fallback.ts'
 import { reuseLimitedConnections } from './limited-connections.ts'
 import type { RelayReservations } from './relay-reservations.ts'
 import type { NodeConfig } from '../lib/config.ts'
+import type { CodecLoader } from '@helia/interface'
 import type { Blockstore } from 'interface-blockstore'
 import type { Datastore } from 'interface-datastore'
 
@@ -49,6 +52,8 @@ function optionalServices (config: NodeConfig) {
 }
 
 export function createNode (config: NodeConfig, parts: NodeParts) {
+  // Links are decoded with Helia's codecs; the server is built before Helia and calls it later.
+  const getCodec: CodecLoader = async (code, options) => await helia.getCodec(code, options)
   const helia = createHelia({
     blockstore: parts.blockstore,
     datastore: parts.datastore,
@@ -87,6 +92,9 @@ export function createNode (config: NodeConfig, parts: NodeParts) {
         identify: identify(),
         identifyPush: identifyPush(),
         ping: ping(),
+        // Every peer may ask for what this node holds as a CAR or raw block, over HTTP on libp2p streams;
+        // from its own blockstore only, so no peer makes it fetch anything.
+        ...carServerServices({ blockstore: parts.blockstore, getCodec }),
         ...optionalServices(config)
       }
     }

@@ -1,7 +1,9 @@
 /**
  * Fetches a whole DAG into the blockstore, the way a share link is opened:
- * dial the sharer first, then let bitswap ask every connected peer and the
- * providers delegates name, with gateways last (gateway-fallback.ts). Every
+ * dial the sharer first and, when it serves the trustless gateway over
+ * libp2p, take the DAG from it as one CAR stream (car-fetch.ts); then let
+ * bitswap ask every connected peer and the providers delegates name for what
+ * is still missing, with gateways last (gateway-fallback.ts). Every
  * block is verified against its CID before it is stored (Helia checks the
  * hash; a peer sending other bytes gets a block nobody asked for). Reports
  * bytes and which source sent what, and gives up after the configured time
@@ -25,7 +27,7 @@ import { peerIdFromCID, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { CID } from 'multiformats/cid'
 import { parseContentPath } from '../lib/content-path.ts'
-import { InvalidShareLinkError, QuotaExceededError, SizeLimitError, TimeoutError, isQuotaError } from '../lib/errors.ts'
+import { InvalidShareLinkError, QuotaExceededError, SizeLimitError, TimeoutError, isAbortError, isQuotaError } from '../lib/errors.ts'
 import { formatBytes } from '../lib/format.ts'
 import { walkInParallel } from '../lib/parallel-walk.ts'
 import { addrsToDial } from '../lib/share-link.ts'
@@ -34,6 +36,7 @@ import { WantWindow } from '../lib/want-window.ts'
 import { isRelayed } from '../lib/transport-name.ts'
 import type { BlockSource, FetchArgs, FetchProgress, FetchSummary, SharerDial } from '../lib/protocol.ts'
 import type { PollenHelia } from './create-node.ts'
+import { DEFAULT_CAR_STALL_MS, fetchCar } from './car-fetch.ts'
 import { explainReadError, type ContentReader } from './content.ts'
 import { blockLinks } from './dag-links.ts'
 import type { FetchOutcome, RunningFetch, UnfinishedFetches } from './unfinished-fetches.ts'
@@ -151,7 +154,8 @@ export class Fetcher {
       const now = Date.now()
       if (!force && now - lastReport < PROGRESS_INTERVAL_MS) return
       lastReport = now
-      summary.sources = [...sources.values()]
+      // The sharer is listed as soon as its CAR stream starts, but only a source that sent something is one.
+      summary.sources = [...sources.values()].filter(source => source.blocks > 0)
       const { bytes, totalBytes, blocks, localBlocks, localBytes } = summary
       onProgress({ type: 'fetch:progress', bytes, totalBytes, blocks, localBlocks, localBytes, sources: summary.sources })
     }
@@ -171,6 +175,30 @@ export class Fetcher {
       } else if (event.type === 'helia:block-broker:receive-block') {
         senders.set(event.detail.cid.toString(), this.source(event.detail.broker, event.detail.provider, sources, sharerPeer, foundVia))
       }
+    }
+
+    // Blocks the sharer's CAR stream stored, counted as the sharer's as they arrived.
+    const viaCar = new Set<string>()
+    // A stream's blocks wait one after the other: the longest gap is the longest wait (a stall, before bitswap takes over).
+    let lastCarAt = 0
+    const carWaited = (): void => {
+      const now = performance.now()
+      summary.longestBlockWaitMs = Math.max(summary.longestBlockWaitMs, now - lastCarAt)
+      lastCarAt = now
+    }
+    const onCarBlock = (cid: CID, block: Uint8Array, stopCar: () => void): void => {
+      viaCar.add(cid.toString())
+      carWaited()
+      stillAlive()
+      summary.blocks++
+      summary.bytes += block.byteLength
+      fetchedBytes += block.byteLength
+      if (cid.toString() === summary.cid) {
+        // A root that declares more than was agreed, or than fits, stops the stream: the walk says why.
+        summary.totalBytes = linksOf(cid, block).size
+        if (summary.totalBytes > Math.min(maxBytes, room)) stopCar()
+      }
+      report()
     }
 
     // With the sharer connected, a session asks it alone first; only blocks it
@@ -221,6 +249,8 @@ export class Fetcher {
       const block = await fetching.finally(() => inFlight.delete(fetching))
       summary.longestBlockWaitMs = Math.max(summary.longestBlockWaitMs, performance.now() - askedAt)
       const local = foundStored && !asked
+      // A block the sharer's CAR brought was counted as it arrived.
+      if (local && viaCar.has(cid.toString())) { stillAlive(); return block }
       if (!local && !senders.has(cid.toString()) && sessionPeers.size > 0) {
         // Bitswap names the sender and gateways name themselves, except in a session:
         // a block that came unnamed came from the session's peers.
@@ -251,6 +281,13 @@ export class Fetcher {
       summary.cid = target.toString()
       const hereBytes = (hereBefore ?? await this.init.unfinished.stored(target, walkSignal)).bytes
       record = await this.init.unfinished.begin(target, args)
+      // A root found here heads a DAG fetched before, whole or in part: a CAR would bring all of it again.
+      if (sharer?.reached === true && !(await this.init.helia.blockstore.has(target, { signal: walkSignal }))) {
+        const sharerSource = (): BlockSource => this.source('car', peerIdFromString(sharer.peer).toCID(), sources, sharerPeer, foundVia)
+        lastCarAt = performance.now()
+        await this.carFromSharer(sharer.peer, target, Math.min(maxBytes, room), walkSignal, sharerSource, onCarBlock)
+        carWaited()
+      }
       if (reachedAddrs != null) {
         session = this.init.helia.blockstore.createSession(target, { providers: [reachedAddrs], signal: walkSignal })
         lastFromSession = Date.now()
@@ -295,6 +332,42 @@ export class Fetcher {
     summary.totalBytes = Math.max(summary.totalBytes, summary.bytes)
     report(true)
     return summary
+  }
+
+  /**
+   * Takes the DAG from the sharer as one CAR stream, when it serves one,
+   * storing at most `maxBytes`. Its blocks are the sharer's; what it did not
+   * bring is left to the walk, so a stream that fails, stalls or is refused
+   * never fails the fetch (a full disk does).
+   */
+  private async carFromSharer (peer: string, target: CID, maxBytes: number, signal: AbortSignal, sharerSource: () => BlockSource, onBlock: (cid: CID, block: Uint8Array, stop: () => void) => void): Promise<void> {
+    const stopped = new AbortController()
+    const stop = (): void => { stopped.abort() }
+    let car: NonNullable<BlockSource['car']> | undefined
+    try {
+      const result = await fetchCar(this.init.helia, peerIdFromString(peer), target, {
+        maxBytes,
+        // Bitswap gets its turn well before the fetch's own timeout.
+        stallMs: Math.min(DEFAULT_CAR_STALL_MS, this.init.fetchTimeoutMs / 2),
+        signal: AbortSignal.any([signal, stopped.signal]),
+        onProgress: event => {
+          if (event.type === 'car-fetch:request') {
+            car = sharerSource().car ??= { blocks: 0, bytes: 0 }
+          } else if (event.type === 'car-fetch:block') {
+            const source = sharerSource()
+            source.blocks++
+            source.bytes += event.detail.bytes.byteLength
+            if (car != null) { car.blocks++; car.bytes += event.detail.bytes.byteLength }
+            onBlock(event.detail.cid, event.detail.bytes, stop)
+          }
+        }
+      })
+      // Stopped at the limit, the walk says why; otherwise the stream ended short.
+      if (!result.complete && !result.reachedMaxBytes && car != null) car.error = 'the stream ended before the whole DAG had come'
+    } catch (err) {
+      if (signal.aborted || isQuotaError(err)) throw err
+      if (car != null && !(stopped.signal.aborted && isAbortError(err))) car.error = (err as Error).message
+    }
   }
 
   private source (broker: string, provider: CID, sources: Map<string, BlockSource>, sharerPeer: string | undefined, foundVia: Map<string, string>, among?: string[]): BlockSource {

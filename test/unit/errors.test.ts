@@ -122,6 +122,8 @@ describe('isQuotaError', () => {
     expect(isQuotaError(new Error('QuotaExceededError'))).toBe(true)
     expect(isQuotaError(new Error('Encountered full disk while opening backing store for indexedDB.open. Quota exceeded.'))).toBe(true)
     expect(isQuotaError({ message: 'quota' })).toBe(true)
+    // Chromium, when the disk filled as it wrote a block's blob file.
+    expect(isQuotaError(new Error('Failed to put bafk…: UnknownError: Failed to write blobs (IOError)'))).toBe(true)
   })
 
   it('does not mistake other words for a quota', () => {

@@ -1,0 +1,238 @@
+/**
+ * Fetches a whole DAG from one peer as a single CAR stream over HTTP over
+ * libp2p (the trustless gateway a Pollen node serves, car-server.ts, or
+ * Kubo's `Experimental.GatewayOverLibp2p`), instead of asking for it block by
+ * block.
+ *
+ * Nothing the peer sends is trusted: each block is hashed with its CID's own
+ * hash function and must match, and must be one the DAG asked for so far
+ * (the root, then the links of blocks already accepted), so a peer can
+ * neither forge bytes nor fill this node with blocks nobody wanted. Either
+ * lie ends the stream with WrongBlockError. Accepted blocks are stored as
+ * they arrive, a few puts in flight at once; whatever the stream did not
+ * bring (it ended early, stalled or stopped at `maxBytes`) is the caller's to
+ * fetch some other way.
+ */
+import { HTTP_PROTOCOL, WELL_KNOWN_PROTOCOLS_PATH } from '@libp2p/http'
+import { fetch } from '@libp2p/http-fetch'
+import { asyncIterableReader, createDecoder } from '@ipld/car/decoder'
+import { base36 } from 'multiformats/bases/base36'
+import { createUnsafe } from 'multiformats/block'
+import { equals } from 'multiformats/bytes'
+import * as raw from 'multiformats/codecs/raw'
+import { identity } from 'multiformats/hashes/identity'
+import { CustomProgressEvent, type ProgressEvent, type ProgressOptions } from 'progress-events'
+import { TimeoutError } from '../lib/errors.ts'
+import { CAR_TYPE } from '../lib/trustless-request.ts'
+import { GATEWAY_PROTOCOL } from './car-server.ts'
+import type { CodecLoader, HasherLoader } from '@helia/interface'
+import type { AbortOptions, Connection, Libp2p, PeerId } from '@libp2p/interface'
+import type { Blockstore } from 'interface-blockstore'
+import type { CID } from 'multiformats/cid'
+
+/** The largest block accepted (the trustless gateway spec's Block Limits, as bitswap's); a larger length ends the stream before it is read. */
+export const DEFAULT_MAX_BLOCK_BYTES = 2 * 1024 * 1024
+/** A stream that brings no byte for this long is given up. */
+export const DEFAULT_CAR_STALL_MS = 10_000
+/** Blocks being stored at once (the blockstore commits puts that arrive together in one transaction). */
+export const DEFAULT_PUTS_IN_FLIGHT = 16
+/**
+ * What a stream may hold while this side waits for its blockstore: the body
+ * pauses the stream when its reader lags, but the sender may still send what
+ * the muxer's window allowed (yamux grows it to 16 MiB), and libp2p's default
+ * (4 MiB) would reset the stream for it.
+ */
+export const DEFAULT_MAX_BUFFERED_BYTES = 20 * 1024 * 1024
+/** The longest `/.well-known/libp2p/protocols` answer read. */
+const MAX_PROTOCOL_MAP_BYTES = 64 * 1024
+
+/** The peer does not serve the trustless gateway over libp2p, or refused this request. */
+export class CarNotServedError extends Error {
+  static name = 'CarNotServedError'
+  name = 'CarNotServedError'
+}
+
+/** The peer sent a block whose bytes do not match its CID, or one the DAG does not hold. */
+export class WrongBlockError extends Error {
+  static name = 'WrongBlockError'
+  name = 'WrongBlockError'
+}
+
+export interface CarFetchComponents {
+  libp2p: Pick<Libp2p, 'getConnections'>
+  blockstore: Pick<Blockstore, 'put' | 'has'>
+  getHasher: HasherLoader
+  getCodec: CodecLoader
+}
+
+export type CarFetchProgressEvents =
+  | ProgressEvent<'car-fetch:request', { peer: PeerId, path: string }>
+  /** A block verified and stored (one that was here already is not reported). */
+  | ProgressEvent<'car-fetch:block', { cid: CID, bytes: Uint8Array }>
+
+export interface CarFetchOptions extends AbortOptions, ProgressOptions<CarFetchProgressEvents> {
+  /** Stops before storing a block that would take the bytes stored past this. */
+  maxBytes?: number
+  stallMs?: number
+  maxBlockBytes?: number
+}
+
+export interface CarFetchResult {
+  /** Blocks and bytes stored (blocks that were here already not counted). */
+  blocks: number
+  bytes: number
+  /** Whether every block of the DAG arrived (or was here already). */
+  complete: boolean
+  /** Whether it stopped because the next block would have gone past `maxBytes`. */
+  reachedMaxBytes: boolean
+}
+
+/** One HTTP request on a new stream of `connection`; the stream is reset when `signal` aborts. */
+async function request (connection: Connection, path: string, accept: string, signal: AbortSignal): Promise<Response> {
+  let stream
+  try {
+    stream = await connection.newStream(HTTP_PROTOCOL, { signal })
+  } catch (err) {
+    // Negotiating the protocol is the one sure test: the peer store may not have heard from identify yet,
+    // or hold an earlier connection's answer, and asking identify again races the identify libp2p runs itself.
+    if ((err as Error).name === 'UnsupportedProtocolError') throw new CarNotServedError(`${connection.remotePeer} does not speak ${HTTP_PROTOCOL}`)
+    throw err
+  }
+  stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, DEFAULT_MAX_BUFFERED_BYTES)
+  signal.addEventListener('abort', () => { stream.abort(signal.reason) }, { once: true })
+  // The peer's ID names the host, as @libp2p/http does.
+  const host = connection.remotePeer.toCID().toString(base36)
+  return await fetch(stream, new URL(`http://${host}${path}`), { headers: { accept }, signal })
+}
+
+async function * chunks (body: ReadableStream<Uint8Array>, onChunk: () => void): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader()
+  try {
+    for (let next = await reader.read(); next.done !== true; next = await reader.read()) {
+      onChunk()
+      yield next.value
+    }
+  } finally {
+    reader.releaseLock()
+  }
+}
+
+/** Where the peer mounts the trustless gateway, from its `/.well-known/libp2p/protocols`. */
+async function gatewayPath (connection: Connection, signal: AbortSignal): Promise<string> {
+  const response = await request(connection, WELL_KNOWN_PROTOCOLS_PATH, 'application/json', signal)
+  if (response.status !== 200 || response.body == null) throw new CarNotServedError(`${connection.remotePeer} lists no HTTP protocols (${response.status})`)
+  const parts: Uint8Array[] = []
+  let length = 0
+  for await (const chunk of chunks(response.body, () => {})) {
+    length += chunk.byteLength
+    if (length > MAX_PROTOCOL_MAP_BYTES) throw new CarNotServedError(`${connection.remotePeer} sent a protocol list of more than ${MAX_PROTOCOL_MAP_BYTES} bytes`)
+    parts.push(chunk)
+  }
+  const bytes = new Uint8Array(length)
+  parts.reduce((offset, part) => { bytes.set(part, offset); return offset + part.byteLength }, 0)
+  let path: unknown
+  try {
+    path = JSON.parse(new TextDecoder().decode(bytes))?.[GATEWAY_PROTOCOL]?.path
+  } catch {
+    throw new CarNotServedError(`${connection.remotePeer} sent a protocol list that is not JSON`)
+  }
+  if (typeof path !== 'string' || !path.startsWith('/')) throw new CarNotServedError(`${connection.remotePeer} does not serve ${GATEWAY_PROTOCOL}`)
+  return path.endsWith('/') ? path : `${path}/`
+}
+
+/** A CAR reader that refuses, before reading them, sections longer than `max` bytes. */
+function bounded (reader: ReturnType<typeof asyncIterableReader>, max: number, peer: PeerId): ReturnType<typeof asyncIterableReader> {
+  return {
+    upTo: async length => await reader.upTo(length),
+    exactly: async (length, seek) => {
+      if (length > max) throw new WrongBlockError(`${peer} announced a block of ${length} bytes, more than the ${max} accepted`)
+      return await reader.exactly(length, seek)
+    },
+    seek: length => { reader.seek(length) },
+    get pos () { return reader.pos }
+  }
+}
+
+/**
+ * Asks `peer` for the DAG under `cid` as one CAR (`dag-scope=all`) and
+ * stores every block that checks out. Resolves when the stream ends; rejects
+ * with CarNotServedError when the peer does not serve it, WrongBlockError
+ * when it lied, TimeoutError when it stalled.
+ */
+export async function fetchCar (components: CarFetchComponents, peer: PeerId, cid: CID, options: CarFetchOptions = {}): Promise<CarFetchResult> {
+  options.signal?.throwIfAborted()
+  // A relayed connection carries only what the relay allows: bitswap's business, not a whole DAG's.
+  const connection = components.libp2p.getConnections(peer).find(conn => conn.status === 'open' && conn.limits == null)
+  if (connection == null) throw new CarNotServedError(`no direct connection to ${peer}`)
+  const controller = new AbortController()
+  const signal = AbortSignal.any([controller.signal, ...(options.signal == null ? [] : [options.signal])])
+  const stallMs = options.stallMs ?? DEFAULT_CAR_STALL_MS
+  let stall: ReturnType<typeof setTimeout> | undefined
+  const alive = (): void => {
+    clearTimeout(stall)
+    stall = setTimeout(() => { controller.abort(new TimeoutError(`${peer} sent nothing for ${stallMs / 1000} s`)) }, stallMs)
+  }
+  const result: CarFetchResult = { blocks: 0, bytes: 0, complete: false, reachedMaxBytes: false }
+  const putting = new Set<Promise<void>>()
+  let putFailure: unknown
+  try {
+    alive()
+    const path = `${await gatewayPath(connection, signal)}ipfs/${cid}?format=car&dag-scope=all`
+    options.onProgress?.(new CustomProgressEvent('car-fetch:request', { peer, path }))
+    const response = await request(connection, path, `${CAR_TYPE}; version=1; order=dfs; dups=n`, signal)
+    if (response.status !== 200 || response.body == null || !(response.headers.get('content-type') ?? '').startsWith(CAR_TYPE)) {
+      await response.body?.cancel()
+      throw new CarNotServedError(`${peer} answered ${response.status} ${response.statusText}`)
+    }
+    const decoder = createDecoder(bounded(asyncIterableReader(chunks(response.body, alive)), options.maxBlockBytes ?? DEFAULT_MAX_BLOCK_BYTES, peer))
+    // The header's roots are not specified by the spec: only the blocks count.
+    await decoder.header()
+    const wanted = new Set([cid.toString()])
+    const accepted = new Set<string>()
+    const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY
+    for await (const block of decoder.blocks()) {
+      if (putFailure != null) break
+      const key = block.cid.toString()
+      // A block sent again (dups=y) was checked the first time.
+      if (accepted.has(key)) continue
+      if (!wanted.has(key)) throw new WrongBlockError(`${peer} sent ${key}, which ${cid}'s DAG does not hold (so far)`)
+      if (block.cid.multihash.code !== identity.code) {
+        const digest = await (await components.getHasher(block.cid.multihash.code)).digest(block.bytes)
+        if (!equals(digest.bytes, block.cid.multihash.bytes)) throw new WrongBlockError(`${peer} sent bytes that do not match ${key}`)
+      }
+      wanted.delete(key)
+      accepted.add(key)
+      if (block.cid.code !== raw.code) {
+        const codec = await components.getCodec(block.cid.code)
+        for (const [, link] of createUnsafe({ cid: block.cid, bytes: block.bytes, codec }).links()) {
+          if (!accepted.has(link.toString())) wanted.add(link.toString())
+        }
+      }
+      if (block.cid.multihash.code === identity.code || await components.blockstore.has(block.cid, { signal })) continue
+      if (result.bytes + block.bytes.byteLength > maxBytes) {
+        result.reachedMaxBytes = true
+        break
+      }
+      result.blocks++
+      result.bytes += block.bytes.byteLength
+      if (putting.size >= DEFAULT_PUTS_IN_FLIGHT) await Promise.race(putting)
+      const put: Promise<void> = Promise.resolve(components.blockstore.put(block.cid, block.bytes, { signal })).then(() => {
+        // While the store is busy the stream waits: that is no stall of the peer's.
+        alive()
+        options.onProgress?.(new CustomProgressEvent('car-fetch:block', { cid: block.cid, bytes: block.bytes }))
+      }, (err: unknown) => { putFailure ??= err }).finally(() => { putting.delete(put) })
+      putting.add(put)
+    }
+    await Promise.all(putting)
+    if (putFailure != null) throw putFailure
+    result.complete = wanted.size === 0
+    return result
+  } catch (err) {
+    await Promise.all(putting)
+    // A refused write (a full disk) says more than the stream ended for it; what aborted the stream more than its own error.
+    throw putFailure ?? (signal.aborted ? signal.reason : err)
+  } finally {
+    clearTimeout(stall)
+    controller.abort()
+  }
+}
