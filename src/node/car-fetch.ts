@@ -16,6 +16,8 @@
 import { HTTP_PROTOCOL, WELL_KNOWN_PROTOCOLS_PATH } from '@libp2p/http'
 import { fetch } from '@libp2p/http-fetch'
 import { asyncIterableReader, createDecoder } from '@ipld/car/decoder'
+import * as dagPb from '@ipld/dag-pb'
+import { UnixFS } from 'ipfs-unixfs'
 import { base36 } from 'multiformats/bases/base36'
 import { createUnsafe } from 'multiformats/block'
 import { equals } from 'multiformats/bytes'
@@ -43,6 +45,15 @@ export const DEFAULT_PUTS_IN_FLIGHT = 16
  * (4 MiB) would reset the stream for it.
  */
 export const DEFAULT_MAX_BUFFERED_BYTES = 20 * 1024 * 1024
+/**
+ * A file comes in CARs of this many of its bytes (`entity-bytes`), one after
+ * the other: a WebRTC stream cannot tell its sender to pause (a data channel
+ * has no flow control its reader controls), so a whole DAG in one answer
+ * outruns a receiver whose store is slower than the link until the stream's
+ * buffer overflows and it is reset. An answer of this size always fits the
+ * buffer, as bitswap's want window bounds what is on its way.
+ */
+export const DEFAULT_CAR_WINDOW_BYTES = 8 * 1024 * 1024
 /** The longest `/.well-known/libp2p/protocols` answer read. */
 const MAX_PROTOCOL_MAP_BYTES = 64 * 1024
 
@@ -75,6 +86,8 @@ export interface CarFetchOptions extends AbortOptions, ProgressOptions<CarFetchP
   maxBytes?: number
   stallMs?: number
   maxBlockBytes?: number
+  /** Bytes of a file asked for in one CAR (DEFAULT_CAR_WINDOW_BYTES). */
+  windowBytes?: number
 }
 
 export interface CarFetchResult {
@@ -85,6 +98,20 @@ export interface CarFetchResult {
   complete: boolean
   /** Whether it stopped because the next block would have gone past `maxBytes`. */
   reachedMaxBytes: boolean
+}
+
+/** The size of the file a root block heads (a UnixFS file, or a raw block), undefined for anything else. */
+function unixfsFileSize (cid: CID, bytes: Uint8Array): number | undefined {
+  if (cid.code === raw.code) return bytes.byteLength
+  if (cid.code !== dagPb.code) return undefined
+  try {
+    const data = dagPb.decode(bytes).Data
+    if (data == null) return undefined
+    const unixfs = UnixFS.unmarshal(data)
+    return unixfs.type === 'file' || unixfs.type === 'raw' ? Number(unixfs.fileSize()) : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** One HTTP request on a new stream of `connection`; the stream is reset when `signal` aborts. */
@@ -154,8 +181,10 @@ function bounded (reader: ReturnType<typeof asyncIterableReader>, max: number, p
 }
 
 /**
- * Asks `peer` for the DAG under `cid` as one CAR (`dag-scope=all`) and
- * stores every block that checks out. Resolves when the stream ends; rejects
+ * Asks `peer` for the DAG under `cid` as CARs and stores every block that
+ * checks out: a file in windows of `DEFAULT_CAR_WINDOW_BYTES` of its bytes
+ * (`dag-scope=entity&entity-bytes=…`), anything else (a folder) as one CAR
+ * of it all (`dag-scope=all`) once the first answer showed its root. Resolves when the stream ends; rejects
  * with CarNotServedError when the peer does not serve it, WrongBlockError
  * when it lied, TimeoutError when it stalled.
  */
@@ -177,51 +206,76 @@ export async function fetchCar (components: CarFetchComponents, peer: PeerId, ci
   let putFailure: unknown
   try {
     alive()
-    const path = `${await gatewayPath(connection, signal)}ipfs/${cid}?format=car&dag-scope=all`
-    options.onProgress?.(new CustomProgressEvent('car-fetch:request', { peer, path }))
-    const response = await request(connection, path, `${CAR_TYPE}; version=1; order=dfs; dups=n`, signal)
-    if (response.status !== 200 || response.body == null || !(response.headers.get('content-type') ?? '').startsWith(CAR_TYPE)) {
-      await response.body?.cancel()
-      throw new CarNotServedError(`${peer} answered ${response.status} ${response.statusText}`)
-    }
-    const decoder = createDecoder(bounded(asyncIterableReader(chunks(response.body, alive)), options.maxBlockBytes ?? DEFAULT_MAX_BLOCK_BYTES, peer))
-    // The header's roots are not specified by the spec: only the blocks count.
-    await decoder.header()
+    const base = `${await gatewayPath(connection, signal)}ipfs/${cid}?format=car`
     const wanted = new Set([cid.toString()])
     const accepted = new Set<string>()
     const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY
-    for await (const block of decoder.blocks()) {
-      if (putFailure != null) break
-      const key = block.cid.toString()
-      // A block sent again (dups=y) was checked the first time.
-      if (accepted.has(key)) continue
-      if (!wanted.has(key)) throw new WrongBlockError(`${peer} sent ${key}, which ${cid}'s DAG does not hold (so far)`)
-      if (block.cid.multihash.code !== identity.code) {
-        const digest = await (await components.getHasher(block.cid.multihash.code)).digest(block.bytes)
-        if (!equals(digest.bytes, block.cid.multihash.bytes)) throw new WrongBlockError(`${peer} sent bytes that do not match ${key}`)
+    let fileSize: number | undefined
+
+    /** Reads one CAR answer, storing the blocks it brings; returns how many were new. */
+    const readCar = async (query: string): Promise<number> => {
+      const path = `${base}&${query}`
+      options.onProgress?.(new CustomProgressEvent('car-fetch:request', { peer, path }))
+      const response = await request(connection, path, `${CAR_TYPE}; version=1; order=dfs; dups=n`, signal)
+      if (response.status !== 200 || response.body == null || !(response.headers.get('content-type') ?? '').startsWith(CAR_TYPE)) {
+        await response.body?.cancel()
+        throw new CarNotServedError(`${peer} answered ${response.status} ${response.statusText}`)
       }
-      wanted.delete(key)
-      accepted.add(key)
-      if (block.cid.code !== raw.code) {
-        const codec = await components.getCodec(block.cid.code)
-        for (const [, link] of createUnsafe({ cid: block.cid, bytes: block.bytes, codec }).links()) {
-          if (!accepted.has(link.toString())) wanted.add(link.toString())
+      const decoder = createDecoder(bounded(asyncIterableReader(chunks(response.body, alive)), options.maxBlockBytes ?? DEFAULT_MAX_BLOCK_BYTES, peer))
+      // The header's roots are not specified by the spec: only the blocks count.
+      await decoder.header()
+      let fresh = 0
+      for await (const block of decoder.blocks()) {
+        if (putFailure != null) break
+        const key = block.cid.toString()
+        // A block sent again (an earlier window's, or dups=y) was checked the first time.
+        if (accepted.has(key)) continue
+        if (!wanted.has(key)) throw new WrongBlockError(`${peer} sent ${key}, which ${cid}'s DAG does not hold (so far)`)
+        if (block.cid.multihash.code !== identity.code) {
+          const digest = await (await components.getHasher(block.cid.multihash.code)).digest(block.bytes)
+          if (!equals(digest.bytes, block.cid.multihash.bytes)) throw new WrongBlockError(`${peer} sent bytes that do not match ${key}`)
         }
+        wanted.delete(key)
+        accepted.add(key)
+        fresh++
+        if (key === cid.toString()) fileSize = unixfsFileSize(block.cid, block.bytes)
+        if (block.cid.code !== raw.code) {
+          const codec = await components.getCodec(block.cid.code)
+          for (const [, link] of createUnsafe({ cid: block.cid, bytes: block.bytes, codec }).links()) {
+            if (!accepted.has(link.toString())) wanted.add(link.toString())
+          }
+        }
+        if (block.cid.multihash.code === identity.code || await components.blockstore.has(block.cid, { signal })) continue
+        if (result.bytes + block.bytes.byteLength > maxBytes) {
+          result.reachedMaxBytes = true
+          break
+        }
+        result.blocks++
+        result.bytes += block.bytes.byteLength
+        if (putting.size >= DEFAULT_PUTS_IN_FLIGHT) await Promise.race(putting)
+        const put: Promise<void> = Promise.resolve(components.blockstore.put(block.cid, block.bytes, { signal })).then(() => {
+          // While the store is busy the stream waits: that is no stall of the peer's.
+          alive()
+          options.onProgress?.(new CustomProgressEvent('car-fetch:block', { cid: block.cid, bytes: block.bytes }))
+        }, (err: unknown) => { putFailure ??= err }).finally(() => { putting.delete(put) })
+        putting.add(put)
       }
-      if (block.cid.multihash.code === identity.code || await components.blockstore.has(block.cid, { signal })) continue
-      if (result.bytes + block.bytes.byteLength > maxBytes) {
-        result.reachedMaxBytes = true
-        break
+      // Cancelling the rest of an answer we stopped reading resets its stream.
+      if (result.reachedMaxBytes || putFailure != null) await response.body.cancel().catch(() => {})
+      return fresh
+    }
+
+    const window = options.windowBytes ?? DEFAULT_CAR_WINDOW_BYTES
+    let from = 0
+    await readCar(`dag-scope=entity&entity-bytes=${from}:${window - 1}`)
+    if (fileSize == null) {
+      // Not a file (a folder, or a codec with no entity to range over): the rest as one CAR.
+      if (wanted.size > 0 && !result.reachedMaxBytes && putFailure == null) await readCar('dag-scope=all')
+    } else {
+      for (from = window; from < fileSize && wanted.size > 0 && !result.reachedMaxBytes && putFailure == null; from += window) {
+        // A window that brings nothing new would bring nothing more after it.
+        if (await readCar(`dag-scope=entity&entity-bytes=${from}:${from + window - 1}`) === 0) break
       }
-      result.blocks++
-      result.bytes += block.bytes.byteLength
-      if (putting.size >= DEFAULT_PUTS_IN_FLIGHT) await Promise.race(putting)
-      const put: Promise<void> = Promise.resolve(components.blockstore.put(block.cid, block.bytes, { signal })).then(() => {
-        // While the store is busy the stream waits: that is no stall of the peer's.
-        alive()
-        options.onProgress?.(new CustomProgressEvent('car-fetch:block', { cid: block.cid, bytes: block.bytes }))
-      }, (err: unknown) => { putFailure ??= err }).finally(() => { putting.delete(put) })
-      putting.add(put)
     }
     await Promise.all(putting)
     if (putFailure != null) throw putFailure

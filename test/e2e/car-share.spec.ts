@@ -40,7 +40,7 @@ test('B opens A\'s share link and gets the file as one CAR stream from A, verifi
   await expect(pageB.getByTestId('fetch-source')).toHaveCount(1)
   await expect(fromA).toHaveAttribute('data-car-blocks', '18')
   await expect(fromA).toContainText('Served 16.0 MiB (18 blocks, 100 % of what came)')
-  await expect(fromA.getByTestId('fetch-source-car')).toHaveText('All of it came as one CAR stream over HTTP.')
+  await expect(fromA.getByTestId('fetch-source-car')).toHaveText('All of it came as CAR streams over HTTP.')
   expect(await downloadShownDigest(pageB)).toBe(sha256(bytes))
   await Promise.all([a.close(), b.close()])
 })

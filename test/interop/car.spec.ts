@@ -31,7 +31,7 @@ test('the browser takes 10 MiB Kubo added as one CAR stream from Kubo\'s trustle
   // Ten leaves and the root, all in Kubo's CAR stream.
   await expect(fromKubo).toHaveAttribute('data-car-blocks', '11')
   await expect(fromKubo).toContainText('Served 10.0 MiB (11 blocks, 100 % of what came)')
-  await expect(fromKubo.getByTestId('fetch-source-car')).toHaveText('All of it came as one CAR stream over HTTP.')
+  await expect(fromKubo.getByTestId('fetch-source-car')).toHaveText('All of it came as CAR streams over HTTP.')
   expect(await downloadShownDigest(page)).toBe(sha256(bytes))
   await context.close()
 })
