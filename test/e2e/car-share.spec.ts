@@ -3,10 +3,10 @@
  * HTTP on libp2p from the sharer's trustless gateway (src/node/car-server.ts,
  * src/node/car-fetch.ts) over their direct WebRTC connection.
  */
-import { downloadShownDigest, openApp, peerId, waitForImport } from './helpers/app.ts'
-import { pseudoRandomBytes, sha256, writeTempFile } from './helpers/content.ts'
+import { downloadShownDigest } from './helpers/app.ts'
+import { pseudoRandomBytes, sha256 } from './helpers/content.ts'
 import { startNetwork, type LocalNetwork } from './helpers/network.ts'
-import { followShareLink, openShared, shareLink } from './helpers/share.ts'
+import { followShareLink, openShared, shareLink, sharerWithFile } from './helpers/share.ts'
 import { expect, test } from './fixtures.ts'
 
 const MiB = 1024 * 1024
@@ -19,13 +19,7 @@ test.afterEach(async () => { await network.close() })
 test('B opens A\'s share link and gets the file as one CAR stream from A, verified and identical', async ({ browser }) => {
   test.setTimeout(240_000)
   const bytes = pseudoRandomBytes(16 * MiB + 5, 71)
-  const a = await browser.newContext()
-  const pageA = await a.newPage()
-  await openApp(pageA, network.appUrl)
-  const peerA = await peerId(pageA)
-  await pageA.goto(`${network.appUrl}#/files`)
-  await pageA.getByTestId('file-input').setInputFiles(await writeTempFile('car.bin', bytes))
-  await waitForImport(pageA, 'car.bin')
+  const { page: pageA, peer: peerA } = await sharerWithFile(browser, network.appUrl, 'car.bin', bytes)
   // A serves the trustless gateway over libp2p, as every Pollen node does.
   await pageA.goto(`${network.appUrl}#/node`)
   await expect(pageA.getByTestId('protocols')).toContainText('/http/1.1')
@@ -42,18 +36,12 @@ test('B opens A\'s share link and gets the file as one CAR stream from A, verifi
   await expect(fromA).toContainText('Served 16.0 MiB (18 blocks, 100 % of what came)')
   await expect(fromA.getByTestId('fetch-source-car')).toHaveText('All of it came as CAR streams over HTTP.')
   expect(await downloadShownDigest(pageB)).toBe(sha256(bytes))
-  await Promise.all([a.close(), b.close()])
+  await Promise.all([pageA.context().close(), b.close()])
 })
 
 test('a link announcing less than the DAG holds stops A\'s CAR stream at its root, with the size message', async ({ browser }) => {
   test.setTimeout(240_000)
-  const a = await browser.newContext()
-  const pageA = await a.newPage()
-  await openApp(pageA, network.appUrl)
-  const peerA = await peerId(pageA)
-  await pageA.goto(`${network.appUrl}#/files`)
-  await pageA.getByTestId('file-input').setInputFiles(await writeTempFile('big.bin', pseudoRandomBytes(16 * MiB, 72)))
-  await waitForImport(pageA, 'big.bin')
+  const { page: pageA, peer: peerA } = await sharerWithFile(browser, network.appUrl, 'big.bin', pseudoRandomBytes(16 * MiB, 72))
   const link = await shareLink(pageA, 'big.bin', peerA, { webrtc: true })
 
   const b = await browser.newContext()
@@ -65,5 +53,5 @@ test('a link announcing less than the DAG holds stops A\'s CAR stream at its roo
   // The root said how much lies below it: the stream stopped there, before the first leaf.
   await expect(error).toContainText(/the fetch stopped after \d+(\.\d+)? (B|KiB)\./)
   await expect(pageB.getByTestId('fetch-source').and(pageB.locator('[data-role="sharer"]'))).toHaveAttribute('data-car-blocks', '1')
-  await Promise.all([a.close(), b.close()])
+  await Promise.all([pageA.context().close(), b.close()])
 })

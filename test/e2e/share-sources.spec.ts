@@ -6,10 +6,10 @@
  * share link gets at least 90 % of the bytes from the sharer, and its source
  * list says so.
  */
-import { downloadShownDigest, openApp, peerId, waitForImport } from './helpers/app.ts'
-import { pseudoRandomBytes, sha256, writeTempFile } from './helpers/content.ts'
+import { downloadShownDigest } from './helpers/app.ts'
+import { pseudoRandomBytes, sha256 } from './helpers/content.ts'
 import { startNetwork, type LocalNetwork } from './helpers/network.ts'
-import { openShared, shareLink } from './helpers/share.ts'
+import { openShared, shareLink, sharerWithFile } from './helpers/share.ts'
 import { expect, test } from './fixtures.ts'
 
 const MiB = 1024 * 1024
@@ -21,13 +21,7 @@ test.afterEach(async () => { await network.close() })
 test('a 64 MiB share link gets at least 90 % of its bytes from the sharer, with preload and gateway fallback on', async ({ browser }) => {
   test.setTimeout(300_000)
   const bytes = pseudoRandomBytes(64 * MiB, 81)
-  const a = await browser.newContext()
-  const pageA = await a.newPage()
-  await openApp(pageA, network.appUrl)
-  const peerA = await peerId(pageA)
-  await pageA.goto(`${network.appUrl}#/files`)
-  await pageA.getByTestId('file-input').setInputFiles(await writeTempFile('fresh.bin', bytes))
-  await waitForImport(pageA, 'fresh.bin')
+  const { page: pageA, peer: peerA } = await sharerWithFile(browser, network.appUrl, 'fresh.bin', bytes)
   // The preload is running or done: the infra node holds (some of) the file too.
   await expect(pageA.getByTestId('preload-status')).toHaveText(/preload/, { timeout: 60_000 })
   const link = await shareLink(pageA, 'fresh.bin', peerA, { webrtc: true })

@@ -1,5 +1,18 @@
 /** Sharing between browsers, as a person does it: Share, copy the link, open it elsewhere, click Fetch. */
-import { expect, type Locator, type Page } from '@playwright/test'
+import { expect, type Browser, type Locator, type Page } from '@playwright/test'
+import { openApp, peerId, waitForImport } from './app.ts'
+import { writeTempFile } from './content.ts'
+
+/** A sharer: a browser context of its own with the app open and `name` added; returns its page and peer ID. */
+export async function sharerWithFile (browser: Browser, appUrl: string, name: string, bytes: Buffer): Promise<{ page: Page, peer: string }> {
+  const page = await (await browser.newContext()).newPage()
+  await openApp(page, appUrl)
+  const peer = await peerId(page)
+  await page.goto(`${appUrl}#/files`)
+  await page.getByTestId('file-input').setInputFiles(await writeTempFile(name, bytes))
+  await waitForImport(page, name)
+  return { page, peer }
+}
 
 /**
  * Clicks Share on the named entry and returns the link once it carries the
