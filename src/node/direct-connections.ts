@@ -5,7 +5,9 @@
  * - Upgrade: when this node reached a peer through a relay and the peer
  *   advertises a /p2p-circuit/webrtc address (identify tells), it dials that:
  *   WebRTC signalled over the relayed connection. Only the side that dialled
- *   the relayed connection does, so two browsers do not make two.
+ *   the relayed connection does, so two browsers do not make two. A relayed
+ *   connection identified while no page hosted WebRTC is upgraded when one
+ *   starts hosting.
  * - Host handover (DESIGN.md §4): the node's peer connections live in one
  *   page, so when that page closes its WebRTC connections end with it. The
  *   node stays up in its SharedWorker and re-makes them through the page that
@@ -62,7 +64,7 @@ export class DirectConnections {
     libp2p.addEventListener('peer:identify', identified)
     this.unsubscribe = [
       onWebRtcHostLost(() => { this.remember() }),
-      onWebRtcHostChange(hosted => { if (hosted) void this.redial() }),
+      onWebRtcHostChange(hosted => { if (hosted) void this.redial().then(async () => { await this.upgradeRelayed() }) }),
       () => { libp2p.removeEventListener('peer:identify', identified) }
     ]
   }
@@ -72,7 +74,7 @@ export class DirectConnections {
     this.lost.clear()
   }
 
-  private async upgrade ({ peerId, listenAddrs, connection }: IdentifyResult): Promise<void> {
+  private async upgrade ({ peerId, listenAddrs, connection }: Pick<IdentifyResult, 'peerId' | 'listenAddrs' | 'connection'>): Promise<void> {
     const peer = peerId.toString()
     if (connection.limits == null || connection.direction !== 'outbound' || webRtcHostSince() == null) return
     if (this.upgrading.has(peer) || this.libp2p.getConnections(peerId).some(isOpenDirect)) return
@@ -83,6 +85,14 @@ export class DirectConnections {
     this.upgrading.add(peer)
     await this.dial(addrs, `could not upgrade the relayed connection to ${peer} to WebRTC`)
     this.upgrading.delete(peer)
+  }
+
+  /** Upgrades the relayed connections this node dialled, with what identify stored of each peer's addresses. */
+  private async upgradeRelayed (): Promise<void> {
+    await Promise.all(this.libp2p.getConnections().filter(conn => conn.status === 'open' && conn.limits != null).map(async connection => {
+      const listenAddrs = await this.signalledAddrs(connection.remotePeer)
+      await this.upgrade({ peerId: connection.remotePeer, listenAddrs, connection })
+    }))
   }
 
   /** Dials; a failure is only logged, as the connection it would replace (or none) goes on. */

@@ -132,3 +132,37 @@ test('a relayed connection to another browser, made by hand, is upgraded to a di
   await expect(directWebRtcRows(pageB, peerA).getByTestId('ping-result')).toHaveText(/^\d+ ms$/)
   await Promise.all([a.close(), b.close()])
 })
+
+test('a relayed connection made while no tab hosts WebRTC is upgraded to a direct one as soon as a tab starts hosting', async ({ browser }) => {
+  const a = await browser.newContext()
+  const pageA = await a.newPage()
+  await openApp(pageA, network.appUrl)
+  const peerA = await peerId(pageA)
+  const relayed = pageA.getByTestId('advertised-addrs').locator('code').filter({ hasText: new RegExp(`/ws/p2p/\\w+/p2p-circuit/p2p/${peerA}$`) })
+  await expect(relayed).toHaveCount(1, { timeout: 20_000 })
+  const circuit = await relayed.innerText()
+
+  // A page of B's origin that is not the app holds the hosting lock, so B's app tab waits for it.
+  const b = await browser.newContext()
+  const lockHolder = await b.newPage()
+  await lockHolder.goto(new URL('manifest.webmanifest', network.appUrl).href)
+  await lockHolder.evaluate(async () => {
+    await new Promise<void>(resolve => {
+      void navigator.locks.request('pollen:webrtc-host', async () => { resolve(); await new Promise(() => {}) })
+    })
+  })
+  const pageB = await b.newPage()
+  await openApp(pageB, network.appUrl, 'node')
+  await expect(pageB.getByTestId('webrtc-hosted')).toContainText('off:')
+  await pageB.goto(`${network.appUrl}#/peers`)
+  await pageB.getByTestId('connect-input').fill(circuit)
+  await pageB.getByTestId('connect-button').click()
+  await expect(pageB.locator(`[data-testid="peer-row"][data-peer="${peerA}"][data-relayed="true"]`).first()).toBeVisible({ timeout: 20_000 })
+  await expect(directWebRtcRows(pageB, peerA)).toHaveCount(0)
+
+  await lockHolder.close()
+  await expect(directWebRtcRows(pageB, peerA)).toHaveCount(1, { timeout: 20_000 })
+  await directWebRtcRows(pageB, peerA).getByTestId('ping-button').click()
+  await expect(directWebRtcRows(pageB, peerA).getByTestId('ping-result')).toHaveText(/^\d+ ms$/)
+  await Promise.all([a.close(), b.close()])
+})
