@@ -6,8 +6,10 @@
  * block never came, or a cancel never reached the sender) and passes with
  * patches/@helia+bitswap+4.0.19.patch (docs/upstream/helia-bitswap.md).
  */
+import { base64 } from 'multiformats/bases/base64'
 import { afterEach, describe, expect, it } from 'vitest'
-import { blockBytes, connect, failingWrite, faultOutgoingStreams, slowWrite, stalledWrite, startBitswapPeer, waitFor, type BitswapPeer } from './helpers/bitswap-peers.ts'
+import { BITSWAP_PROTOCOL, blockBytes, connect, failingWrite, faultOutgoingStreams, slowWrite, stalledWrite, startBitswapPeer, waitFor, type BitswapPeer } from './helpers/bitswap-peers.ts'
+import type { PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
 function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
@@ -141,15 +143,68 @@ describe('bitswap under faults', () => {
     const stopWaiting = new AbortController()
     const missingWant = receiver.bitswap.want(missing, { signal: stopWaiting.signal })
     await connect(receiver, sender)
-    const lateFlushed = flushedWith(receiver, lateCid)
+    const lateSent = sentTo(receiver, sender.libp2p.peerId, lateCid)
     const lateWant = receiver.bitswap.want(lateCid, { signal: AbortSignal.timeout(WANT_TIMEOUT_MS) })
-    // The late want has gone out to every peer the receiver counted as one by then.
-    await lateFlushed
+    // The late want is handed to the network for the new peer, behind the wantlist it is still being told.
+    await lateSent
     release()
 
     expect(sameBytes(await lateWant, late)).toBe(true)
     stopWaiting.abort()
     await expect(missingWant).rejects.toThrow()
+  }, 60_000)
+
+  it('takes a block in without waiting for a wantlist message still on its way', async () => {
+    const sender = await peer()
+    // Longer than the wait below: the stuck message does not time out and free the receiver.
+    const receiver = await peer({ messageSendTimeout: 120_000 })
+    const bytes = blockBytes(20)
+    const cid = await sender.add(bytes)
+    await connect(receiver, sender)
+
+    // The receiver's wantlist message sits in a stream that takes nothing until released.
+    let release!: () => void
+    const released = new Promise<void>(resolve => { release = resolve })
+    faultOutgoingStreams(receiver, stream => {
+      const send = stream.send.bind(stream)
+      stream.send = (data) => {
+        void released.then(() => { send(data) })
+        return false
+      }
+      stream.onDrain = async () => { await released }
+    })
+    const sent = sentTo(receiver, sender.libp2p.peerId, cid)
+    const want = receiver.bitswap.want(cid, { signal: AbortSignal.timeout(WANT_TIMEOUT_MS) })
+    await sent
+
+    // The block reaches the receiver another way (a CAR stream, a gateway); Helia stores it and tells bitswap,
+    // and hands it to whoever asked only once that returns.
+    await receiver.blockstore.put(cid, bytes)
+    let notified = false
+    void receiver.bitswap.notify(cid).then(() => { notified = true })
+    await waitFor(() => notified, 'notify to return while the wantlist message is stuck', 20_000)
+    release()
+    expect(sameBytes(await want, bytes)).toBe(true)
+  }, 60_000)
+
+  it('sends a peer its messages on one stream, and on a new one once that is old', async () => {
+    const sender = await peer({ sendStreamMaxAge: 1000 })
+    const receiver = await peer()
+    const blocks = Array.from({ length: 6 }, (_, i) => blockBytes(30 + i, 64 * 1024))
+    const cids = await Promise.all(blocks.map(async bytes => await sender.add(bytes)))
+    const opened = faultOutgoingStreams(sender, () => {}, Infinity)
+    await connect(receiver, sender)
+
+    // One want after another: six messages from the sender, each answering one want.
+    for (const [i, cid] of cids.slice(0, 5).entries()) {
+      expect(sameBytes(await receiver.bitswap.want(cid, { signal: AbortSignal.timeout(WANT_TIMEOUT_MS) }), blocks[i])).toBe(true)
+    }
+    expect(opened()).toBe(1)
+
+    // Once old, the stream is closed with nothing lost, and the next message opens another.
+    await waitFor(() => outgoingBitswapStreams(sender) === 0, 'the old stream to close')
+    expect(sameBytes(await receiver.bitswap.want(cids[5], { signal: AbortSignal.timeout(WANT_TIMEOUT_MS) }), blocks[5])).toBe(true)
+    expect(opened()).toBe(2)
   }, 60_000)
 
   it('sends the first blocks while it still reads the rest', async () => {
@@ -178,14 +233,19 @@ describe('bitswap under faults', () => {
 })
 
 /** Resolves once a wantlist flush (the debounced sendMessages) that began with `cid` wanted has finished. */
-async function flushedWith (node: BitswapPeer, cid: CID): Promise<void> {
-  const wantList = (node.bitswap as unknown as { wantList: { sendMessages: () => Promise<void> } }).wantList
-  const sendMessages = wantList.sendMessages.bind(wantList)
+function outgoingBitswapStreams (node: BitswapPeer): number {
+  return node.libp2p.getConnections().flatMap(conn => conn.streams).filter(stream => stream.direction === 'outbound' && stream.protocol === BITSWAP_PROTOCOL).length
+}
+
+/** Resolves when `node` hands the network a message for `peer` that wants `cid`. */
+async function sentTo (node: BitswapPeer, peer: PeerId, cid: CID): Promise<void> {
+  const network = (node.bitswap as unknown as { network: { sendMessage: (peer: PeerId, message: { wantlist: Map<string, { cancel?: boolean }> }, options?: unknown) => Promise<void> } }).network
+  const sendMessage = network.sendMessage.bind(network)
+  const key = base64.encode(cid.multihash.bytes)
   await new Promise<void>(resolve => {
-    wantList.sendMessages = async () => {
-      const wanted = node.bitswap.getWantlist().some(entry => entry.cid.equals(cid))
-      await sendMessages()
-      if (wanted) resolve()
+    network.sendMessage = async (to, message, options) => {
+      if (to.equals(peer) && message.wantlist.get(key)?.cancel === false) resolve()
+      await sendMessage(to, message, options)
     }
   })
 }
