@@ -3,7 +3,7 @@ import { pseudoRandomBytes, sha256, writeTempFile } from './helpers/content.ts'
 import { startNetwork, type LocalNetwork } from './helpers/network.ts'
 import { followShareLink, openShared, shareLink } from './helpers/share.ts'
 import { expect, test } from './fixtures.ts'
-import type { Page } from '@playwright/test'
+import type { Browser, BrowserContext, Page } from '@playwright/test'
 
 const MiB = 1024 * 1024
 let network: LocalNetwork
@@ -109,15 +109,20 @@ test('the tab hosting A\'s WebRTC closes mid-transfer: the connection is re-made
   await Promise.all([a.close(), b.close()])
 })
 
-test('a relayed connection to another browser, made by hand, is upgraded to a direct WebRTC connection', async ({ browser }) => {
+/** Opens A in a new context; returns its peer ID and its relayed address through the relay's WebSocket, without /webrtc. */
+async function openWithRelayedAddress (browser: Browser): Promise<{ a: BrowserContext, peerA: string, circuit: string }> {
   const a = await browser.newContext()
   const pageA = await a.newPage()
   await openApp(pageA, network.appUrl)
   const peerA = await peerId(pageA)
-  // A's relayed address (through the relay's WebSocket) without /webrtc: dialling it gives a relayed connection only.
   const relayed = pageA.getByTestId('advertised-addrs').locator('code').filter({ hasText: new RegExp(`/ws/p2p/\\w+/p2p-circuit/p2p/${peerA}$`) })
   await expect(relayed).toHaveCount(1, { timeout: 20_000 })
-  const circuit = await relayed.innerText()
+  return { a, peerA, circuit: await relayed.innerText() }
+}
+
+test('a relayed connection to another browser, made by hand, is upgraded to a direct WebRTC connection', async ({ browser }) => {
+  // Dialling A's relayed address without /webrtc gives a relayed connection only.
+  const { a, peerA, circuit } = await openWithRelayedAddress(browser)
 
   const b = await browser.newContext()
   const pageB = await b.newPage()
@@ -134,13 +139,7 @@ test('a relayed connection to another browser, made by hand, is upgraded to a di
 })
 
 test('a relayed connection made while no tab hosts WebRTC is upgraded to a direct one as soon as a tab starts hosting', async ({ browser }) => {
-  const a = await browser.newContext()
-  const pageA = await a.newPage()
-  await openApp(pageA, network.appUrl)
-  const peerA = await peerId(pageA)
-  const relayed = pageA.getByTestId('advertised-addrs').locator('code').filter({ hasText: new RegExp(`/ws/p2p/\\w+/p2p-circuit/p2p/${peerA}$`) })
-  await expect(relayed).toHaveCount(1, { timeout: 20_000 })
-  const circuit = await relayed.innerText()
+  const { a, peerA, circuit } = await openWithRelayedAddress(browser)
 
   // A page of B's origin that is not the app holds the hosting lock, so B's app tab waits for it.
   const b = await browser.newContext()

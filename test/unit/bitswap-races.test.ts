@@ -8,7 +8,7 @@
  */
 import { base64 } from 'multiformats/bases/base64'
 import { afterEach, describe, expect, it } from 'vitest'
-import { BITSWAP_PROTOCOL, blockBytes, connect, failingWrite, faultOutgoingStreams, slowWrite, stalledWrite, startBitswapPeer, waitFor, type BitswapPeer } from './helpers/bitswap-peers.ts'
+import { BITSWAP_PROTOCOL, blockBytes, connect, failingWrite, faultOutgoingStreams, heldWrite, slowWrite, stalledWrite, startBitswapPeer, waitFor, type BitswapPeer } from './helpers/bitswap-peers.ts'
 import type { PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
@@ -130,16 +130,8 @@ describe('bitswap under faults', () => {
     await receiver.blockstore.delete(missing)
 
     // The receiver tells a new peer its wantlist on a stream that is slow to take it.
-    let release!: () => void
-    const released = new Promise<void>(resolve => { release = resolve })
-    faultOutgoingStreams(receiver, stream => {
-      const send = stream.send.bind(stream)
-      stream.send = (data) => {
-        void released.then(() => { send(data) })
-        return false
-      }
-      stream.onDrain = async () => { await released }
-    })
+    const { fault, release } = heldWrite()
+    faultOutgoingStreams(receiver, fault)
     const stopWaiting = new AbortController()
     const missingWant = receiver.bitswap.want(missing, { signal: stopWaiting.signal })
     await connect(receiver, sender)
@@ -163,16 +155,8 @@ describe('bitswap under faults', () => {
     await connect(receiver, sender)
 
     // The receiver's wantlist message sits in a stream that takes nothing until released.
-    let release!: () => void
-    const released = new Promise<void>(resolve => { release = resolve })
-    faultOutgoingStreams(receiver, stream => {
-      const send = stream.send.bind(stream)
-      stream.send = (data) => {
-        void released.then(() => { send(data) })
-        return false
-      }
-      stream.onDrain = async () => { await released }
-    })
+    const { fault, release } = heldWrite()
+    faultOutgoingStreams(receiver, fault)
     const sent = sentTo(receiver, sender.libp2p.peerId, cid)
     const want = receiver.bitswap.want(cid, { signal: AbortSignal.timeout(WANT_TIMEOUT_MS) })
     await sent

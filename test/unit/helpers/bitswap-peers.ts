@@ -117,6 +117,20 @@ export const failingWrite: StreamFault = stream => {
   }
 }
 
+/** A stream that holds every write until `release` is called, then passes it on. */
+export function heldWrite (): { fault: StreamFault, release: () => void } {
+  const { promise: released, resolve: release } = Promise.withResolvers<void>()
+  const fault: StreamFault = stream => {
+    const send = stream.send.bind(stream)
+    stream.send = (data) => {
+      void released.then(() => { send(data) })
+      return false
+    }
+    stream.onDrain = async () => { await released }
+  }
+  return { fault, release }
+}
+
 /** The stream takes nothing: its buffer stays full until the sender gives up. */
 export const stalledWrite: StreamFault = stream => {
   stream.send = () => false
