@@ -214,9 +214,30 @@ describe('bitswap under faults', () => {
     const received = await Promise.all(cids.map(async cid => await receiver.bitswap.want(cid, { signal: AbortSignal.timeout(WANT_TIMEOUT_MS) })))
     expect(received.every((bytes, i) => sameBytes(bytes, blocks[i]))).toBe(true)
   }, 60_000)
+
+  it('reads the next blocks while the store is still reading one', async () => {
+    const sender = await peer()
+    const receiver = await peer()
+    const blocks = Array.from({ length: 8 }, (_, i) => blockBytes(40 + i))
+    const cids = await Promise.all(blocks.map(async bytes => await sender.add(bytes)))
+    await connect(receiver, sender)
+
+    // The store answers no read before a second one has started, as a store whose reads overlap.
+    let reads = 0
+    const { promise: secondRead, resolve: secondReadStarted } = Promise.withResolvers<void>()
+    const get = sender.blockstore.get.bind(sender.blockstore)
+    sender.blockstore.get = async function * (cid, options) {
+      if (++reads >= 2) secondReadStarted()
+      await secondRead
+      yield * get(cid, options)
+    }
+
+    const received = await Promise.all(cids.map(async cid => await receiver.bitswap.want(cid, { signal: AbortSignal.timeout(WANT_TIMEOUT_MS) })))
+    expect(received.every((bytes, i) => sameBytes(bytes, blocks[i]))).toBe(true)
+  }, 60_000)
 })
 
-/** Resolves once a wantlist flush (the debounced sendMessages) that began with `cid` wanted has finished. */
+/** The node's open outgoing bitswap streams. */
 function outgoingBitswapStreams (node: BitswapPeer): number {
   return node.libp2p.getConnections().flatMap(conn => conn.streams).filter(stream => stream.direction === 'outbound' && stream.protocol === BITSWAP_PROTOCOL).length
 }
