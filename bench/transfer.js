@@ -40,6 +40,8 @@
  *               of the browser node's SharedWorker (both for webrtc, and the pages that host its
  *               peer connections); prints and records where their time went
  * BENCH_DEBUG=1 prints each fetch's sources and when each chunk of a refs answer came; BENCH_INFRA_LOG=file appends the infra node's log.
+ * The infra node's side: POLLEN_NODE22_FLAGS="--cpu-prof --cpu-prof-dir=DIR" writes a CPU profile of
+ * the infra node's whole life (scripts/node22-process.js) when the run ends.
  */
 import { appendFileSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'

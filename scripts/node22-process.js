@@ -34,7 +34,9 @@ export function node22 () {
  * @returns {Promise<Node22Process>}
  */
 export async function startNode22Process (options) {
-  const child = spawn(node22(), options.args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+  // Node.js refuses --cpu-prof in NODE_OPTIONS; POLLEN_NODE22_FLAGS passes such flags to every process started here.
+  const flags = process.env.POLLEN_NODE22_FLAGS?.split(' ').filter(Boolean) ?? []
+  const child = spawn(node22(), [...flags, ...options.args], { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] })
   /** @type {Promise<number | null>} */
   const exited = new Promise(resolveExit => { child.once('exit', code => { resolveExit(code) }) })
   let stderr = ''
