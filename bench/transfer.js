@@ -57,6 +57,7 @@ import { contentFor, openApp, waitForFetch } from './lib/app.js'
 import { launchChromium, withTimeout } from './lib/browser.js'
 import { runWhenMain } from './lib/cli.js'
 import { attachToNode, attachToPage, formatSlices, startProfiling, summarise } from './lib/profile.js'
+import { processCpuMs } from './lib/process-cpu.js'
 import { median, reflow, table, writeSection } from './lib/results.js'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
@@ -509,6 +510,7 @@ export const WAYS = [
  * @typedef {object} Measured one run of a way
  * @property {PollenResult} [pollen]
  * @property {RawResult} [raw]
+ * @property {number} [infraCpuMs] CPU time (user and system) the infra node spent during the Pollen transfer
  * @property {string} [setupError] the run could not be set up (nothing was measured; not in the figures)
  * @property {string} [pollenError]
  * @property {string} [rawError]
@@ -611,7 +613,13 @@ export async function run (options = {}) {
           result.setupError = error
           if (prepared != null) {
             const steps = [
-              async () => { const { value, error } = await attempt(prepared.pollen, `${way.key}: Pollen`); result.pollen = value; result.pollenError = error },
+              async () => {
+                const infraCpu = processCpuMs(network.infra.pid)
+                const { value, error } = await attempt(prepared.pollen, `${way.key}: Pollen`)
+                result.pollen = value
+                result.pollenError = error
+                result.infraCpuMs = infraCpu == null ? undefined : (processCpuMs(network.infra.pid) ?? NaN) - infraCpu
+              },
               async () => { const { value, error } = await attempt(prepared.raw, `${way.key}: raw`); result.raw = value; result.rawError = error }
             ]
             // Alternate which goes first, so neither always meets a warmer (or busier) machine.
@@ -628,7 +636,8 @@ export async function run (options = {}) {
         }
         const pollen = result.pollen == null ? `FAILED: ${result.pollenError}` : `${result.pollen.ms.toFixed(0)} ms (${rate(result.pollen.ms)} MiB/s, longest wait ${result.pollen.waitMs.toFixed(0)} ms)`
         const raw = result.raw == null ? `FAILED: ${result.rawError}` : `${result.raw.ms.toFixed(0)} ms (${rate(result.raw.ms)} MiB/s)`
-        console.log(`transfer: run ${i + 1}/${runs}, ${way.name}: Pollen ${pollen}; raw ${raw}`)
+        const infraCpu = result.infraCpuMs == null ? '' : `; infra node CPU ${result.infraCpuMs.toFixed(0)} ms`
+        console.log(`transfer: run ${i + 1}/${runs}, ${way.name}: Pollen ${pollen}; raw ${raw}${infraCpu}`)
         if (result.pollen == null) console.error(`transfer: *** ${way.name}, run ${i + 1}: Pollen FAILED: ${result.pollenError}`)
       }
       await collectKuboGarbage(kubo)

@@ -46,6 +46,15 @@ const APP_CSP = [
 export const CONTENT_SECURITY_POLICY = APP_CSP.join('; ')
 
 /**
+ * The node's SharedWorker script (Vite names it after src/node/worker.ts). A
+ * worker runs under its own script's policy; this one may compile WebAssembly
+ * (libsodium's ChaCha20-Poly1305 for noise, src/node/noise-crypto.ts), which
+ * 'wasm-unsafe-eval' allows without allowing eval. Pages keep the policy above.
+ */
+const NODE_WORKER_PATH = /^\/assets\/worker-[\w-]+\.js$/
+export const NODE_WORKER_CSP = APP_CSP.map(d => d.startsWith('script-src') ? `${d} 'wasm-unsafe-eval'` : d).join('; ')
+
+/**
  * What a request's Host header names (src/lib/content-host.js, the parser the
  * service workers use too), with its port; undefined for a header that is no
  * plain host name.
@@ -75,6 +84,7 @@ export function contentSecurityPolicy (host, pathname) {
     const app = `${host.hostname}${host.port}`
     return APP_CSP.map(d => d.startsWith('frame-ancestors') ? `frame-ancestors *.ipfs.${app} *.ipns.${app}` : d).join('; ')
   }
+  if (NODE_WORKER_PATH.test(pathname)) return NODE_WORKER_CSP
   return CONTENT_SECURITY_POLICY
 }
 

@@ -19,7 +19,7 @@ import { join } from 'node:path'
  * @type {Array<[string, RegExp]>}
  */
 export const CATEGORIES = [
-  ['noise (ChaCha20-Poly1305, handshake)', /@chainsafe\/libp2p-noise|@noble\/ciphers|@noble\/curves|@noble\/hashes\/(hkdf|hmac)/],
+  ['noise (ChaCha20-Poly1305, handshake)', /libsodium|^wasm:\/\/|@chainsafe\/libp2p-noise|@noble\/ciphers|@noble\/curves|@noble\/hashes\/(hkdf|hmac)/],
   ['SHA-256 and other hashing', /@noble\/hashes|multiformats\/dist\/src\/hashes|hashes\/sha2/],
   ['IndexedDB (blockstore, datastore)', /blockstore-idb|datastore-idb|node_modules\/idb\/|src\/node\/idb-blockstore/],
   ['yamux', /@chainsafe\/libp2p-yamux/],

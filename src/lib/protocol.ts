@@ -188,6 +188,8 @@ export interface NodeIdentity {
   webrtcHostSince?: number
   /** How many times libp2p was started in this node's lifetime. */
   starts: number
+  /** How connections other than WebRTC are encrypted, and by what code. */
+  encryption: string
 }
 
 export interface ConnectionInfo {

@@ -23,6 +23,7 @@ import { gatewayFallback } from './gateway-fallback.ts'
 import { reuseLimitedConnections } from './limited-connections.ts'
 import type { RelayReservations } from './relay-reservations.ts'
 import type { NodeConfig } from '../lib/config.ts'
+import type { ICryptoInterface } from '@chainsafe/libp2p-noise'
 import type { CodecLoader } from '@helia/interface'
 import type { Blockstore } from 'interface-blockstore'
 import type { Datastore } from 'interface-datastore'
@@ -43,6 +44,8 @@ export interface NodeParts {
   blockstore: Blockstore
   datastore: Datastore
   relays: RelayReservations
+  /** Noise's ciphers (noise-crypto.ts) */
+  noiseCrypto: ICryptoInterface
 }
 
 function optionalServices (config: NodeConfig) {
@@ -78,7 +81,7 @@ export function createNode (config: NodeConfig, parts: NodeParts) {
         webRTC({ rtcConfiguration: { iceServers: config.iceServers.map(urls => ({ urls })) } }),
         // Server nodes on a UDP port with a self-signed certificate named by its /certhash.
         webRTCDirect()],
-      connectionEncrypters: [noise()],
+      connectionEncrypters: [noise({ crypto: parts.noiseCrypto })],
       // Yamux's initial stream window stays at the spec's 256 KiB (it grows by
       // window updates): js-yamux assumes the other side allows the initial
       // window it sets itself, and a go-libp2p peer (Kubo) resets a connection

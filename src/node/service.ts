@@ -14,6 +14,7 @@ import { TrustedRoots } from './trusted-roots.ts'
 import { UnfinishedFetches } from './unfinished-fetches.ts'
 import { loadConfig, loadDefaults, saveConfig } from './config-store.ts'
 import { ContentReader } from './content.ts'
+import { loadNoiseCrypto, type NoiseCrypto } from './noise-crypto.ts'
 import { LISTEN_ADDRS, USER_AGENT, createNode, startNode, type PollenHelia } from './create-node.ts'
 import { Fetcher } from './fetcher.ts'
 import { NodeGateway } from './gateway.ts'
@@ -45,6 +46,7 @@ export class PollenNode {
   private fetcher!: Fetcher
   private gateway!: NodeGateway
   private relays!: RelayReservations
+  private noiseCrypto!: NoiseCrypto
   private config!: NodeConfig
   private starts = 0
   private keeper!: PeerKeeper
@@ -74,6 +76,7 @@ export class PollenNode {
     await Promise.all([blockstore.open(), datastore.open()])
     const defaults = await loadDefaults(appBase)
     const node = new PollenNode(blockstore, datastore, defaults, emit, serverLock)
+    node.noiseCrypto = await loadNoiseCrypto()
     await node.trusted.load()
     onWebRtcHostChange(() => { emit({ type: 'connections:changed' }) })
     await node.start(await loadConfig(datastore, defaults))
@@ -83,7 +86,7 @@ export class PollenNode {
   private async start (config: NodeConfig): Promise<void> {
     this.config = config
     this.relays = new RelayReservations(() => { this.emit({ type: 'connections:changed' }) })
-    this.helia = createNode(config, { blockstore: this.blockstore, datastore: this.datastore, relays: this.relays })
+    this.helia = createNode(config, { blockstore: this.blockstore, datastore: this.datastore, relays: this.relays, noiseCrypto: this.noiseCrypto.crypto })
     this.emit({ type: 'status', status: 'starting' })
     await startNode(this.helia)
     this.starts++
@@ -150,7 +153,8 @@ export class PollenNode {
       bootstrap: this.keeper.states(),
       relays: this.relays.list(),
       webrtcHostSince: webRtcHostSince(),
-      starts: this.starts
+      starts: this.starts,
+      encryption: `Noise, ${this.noiseCrypto.cipher}`
     }
   }
 

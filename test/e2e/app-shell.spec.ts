@@ -1,5 +1,6 @@
 import { chromium } from '@playwright/test'
 import { openApp } from './helpers/app.ts'
+import { SharedWorkerProbe } from './helpers/shared-worker.ts'
 import { tempDir } from './helpers/content.ts'
 import { expect, test } from './fixtures.ts'
 
@@ -36,6 +37,22 @@ test('the app ships a strict Content-Security-Policy', async ({ page, appUrl }) 
   const meta = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')
   expect(meta).toContain("script-src 'self'")
   expect(await page.locator('script:not([src])').count()).toBe(0)
+})
+
+test('only the node worker may compile WebAssembly, and its noise cipher runs there', async ({ page, appUrl }) => {
+  await openApp(page, appUrl, 'node')
+  await expect(page.getByTestId('encryption')).toHaveText('Noise, ChaCha20-Poly1305 in WebAssembly (libsodium)')
+  const workers = await SharedWorkerProbe.sharedWorkers(page.context().browser()!)
+  const worker = workers.find(w => w.url.startsWith(new URL(appUrl).origin))
+  expect(worker?.url).toMatch(/\/assets\/worker-[\w-]+\.js$/)
+  // From the page (Node.js cannot resolve app.localhost), as the browser loads the worker.
+  const { status, csp } = await page.evaluate(async url => {
+    const response = await fetch(url)
+    return { status: response.status, csp: response.headers.get('content-security-policy') }
+  }, worker!.url)
+  expect(status).toBe(200)
+  expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'")
+  expect(csp).not.toMatch(/unsafe-inline|'unsafe-eval'/)
 })
 
 test('no screen trips the Content-Security-Policy', async ({ page, appUrl }) => {
