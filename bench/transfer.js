@@ -40,11 +40,12 @@
  *               of the browser node's SharedWorker (both for webrtc, and the pages that host its
  *               peer connections); prints and records where their time went
  * BENCH_DEBUG=1 prints each fetch's sources and when each chunk of a refs answer came; BENCH_INFRA_LOG=file appends the infra node's log.
+ * BENCH_CPU=1 prints the CPU time each kind of process (the infra node, Chromium's renderers, network service, browser) spent on each transfer.
  * The infra node's side: POLLEN_NODE22_FLAGS="--cpu-prof --cpu-prof-dir=DIR" writes a CPU profile of
  * the infra node's whole life (scripts/node22-process.js) when the run ends.
  */
 import { appendFileSync } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -57,7 +58,7 @@ import { contentFor, openApp, waitForFetch } from './lib/app.js'
 import { launchChromium, withTimeout } from './lib/browser.js'
 import { runWhenMain } from './lib/cli.js'
 import { attachToNode, attachToPage, formatSlices, startProfiling, summarise } from './lib/profile.js'
-import { processCpuMs } from './lib/process-cpu.js'
+import { cpuByProcessKind, cpuSpent, machineBusyMs, processCpuMs } from './lib/process-cpu.js'
 import { median, reflow, table, writeSection } from './lib/results.js'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
@@ -258,60 +259,34 @@ async function pullRefs (url, options) {
   return { ms, waitMs }
 }
 
-/**
- * In the page: sends `size` bytes to the raw server's sink, at most 4 MiB buffered; timed from the
- * first send to the server's answer that all arrived.
- * @param {Page} page
- * @returns {Promise<RawResult>}
- */
-async function rawUp (page, /** @type {number} */ port, /** @type {number} */ size) {
-  const ms = await page.evaluate(async ({ port, size }) => {
-    const chunk = crypto.getRandomValues(new Uint8Array(65536))
-    const message = new Uint8Array(1024 * 1024)
-    for (let i = 0; i < message.length; i += chunk.length) message.set(chunk, i)
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/sink?n=${size}`)
-    await new Promise((resolve, reject) => { socket.onopen = resolve; socket.onerror = reject })
-    const done = new Promise(resolve => { socket.onmessage = resolve })
-    const started = performance.now()
-    for (let sent = 0; sent < size; sent += message.length) {
-      while (socket.bufferedAmount > 4 * message.length) await new Promise(resolve => setTimeout(resolve, 1))
-      socket.send(message.subarray(0, Math.min(message.length, size - sent)))
-    }
-    await done
-    const ms = performance.now() - started
-    socket.close()
-    return ms
-  }, { port, size })
-  return { ms }
-}
+/** Where bench/lib/raw-pipe-worker.js is served on the app's origin (copied into the app's root before the runs). */
+const RAW_PIPE_WORKER_PATH = '/bench/raw-pipe-worker.js'
 
 /**
- * In the page: receives `size` bytes from the raw server's source; timed from opening the socket
- * to its close, with the longest gap between messages.
+ * The raw WebSocket pipe, run in a SharedWorker of the page's origin (bench/lib/raw-pipe-worker.js),
+ * where the node runs too and where the DevTools protocol the driver holds does not watch the socket:
+ * `up` sends `size` bytes to the raw server's sink, at most 4 MiB buffered, timed from the first send
+ * to the server's answer that all arrived; `down` receives them from its source, timed from opening
+ * the socket to its close, with the longest gap between messages. The app's own server serves the
+ * script: Chromium puts a worker whose script the driver answered in the public address space, and
+ * then refuses its connections to loopback.
  * @param {Page} page
+ * @param {'up' | 'down'} op
  * @returns {Promise<RawResult>}
  */
-async function rawDown (page, /** @type {number} */ port, /** @type {number} */ size) {
-  return await page.evaluate(async ({ port, size }) => {
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/source?n=${size}`)
-    socket.binaryType = 'arraybuffer'
-    let received = 0
-    const started = performance.now()
-    let last = started
-    let gapMs = 0
-    await new Promise((resolve, reject) => {
-      socket.onmessage = event => {
-        const now = performance.now()
-        gapMs = Math.max(gapMs, now - last)
-        last = now
-        received += event.data.byteLength
-      }
-      socket.onclose = resolve
-      socket.onerror = reject
-    })
-    if (received !== size) throw new Error(`received ${received} of ${size} bytes`)
-    return { ms: performance.now() - started, gapMs }
-  }, { port, size })
+async function rawPipe (page, op, /** @type {number} */ port, /** @type {number} */ size) {
+  return await page.evaluate(async ({ path, op, port, size }) => {
+    const worker = new SharedWorker(path, { name: 'raw-pipe' })
+    try {
+      return await new Promise((resolve, reject) => {
+        worker.port.onmessage = ({ data }) => { if (data.error != null) reject(new Error(data.error)); else resolve(data.result) }
+        worker.onerror = () => { reject(new Error(`the raw pipe worker ${path} did not start`)) }
+        worker.port.postMessage({ op, port, size })
+      })
+    } finally {
+      worker.port.close()
+    }
+  }, { path: RAW_PIPE_WORKER_PATH, op, port, size })
 }
 
 /**
@@ -406,7 +381,7 @@ export const WAYS = [
           env.infraRoots.set(run, root)
           return result
         },
-        raw: async () => await rawUp(page, env.rawPort, env.size),
+        raw: async () => await rawPipe(page, 'up', env.rawPort, env.size),
         profiled: [{ name: 'the sending node', page, node: true }]
       }
     }
@@ -432,7 +407,7 @@ export const WAYS = [
       const { page } = await openContext(env, 'open')
       return {
         pollen: async () => await fetchLink(page, link, { size: env.size, expected: s => s.kind === 'peer' && s.role === 'bootstrap' && s.relayed === 'false', from: 'the infra node (the bootstrap peer)' }),
-        raw: async () => await rawDown(page, env.rawPort, env.size),
+        raw: async () => await rawPipe(page, 'down', env.rawPort, env.size),
         profiled: [{ name: 'the receiving node', page, node: true }]
       }
     }
@@ -480,7 +455,7 @@ export const WAYS = [
           if (!transports.every(t => t === transport)) throw new Error(`the node's connections to Kubo are ${transports.join(', ')}, not ${transport} alone`)
           return result
         },
-        raw: async () => await rawDown(page, env.rawPort, env.size),
+        raw: async () => await rawPipe(page, 'down', env.rawPort, env.size),
         profiled: [{ name: 'the receiving node', page, node: true }]
       }
     }
@@ -499,7 +474,7 @@ export const WAYS = [
       await connectTo(page, kubo.addrs.ws, kubo.peerId, 'WebSocket')
       return {
         pollen: async () => await pullRefs(`${kubo.apiUrl}/api/v0/refs?r=true&arg=${root}`, { minRefs: Math.floor(env.size / MiB) }),
-        raw: async () => await rawUp(page, env.rawPort, env.size),
+        raw: async () => await rawPipe(page, 'up', env.rawPort, env.size),
         profiled: [{ name: 'the sending node', page, node: true }]
       }
     }
@@ -511,6 +486,8 @@ export const WAYS = [
  * @property {PollenResult} [pollen]
  * @property {RawResult} [raw]
  * @property {number} [infraCpuMs] CPU time (user and system) the infra node spent during the Pollen transfer
+ * @property {number} [pollenBusyMs] CPU time the whole machine spent busy during the Pollen transfer
+ * @property {number} [rawBusyMs] the same during the raw pipe's transfer
  * @property {string} [setupError] the run could not be set up (nothing was measured; not in the figures)
  * @property {string} [pollenError]
  * @property {string} [rawError]
@@ -581,6 +558,8 @@ export async function run (options = {}) {
   })
   const command = options.command ?? `node bench/transfer.js ${process.argv.slice(2).join(' ')}`.trim()
   const dir = await mkdtemp(join(tmpdir(), 'pollen-bench-transfer-'))
+  await mkdir(join(appRoot, dirname(RAW_PIPE_WORKER_PATH)), { recursive: true })
+  await copyFile(join(BENCH, 'lib', 'raw-pipe-worker.js'), join(appRoot, RAW_PIPE_WORKER_PATH))
   const infraDataDir = await mkdtemp(join(tmpdir(), 'pollen-bench-infra-'))
   // No gateway: every block must cross the way's own connection (the infra node's gateway would step in after a pause).
   const network = await startLocalNetwork({ root: appRoot, infraDataDir, autoPreload: false, gatewayFallback: false, log: process.env.BENCH_INFRA_LOG ? line => { appendFileSync(/** @type {string} */ (process.env.BENCH_INFRA_LOG), line + '\n') } : undefined })
@@ -615,12 +594,24 @@ export async function run (options = {}) {
             const steps = [
               async () => {
                 const infraCpu = processCpuMs(network.infra.pid)
+                const busy = machineBusyMs()
+                const kinds = process.env.BENCH_CPU ? cpuByProcessKind() : undefined
                 const { value, error } = await attempt(prepared.pollen, `${way.key}: Pollen`)
+                if (kinds != null) console.log(`transfer: ${way.key} Pollen CPU by process: ${cpuSpent(kinds, cpuByProcessKind())}`)
                 result.pollen = value
                 result.pollenError = error
                 result.infraCpuMs = infraCpu == null ? undefined : (processCpuMs(network.infra.pid) ?? NaN) - infraCpu
+                result.pollenBusyMs = busy == null ? undefined : (machineBusyMs() ?? NaN) - busy
               },
-              async () => { const { value, error } = await attempt(prepared.raw, `${way.key}: raw`); result.raw = value; result.rawError = error }
+              async () => {
+                const busy = machineBusyMs()
+                const kinds = process.env.BENCH_CPU ? cpuByProcessKind() : undefined
+                const { value, error } = await attempt(prepared.raw, `${way.key}: raw`)
+                if (kinds != null) console.log(`transfer: ${way.key} raw CPU by process: ${cpuSpent(kinds, cpuByProcessKind())}`)
+                result.raw = value
+                result.rawError = error
+                result.rawBusyMs = busy == null ? undefined : (machineBusyMs() ?? NaN) - busy
+              }
             ]
             // Alternate which goes first, so neither always meets a warmer (or busier) machine.
             for (const step of i % 2 === 0 ? steps : steps.reverse()) await step()
@@ -637,7 +628,8 @@ export async function run (options = {}) {
         const pollen = result.pollen == null ? `FAILED: ${result.pollenError}` : `${result.pollen.ms.toFixed(0)} ms (${rate(result.pollen.ms)} MiB/s, longest wait ${result.pollen.waitMs.toFixed(0)} ms)`
         const raw = result.raw == null ? `FAILED: ${result.rawError}` : `${result.raw.ms.toFixed(0)} ms (${rate(result.raw.ms)} MiB/s)`
         const infraCpu = result.infraCpuMs == null ? '' : `; infra node CPU ${result.infraCpuMs.toFixed(0)} ms`
-        console.log(`transfer: run ${i + 1}/${runs}, ${way.name}: Pollen ${pollen}; raw ${raw}${infraCpu}`)
+        const busy = result.pollenBusyMs == null || result.rawBusyMs == null ? '' : `; machine CPU ${result.pollenBusyMs.toFixed(0)} ms (raw ${result.rawBusyMs.toFixed(0)} ms)`
+        console.log(`transfer: run ${i + 1}/${runs}, ${way.name}: Pollen ${pollen}; raw ${raw}${infraCpu}${busy}`)
         if (result.pollen == null) console.error(`transfer: *** ${way.name}, run ${i + 1}: Pollen FAILED: ${result.pollenError}`)
       }
       await collectKuboGarbage(kubo)

@@ -1,5 +1,5 @@
 // @ts-check
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 
 /** Clock ticks per second of /proc's times (USER_HZ, 100 on Linux everywhere). */
 const TICKS_PER_SECOND = 100
@@ -22,4 +22,66 @@ export function processCpuMs (pid) {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   const ticks = Number(fields[11]) + Number(fields[12])
   return ticks * 1000 / TICKS_PER_SECOND
+}
+
+/**
+ * CPU time all cores have spent busy so far (everything but idle and I/O wait), in ms, from
+ * /proc/stat; undefined without it. Over a transfer, busy time / (wall time × cores) says whether
+ * the machine itself was the limit.
+ * @returns {number | undefined}
+ */
+export function machineBusyMs () {
+  let stat
+  try {
+    stat = readFileSync('/proc/stat', 'utf8')
+  } catch {
+    return undefined
+  }
+  const [, ...fields] = stat.split('\n')[0].trim().split(/\s+/).map(Number)
+  // user nice system idle iowait irq softirq steal …: busy is all but idle (3) and iowait (4).
+  const busy = fields.slice(0, 8).reduce((sum, ticks, i) => i === 3 || i === 4 ? sum : sum + ticks, 0)
+  return busy * 1000 / TICKS_PER_SECOND
+}
+
+/**
+ * CPU time so far of every process of the machine, by what it is: Chromium's processes by their
+ * --type (renderer, utility for the network service, gpu-process, the browser itself), others by
+ * name. Differences of two snapshots say which process did the work (BENCH_DEBUG in transfer.js).
+ * @returns {Map<string, number>} kind → ms
+ */
+export function cpuByProcessKind () {
+  /** @type {Map<string, number>} */
+  const kinds = new Map()
+  let pids
+  try {
+    pids = readdirSync('/proc').filter(name => /^\d+$/.test(name))
+  } catch {
+    return kinds
+  }
+  for (const pid of pids) {
+    try {
+      const ms = processCpuMs(Number(pid))
+      if (ms == null || ms === 0) continue
+      // Chromium's child processes rewrite their command line into one string.
+      const text = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      const cmdline = text.split('\0')
+      const name = cmdline[0].split(' ')[0].split('/').pop() ?? '?'
+      const type = /--type=([\w-]+)/.exec(text)?.[1]
+      const service = /--utility-sub-type=[\w]+\.mojom\.(\w+)/.exec(text)?.[1]
+      const kind = /chrom/.test(name)
+        ? `chromium ${service ?? (type === 'renderer' ? `renderer ${pid}` : type) ?? 'browser'}`
+        : /node/.test(name) ? `node ${cmdline.slice(1).find(a => !a.startsWith('-'))?.split('/').slice(-2).join('/')}` : name
+      kinds.set(kind, (kinds.get(kind) ?? 0) + ms)
+    } catch {}
+  }
+  return kinds
+}
+
+/**
+ * What each kind of process spent between two snapshots of cpuByProcessKind, largest first.
+ * @param {Map<string, number>} before
+ * @param {Map<string, number>} after
+ */
+export function cpuSpent (before, after) {
+  return [...after].map(([kind, ms]) => [kind, ms - (before.get(kind) ?? 0)]).filter(([, ms]) => Number(ms) >= 20).sort((a, b) => Number(b[1]) - Number(a[1])).map(([kind, ms]) => `${kind} ${ms} ms`).join(', ')
 }

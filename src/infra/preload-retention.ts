@@ -306,6 +306,7 @@ export class PreloadHold {
   private readonly retention: PreloadRetention
   private readonly maxBytes: number
   private readonly blocks = new Set<string>()
+  private readonly countedBlocks = new Set<string>()
   private done = false
 
   constructor (retention: PreloadRetention, maxBytes: number) {
@@ -324,10 +325,13 @@ export class PreloadHold {
     await this.retention.hold(key)
   }
 
-  /** Counts a fetched block; throws when this walk, or all preloads together, would pass their ceiling. */
+  /** Counts a fetched block once (the CAR stream and the walk both see it); throws when this walk, or all preloads together, would pass their ceiling. */
   count (cid: CID, bytes: number): void {
     if (this.done) throw new Error('this walk was already kept or released')
     if (cid.multihash.code === identity.code) return
+    const key = blockKey(cid)
+    if (this.countedBlocks.has(key)) return
+    this.countedBlocks.add(key)
     const charge = blockCharge(bytes)
     this.bytes += bytes
     this.counted += charge

@@ -17,9 +17,12 @@ import { createUnsafe } from 'multiformats/block'
 import { CID } from 'multiformats/cid'
 import { walkInParallel } from '../lib/parallel-walk.ts'
 import { WantWindow } from '../lib/want-window.ts'
+import { PreloadCar, type PreloadCarOutcome } from './preload-car.ts'
 import { PreloadStorageFullError, PreloadTooLargeError, type PreloadHold, type PreloadRetention } from './preload-retention.ts'
 import type { PreloadLimits } from './options.ts'
 import type { Helia } from '@helia/interface'
+import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { ProgressEvent } from 'progress-events'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 
 /** What a refused caller is told to wait: about what a small preload takes. */
@@ -30,8 +33,11 @@ export class PreloadTimeoutError extends Error {
   name = 'PreloadTimeoutError'
 }
 
+/** A Helia node with libp2p: a preload asks a peer for a CAR over one of its connections. */
+export type PreloadHelia = Helia & { libp2p: Pick<Libp2p, 'getConnections'> }
+
 export interface PreloadInit {
-  helia: Helia
+  helia: PreloadHelia
   retention: PreloadRetention
   allowedOrigins: string[]
   limits: PreloadLimits
@@ -81,7 +87,7 @@ function deadlines (controller: AbortController, idleMs: number, totalMs: number
 }
 
 interface WalkInit {
-  helia: Helia
+  helia: PreloadHelia
   hold: PreloadHold
   recursive: boolean
   /** Aborts the walk; the walk aborts it too when a visit fails. */
@@ -90,6 +96,8 @@ interface WalkInit {
   onBlock: () => void
   /** A block below the root arrived. */
   onRef: (cid: CID) => void
+  /** The walk's ceiling in bytes (a CAR stream stops before it). */
+  maxBytes: number
 }
 
 /**
@@ -99,20 +107,31 @@ interface WalkInit {
  * after every fetch in flight has ended: one that ended later would store a
  * block nobody holds.
  */
-async function walk (root: CID, init: WalkInit): Promise<void> {
+async function walk (root: CID, init: WalkInit): Promise<PreloadCarOutcome | undefined> {
   const { helia, hold, controller } = init
   const signal = controller.signal
   const inFlight = new Set<Promise<unknown>>()
   const window = new WantWindow()
+  let car: PreloadCar | undefined
   const visit = async ({ cid, depth }: { cid: CID, depth: number }): Promise<Array<{ cid: CID, depth: number }>> => {
     await hold.hold(cid)
-    const bytes = await toBuffer(helia.blockstore.get(cid, { signal }))
+    await car?.arrival(cid)
+    let sender: PeerId | undefined
+    const onProgress = (event: ProgressEvent): void => {
+      if (event.type === 'bitswap:block') sender = (event.detail as { sender: PeerId }).sender
+    }
+    const bytes = await toBuffer(helia.blockstore.get(cid, { signal, onProgress }))
     hold.count(cid, bytes.byteLength)
     init.onBlock()
     if (depth > 0) init.onRef(cid)
     const block = createUnsafe({ bytes, cid, codec: await helia.getCodec(cid.code) })
     const links = [...block.links()].map(([, link]) => ({ cid: link, depth: depth + 1 }))
     if (links.length === 0) window.addLeaf(bytes.byteLength)
+    // The peer that had the root is asked for the rest as one stream (preload-car.ts).
+    if (depth === 0 && init.recursive && links.length > 0 && sender != null) {
+      car = new PreloadCar({ helia, hold, maxBytes: init.maxBytes, signal }, sender, cid)
+      car.done.catch((err: unknown) => { controller.abort(err) })
+    }
     return !init.recursive && depth >= 1 ? [] : links
   }
   try {
@@ -122,9 +141,10 @@ async function walk (root: CID, init: WalkInit): Promise<void> {
       visiting.then(() => inFlight.delete(visiting), () => inFlight.delete(visiting))
       return await visiting
     }, { concurrency: () => window.size(), key: ({ cid }) => cid.toString(), signal })
+    return await car?.done
   } catch (err) {
     if (!signal.aborted) controller.abort(err)
-    await Promise.allSettled(inFlight)
+    await Promise.allSettled([...inFlight, car?.done])
     throw err
   }
 }
@@ -190,12 +210,13 @@ export function preloadRoutes (server: FastifyInstance, init: PreloadInit): void
 
     const outcome = (async (): Promise<Error | undefined> => {
       try {
-        await walk(root, {
+        const car = await walk(root, {
           helia,
           hold,
           recursive,
           controller,
           onBlock: timers.touch,
+          maxBytes: limits.maxBytes,
           onRef: cid => {
             writeLine({ Ref: cid.toString(), Err: '' })
             streamed = true
@@ -203,7 +224,7 @@ export function preloadRoutes (server: FastifyInstance, init: PreloadInit): void
           }
         })
         const kept = await hold.keep(root)
-        request.log.info({ event: 'preload:done', cid: root.toString(), blocks: kept.blocks, bytes: kept.bytes, expiresAt: kept.expiresAt })
+        request.log.info({ event: 'preload:done', cid: root.toString(), blocks: kept.blocks, bytes: kept.bytes, expiresAt: kept.expiresAt, car })
         return undefined
       } catch (err) {
         // An abort shows up as whatever the fetch threw; its reason says why.

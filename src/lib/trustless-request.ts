@@ -12,6 +12,8 @@ import { parsePathRequest } from './gateway-url.ts'
 
 export const RAW_TYPE = 'application/vnd.ipld.raw'
 export const CAR_TYPE = 'application/vnd.ipld.car'
+/** The protocol name Kubo gives its trustless gateway in `/.well-known/libp2p/protocols`, as Pollen's nodes do. */
+export const GATEWAY_PROTOCOL = '/ipfs/gateway'
 /** Longest path and query served, as for content origins (content-guard.ts). */
 export const DEFAULT_MAX_TARGET_LENGTH = 8 * 1024
 

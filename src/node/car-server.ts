@@ -23,14 +23,12 @@ import { http, type HTTP } from '@libp2p/http'
 import { Response, responseToStream, streamToRequest, type HeaderInfo } from '@libp2p/http-utils'
 import { CarWriter } from '@ipld/car/writer'
 import { TimeoutError } from '../lib/errors.ts'
-import { CAR_TYPE, RAW_TYPE, parseTrustlessRequest, type CarScope, type TrustlessRequest } from '../lib/trustless-request.ts'
+import { CAR_TYPE, GATEWAY_PROTOCOL, RAW_TYPE, parseTrustlessRequest, type CarScope, type TrustlessRequest } from '../lib/trustless-request.ts'
 import { isIdentity, read, resolvePath, scopeBlocks, type CarBlock, type CarWalkComponents } from './car-walk.ts'
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 
-/** The protocol name Kubo gives its trustless gateway in `/.well-known/libp2p/protocols`. */
-export const GATEWAY_PROTOCOL = '/ipfs/gateway'
 /** Requests one peer may have in flight; more get 429. */
 export const DEFAULT_MAX_REQUESTS_PER_PEER = 4
 /** A response whose reader takes nothing for this long is given up (its stream is reset). */

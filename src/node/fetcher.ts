@@ -1,7 +1,7 @@
 /**
  * Fetches a whole DAG into the blockstore, the way a share link is opened:
  * dial the sharer first and, when it serves the trustless gateway over
- * libp2p, take the DAG from it as one CAR stream (car-fetch.ts); then let
+ * libp2p, take the DAG from it as one CAR stream (lib/car-fetch.ts); then let
  * bitswap ask every connected peer and the providers delegates name for what
  * is still missing, with gateways last (gateway-fallback.ts). Every
  * block is verified against its CID before it is stored (Helia checks the
@@ -36,7 +36,7 @@ import { WantWindow } from '../lib/want-window.ts'
 import { isRelayed } from '../lib/transport-name.ts'
 import type { BlockSource, FetchArgs, FetchProgress, FetchSummary, SharerDial } from '../lib/protocol.ts'
 import type { PollenHelia } from './create-node.ts'
-import { DEFAULT_CAR_STALL_MS, fetchCar } from './car-fetch.ts'
+import { DEFAULT_CAR_STALL_MS, fetchCar } from '../lib/car-fetch.ts'
 import { explainReadError, type ContentReader } from './content.ts'
 import { blockLinks } from './dag-links.ts'
 import type { FetchOutcome, RunningFetch, UnfinishedFetches } from './unfinished-fetches.ts'

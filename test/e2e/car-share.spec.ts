@@ -1,7 +1,7 @@
 /**
  * A share link between two browsers, the DAG taken as one CAR stream over
  * HTTP on libp2p from the sharer's trustless gateway (src/node/car-server.ts,
- * src/node/car-fetch.ts) over their direct WebRTC connection.
+ * src/lib/car-fetch.ts) over their direct WebRTC connection.
  */
 import { downloadShownDigest } from './helpers/app.ts'
 import { pseudoRandomBytes, sha256 } from './helpers/content.ts'

@@ -2,7 +2,7 @@
  * The trustless gateway over libp2p between real peers (test/peers/car-peer.ts,
  * Helia nodes under Node.js 22 over WebSockets): what the server answers
  * (src/node/car-server.ts), and what the client makes of it
- * (src/node/car-fetch.ts), an honest server and a lying one.
+ * (src/lib/car-fetch.ts), an honest server and a lying one.
  */
 import { createHash } from 'node:crypto'
 import { CID } from 'multiformats/cid'

@@ -1,7 +1,7 @@
 /**
  * A Helia node in memory that serves the trustless gateway over libp2p as a
  * Pollen node does (src/node/car-server.ts) and, told to, asks another peer
- * for blocks and CARs as a Pollen node does (src/node/car-fetch.ts). Run
+ * for blocks and CARs as a Pollen node does (src/lib/car-fetch.ts). Run
  * under Node.js 22 by the tests (test/infra/car-http.test.ts), which drive it
  * over a small HTTP control API on loopback.
  *
@@ -36,7 +36,7 @@ import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { IMPORT_OPTIONS } from '../../src/lib/import-profile.ts'
 import { carServerServices } from '../../src/node/car-server.ts'
-import { DEFAULT_MAX_BUFFERED_BYTES, fetchCar } from '../../src/node/car-fetch.ts'
+import { DEFAULT_MAX_BUFFERED_BYTES, fetchCar } from '../../src/lib/car-fetch.ts'
 import type { CodecLoader } from '@helia/interface'
 import type { Stream } from '@libp2p/interface'
 
