@@ -369,9 +369,9 @@ export const WAYS = [
     key: 'to-infra',
     name: 'browser → infra node',
     target: 0.7,
-    rawPipe: 'page → raw WebSocket server, 1 MiB messages',
+    rawPipe: 'page\'s shared worker → raw WebSocket server, 1 MiB messages',
     stall: 'longest gap between the preload answer\'s refs lines',
-    how: 'the page added the file; the driver calls the infra node\'s preload endpoint (`POST /api/v0/refs?r=true`), which walks the DAG pulling every block from the browser over bitswap, timed to the end of its answer; the infra node must then hold the whole file',
+    how: 'the page added the file; the driver calls the infra node\'s preload endpoint (`POST /api/v0/refs?r=true`), which walks the DAG and takes its blocks from the browser, as one CAR stream over libp2p from the peer that sent the root over bitswap (src/infra/preload-car.ts), timed to the end of its answer; the infra node must then hold the whole file',
     async prepare (env, run, seed) {
       const { page } = await openContext(env, 'files')
       const root = await addFile(page, await fileFor(env, seed))
@@ -390,7 +390,7 @@ export const WAYS = [
     key: 'from-infra',
     name: 'infra node → browser',
     target: 0.7,
-    rawPipe: 'raw WebSocket server → page, 1 MiB messages',
+    rawPipe: 'raw WebSocket server → page\'s shared worker, 1 MiB messages',
     stall: 'the fetch\'s longest block wait',
     how: 'a fresh context opens a share link (no sharer address) of the root the infra node preloaded in this run\'s browser → infra node transfer, and fetches every block from the infra node (bitswap over WebSocket), verifies and stores it',
     async prepare (env, run, seed) {
@@ -418,7 +418,7 @@ export const WAYS = [
     target: 0.8,
     rawPipe: 'raw RTCDataChannel page A → page B, 64 KiB messages',
     stall: 'the fetch\'s longest block wait',
-    how: 'context A adds the file and copies its share link; context B opens it: dial through the infra node\'s relay, upgrade to a direct WebRTC connection through the pages\' peer connections (src/node/webrtc-shim.ts), bitswap, verify, store. The deployment names no gateway, so only the sharer can serve; every byte must come from it over the direct connection',
+    how: 'context A adds the file and copies its share link; context B opens it: dial through the infra node\'s relay, upgrade to a direct WebRTC connection through the pages\' peer connections (src/node/webrtc-shim.ts), the DAG as CARs over libp2p from the sharer (bitswap for what they did not bring), verify, store. The deployment names no gateway, so only the sharer can serve; every byte must come from it over the direct connection',
     async prepare (env, run, seed) {
       const a = await openContext(env, 'files')
       const link = await addAndShare(a.page, await fileFor(env, seed))
@@ -439,7 +439,7 @@ export const WAYS = [
     key: `kubo-${short}`,
     name: `Kubo → browser (${transport})`,
     kubo: true,
-    rawPipe: 'raw WebSocket server → page, 1 MiB messages',
+    rawPipe: 'raw WebSocket server → page\'s shared worker, 1 MiB messages',
     stall: 'the fetch\'s longest block wait',
     how: `Kubo adds the file (Pollen's import profile, not pinned); a fresh context opens a share link whose only address is Kubo's ${transport} one and fetches the whole DAG from it; every byte must come from Kubo, over ${transport}`,
     async prepare (env, run, seed) {
@@ -464,7 +464,7 @@ export const WAYS = [
     key: 'to-kubo',
     name: 'browser → Kubo',
     kubo: true,
-    rawPipe: 'page → raw WebSocket server, 1 MiB messages',
+    rawPipe: 'page\'s shared worker → raw WebSocket server, 1 MiB messages',
     stall: 'longest gap between Kubo\'s `refs -r` lines',
     how: 'the page added the file and connected to Kubo\'s WebSocket address (Peers screen); the driver calls Kubo\'s RPC `refs -r` on the root, as a preload does (Kubo pulls every block from the browser over bitswap), timed to the end of its answer',
     async prepare (env, run, seed) {
@@ -712,7 +712,7 @@ export async function run (options = {}) {
     ]), ['l', 'l', 'l', 'l'])}\n`
 
   const heading = `Transfer (${size / MiB} MiB, every way, against the raw pipe)`
-  const body = `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, headless Chromium ${version}${ways.some(w => w.kubo === true) ? `, Kubo ${kuboVersion()} (scripts/ensure-kubo.js, settings of scripts/kubo.js)` : ''}, by \`${command}\` (bench/transfer.js). An infra node and the app as by \`npm start\` (scripts/local-network.js) on loopback, without automatic preload and with no gateway in the deployment (every block crosses the way's own connection); a plain WebSocket server (bench/raw-ws-server.js) under the same Node.js 22 as the infra node. ${runs} run${runs === 1 ? '' : 's'}; in each, every way in turn moves new content (a different ${size / MiB} MiB file of pseudo-random bytes, 1 MiB blocks) through Pollen and the same number of bytes through the raw pipe under it, the two in alternating order. Pollen is timed in the driver from the click on Fetch (the Open screen offers a share link before it fetches) or the refs call to the end (every block verified and stored by the receiver); the raw pipe in the page.
+  const body = `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, headless Chromium ${version}${ways.some(w => w.kubo === true) ? `, Kubo ${kuboVersion()} (scripts/ensure-kubo.js, settings of scripts/kubo.js)` : ''}, by \`${command}\` (bench/transfer.js). An infra node and the app as by \`npm start\` (scripts/local-network.js) on loopback, without automatic preload and with no gateway in the deployment (every block crosses the way's own connection); a plain WebSocket server (bench/raw-ws-server.js) under the same Node.js 22 as the infra node. ${runs} run${runs === 1 ? '' : 's'}; in each, every way in turn moves new content (a different ${size / MiB} MiB file of pseudo-random bytes, 1 MiB blocks) through Pollen and the same number of bytes through the raw pipe under it, the two in alternating order. Pollen is timed in the driver from the click on Fetch (the Open screen offers a share link before it fetches) or the refs call to the end (every block verified and stored by the receiver); the raw pipe where it runs. The raw WebSocket pipe runs in a SharedWorker of the page's origin, as the node does (bench/lib/raw-pipe-worker.js): in the page itself the driver's DevTools session watches the socket and receives every frame's payload, which made that pipe 4 to 5 times slower (before 2026-12-03 every raw WebSocket figure here was measured so, and every ratio to it was that much too kind).
 
 ${table(['way', 'MiB/s (median)', 'slowest', 'stalls', 'longest block wait, ms (median / max)', 'raw pipe MiB/s (median)', 'Pollen / raw', 'targets (issue 13)'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'])}
 
