@@ -482,6 +482,28 @@ export const WAYS = [
 ]
 
 /**
+ * Runs one step (`attempt`) and says what CPU it cost: the whole machine's busy time and the infra
+ * node's; with BENCH_CPU set, prints each kind of process's share.
+ * @template T
+ * @param {() => Promise<T>} step
+ * @param {string} what
+ * @param {number} infraPid
+ */
+async function measuredStep (step, what, infraPid) {
+  const infraCpu = processCpuMs(infraPid)
+  const busy = machineBusyMs()
+  const kinds = process.env.BENCH_CPU ? cpuByProcessKind() : undefined
+  const { value, error } = await attempt(step, what)
+  if (kinds != null) console.log(`transfer: ${what} CPU by process: ${cpuSpent(kinds, cpuByProcessKind())}`)
+  return {
+    value,
+    error,
+    busyMs: busy == null ? undefined : (machineBusyMs() ?? NaN) - busy,
+    infraCpuMs: infraCpu == null ? undefined : (processCpuMs(infraPid) ?? NaN) - infraCpu
+  }
+}
+
+/**
  * @typedef {object} Measured one run of a way
  * @property {PollenResult} [pollen]
  * @property {RawResult} [raw]
@@ -593,24 +615,12 @@ export async function run (options = {}) {
           if (prepared != null) {
             const steps = [
               async () => {
-                const infraCpu = processCpuMs(network.infra.pid)
-                const busy = machineBusyMs()
-                const kinds = process.env.BENCH_CPU ? cpuByProcessKind() : undefined
-                const { value, error } = await attempt(prepared.pollen, `${way.key}: Pollen`)
-                if (kinds != null) console.log(`transfer: ${way.key} Pollen CPU by process: ${cpuSpent(kinds, cpuByProcessKind())}`)
-                result.pollen = value
-                result.pollenError = error
-                result.infraCpuMs = infraCpu == null ? undefined : (processCpuMs(network.infra.pid) ?? NaN) - infraCpu
-                result.pollenBusyMs = busy == null ? undefined : (machineBusyMs() ?? NaN) - busy
+                const { value, error, busyMs, infraCpuMs } = await measuredStep(prepared.pollen, `${way.key}: Pollen`, network.infra.pid)
+                Object.assign(result, { pollen: value, pollenError: error, pollenBusyMs: busyMs, infraCpuMs })
               },
               async () => {
-                const busy = machineBusyMs()
-                const kinds = process.env.BENCH_CPU ? cpuByProcessKind() : undefined
-                const { value, error } = await attempt(prepared.raw, `${way.key}: raw`)
-                if (kinds != null) console.log(`transfer: ${way.key} raw CPU by process: ${cpuSpent(kinds, cpuByProcessKind())}`)
-                result.raw = value
-                result.rawError = error
-                result.rawBusyMs = busy == null ? undefined : (machineBusyMs() ?? NaN) - busy
+                const { value, error, busyMs } = await measuredStep(prepared.raw, `${way.key}: raw`, network.infra.pid)
+                Object.assign(result, { raw: value, rawError: error, rawBusyMs: busyMs })
               }
             ]
             // Alternate which goes first, so neither always meets a warmer (or busier) machine.
