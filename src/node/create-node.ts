@@ -37,6 +37,17 @@ export const USER_AGENT = `${AGENT_NAME}/${AGENT_VERSION}`
  */
 export const LISTEN_ADDRS: readonly string[] = ['/p2p-circuit', '/webrtc']
 
+/**
+ * Bytes a WebRTC stream's data channel may hold unsent before the stream waits
+ * (@libp2p/webrtc's default is 2 MiB). SCTP sends what a channel holds in
+ * bursts; a burst larger than the UDP socket's send buffer (208 KiB by Linux's
+ * default) is partly dropped (Chromium logs `UDP send … failed with error 11`),
+ * and SCTP waits a retransmission timeout for it: 6 of 20 transfers between two
+ * browsers had a block wait over 2 s with 2 MiB, none of 8 with 256 KiB, at a
+ * third more speed (bench/RESULTS.md).
+ */
+export const DEFAULT_DATA_CHANNEL_MAX_BUFFERED = 256 * 1024
+
 /** The public Amino DHT's protocol. */
 export const DHT_PROTOCOL = '/ipfs/kad/1.0.0'
 
@@ -78,7 +89,7 @@ export function createNode (config: NodeConfig, parts: NodeParts) {
       // default): a larger limit and a shorter poll keep 1 MiB blocks flowing.
       transports: [webSockets({ maxBufferedAmount: 16 * 1024 * 1024, bufferedAmountPollInterval: 2 }), webTransport(), parts.relays.transport(),
         // Peer connections live in a page (webrtc-hosting.ts); without one, WebRTC dials fail and the rest works.
-        webRTC({ rtcConfiguration: { iceServers: config.iceServers.map(urls => ({ urls })) } }),
+        webRTC({ rtcConfiguration: { iceServers: config.iceServers.map(urls => ({ urls })) }, dataChannel: { maxBufferedAmount: DEFAULT_DATA_CHANNEL_MAX_BUFFERED } }),
         // Server nodes on a UDP port with a self-signed certificate named by its /certhash.
         webRTCDirect()],
       connectionEncrypters: [noise({ crypto: parts.noiseCrypto })],
