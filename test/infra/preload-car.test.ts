@@ -62,15 +62,22 @@ async function expectHeld (cids: string[]): Promise<void> {
   }
 }
 
-describe('preload from a peer that serves CARs', () => {
-  let peer: CarPeer
+/** A CAR peer (test/peers/car-peer.ts, with `flags`) connected to the infra node for the tests of one describe block. */
+function connectedPeer (flags: string[]): { get: () => CarPeer } {
+  let peer: CarPeer | undefined
   beforeAll(async () => {
-    peer = await startCarPeer(['--fixtures'])
+    peer = await startCarPeer(['--fixtures', ...flags])
     await peer.call('dial', { addr: webSocketAddr(infra) })
   }, 120_000)
   afterAll(async () => { await peer?.stop() })
+  return { get: () => peer! }
+}
+
+describe('preload from a peer that serves CARs', () => {
+  const connected = connectedPeer([])
 
   it('takes every block below the root from the stream, none over bitswap', async () => {
+    const peer = connected.get()
     const lines = await preload(peer.fixtures.big)
     expect(lines.length).toBe(64)
     const done = await preloadDone(peer.fixtures.big)
@@ -80,6 +87,7 @@ describe('preload from a peer that serves CARs', () => {
   }, 120_000)
 
   it('a folder too (one CAR of it all)', async () => {
+    const peer = connected.get()
     const lines = await preload(peer.fixtures.dir)
     const done = await preloadDone(peer.fixtures.dir)
     expect(done.car?.error).toBeUndefined()
@@ -88,14 +96,10 @@ describe('preload from a peer that serves CARs', () => {
 })
 
 describe('preload from a peer whose CAR lies about a block', () => {
-  let liar: CarPeer
-  beforeAll(async () => {
-    liar = await startCarPeer(['--fixtures', '--lie'])
-    await liar.call('dial', { addr: webSocketAddr(infra) })
-  }, 120_000)
-  afterAll(async () => { await liar?.stop() })
+  const connected = connectedPeer(['--lie'])
 
   it('drops the stream at the wrong block and takes the rest over bitswap, with the right bytes', async () => {
+    const liar = connected.get()
     const lines = await preload(liar.fixtures.file)
     expect(lines.length).toBe(4)
     const done = await preloadDone(liar.fixtures.file)
@@ -106,14 +110,10 @@ describe('preload from a peer whose CAR lies about a block', () => {
 })
 
 describe('preload from a peer that serves no gateway', () => {
-  let plain: CarPeer
-  beforeAll(async () => {
-    plain = await startCarPeer(['--fixtures', '--no-gateway'])
-    await plain.call('dial', { addr: webSocketAddr(infra) })
-  }, 120_000)
-  afterAll(async () => { await plain?.stop() })
+  const connected = connectedPeer(['--no-gateway'])
 
   it('takes the whole DAG over bitswap', async () => {
+    const plain = connected.get()
     // Fixtures the other peers did not bring: 20 leaves of 1 KiB under three levels of links.
     const lines = await preload(plain.fixtures.deep)
     expect(lines.length).toBeGreaterThan(20)
