@@ -116,10 +116,13 @@ async function walk (root: CID, init: WalkInit): Promise<PreloadCarOutcome | und
   const visit = async ({ cid, depth }: { cid: CID, depth: number }): Promise<Array<{ cid: CID, depth: number }>> => {
     await hold.hold(cid)
     await car?.arrival(cid)
+    // Which peer sent the root; the other blocks make no progress events (Helia builds several per block).
     let sender: PeerId | undefined
-    const onProgress = (event: ProgressEvent): void => {
-      if (event.type === 'bitswap:block') sender = (event.detail as { sender: PeerId }).sender
-    }
+    const onProgress = depth > 0
+      ? undefined
+      : (event: ProgressEvent): void => {
+          if (event.type === 'bitswap:block') sender = (event.detail as { sender: PeerId }).sender
+        }
     const bytes = await toBuffer(helia.blockstore.get(cid, { signal, onProgress }))
     hold.count(cid, bytes.byteLength)
     init.onBlock()

@@ -46,7 +46,6 @@ export class PollenNode {
   private fetcher!: Fetcher
   private gateway!: NodeGateway
   private relays!: RelayReservations
-  private noiseCrypto!: NoiseCrypto
   private config!: NodeConfig
   private starts = 0
   private keeper!: PeerKeeper
@@ -61,6 +60,7 @@ export class PollenNode {
     private readonly datastore: IDBDatastore,
     private readonly defaults: NodeConfig,
     private readonly emit: (event: NodeEvent) => void,
+    private readonly noiseCrypto: NoiseCrypto,
     serverLock: string
   ) {
     this.contentPorts = new ContentPorts(this.contentHandlers(), ({ status, reason }) => withBody(refused(status, reason)), serverLock, () => this.config.gatewayMode)
@@ -73,10 +73,9 @@ export class PollenNode {
   static async open (appBase: URL, emit: (event: NodeEvent) => void, serverLock: string): Promise<PollenNode> {
     const blockstore = new BatchingIdbBlockstore(BLOCKSTORE_NAME)
     const datastore = new IDBDatastore(DATASTORE_NAME)
-    await Promise.all([blockstore.open(), datastore.open()])
-    const defaults = await loadDefaults(appBase)
-    const node = new PollenNode(blockstore, datastore, defaults, emit, serverLock)
-    node.noiseCrypto = await loadNoiseCrypto()
+    // libsodium compiles its WebAssembly while the stores open and the defaults load: a cold start waits for neither in turn.
+    const [noiseCrypto, defaults] = await Promise.all([loadNoiseCrypto(), loadDefaults(appBase), blockstore.open(), datastore.open()])
+    const node = new PollenNode(blockstore, datastore, defaults, emit, noiseCrypto, serverLock)
     await node.trusted.load()
     onWebRtcHostChange(() => { emit({ type: 'connections:changed' }) })
     await node.start(await loadConfig(datastore, defaults))
