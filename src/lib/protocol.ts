@@ -44,6 +44,20 @@ export interface AddArgs {
   items: ImportItem[]
 }
 
+export interface CarImportArgs {
+  /** The CAR file's name, for the entries of its roots. */
+  name: string
+  file: File
+}
+
+export interface CarImportResult {
+  /** The roots whose whole DAG is here, pinned and listed. */
+  entries: FileEntry[]
+  blocks: number
+  /** Roots the CAR names but does not hold whole: their blocks are stored, not pinned. */
+  incompleteRoots: string[]
+}
+
 export type ImportProgress =
   | { type: 'import:start', totalBytes: number, totalFiles: number }
   | { type: 'import:bytes', bytes: number, files: number }
@@ -246,6 +260,8 @@ export interface NodeMethods {
   'peers.ping': Method<{ peer: string }, { rttMs: number }>
   'files.add': Method<AddArgs, FileEntry, ImportProgress>
   'files.list': Method<void, FileEntry[]>
+  /** Stores a CAR file's blocks, each checked against its CID, and pins and lists its complete roots. */
+  'files.importCar': Method<CarImportArgs, CarImportResult, ImportProgress>
   'files.remove': Method<{ id: string }, void>
   /** Lists and pins content fetched from elsewhere, such as a share link. */
   'files.keep': Method<{ cid: string, name: string, kind: FileEntry['kind'], size: number, files: number }, FileEntry>

@@ -7,7 +7,9 @@ import { Key, type Datastore } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
 import { AbortError, NotFoundError, QuotaExceededError, isAbortError, isQuotaError } from '../lib/errors.ts'
 import { IMPORT_OPTIONS } from '../lib/import-profile.ts'
-import type { AddArgs, FileEntry, ImportProgress, PreloadState } from '../lib/protocol.ts'
+import type { AddArgs, CarImportArgs, CarImportResult, FileEntry, ImportProgress, PreloadState } from '../lib/protocol.ts'
+import { importCar } from './car-import.ts'
+import { rootSummary } from './root-summary.ts'
 import { freshDagWalker } from './fresh-dag-walker.ts'
 import { withoutGc } from './gc-lock.ts'
 import { preload } from './preload.ts'
@@ -96,6 +98,55 @@ export class Library {
       return entry
     } catch (err) {
       // What the failed import wrote is unpinned; give the space back now.
+      void this.components.collectGarbage().catch(() => {})
+      if (isQuotaError(err)) throw new QuotaExceededError()
+      if (signal.aborted || isAbortError(err)) throw new AbortError('The import was cancelled; nothing was added')
+      throw err
+    }
+  }
+
+  /**
+   * Imports a CAR file: its blocks are checked and stored, and each root whose
+   * DAG is now whole here is pinned and listed (under the CAR's name). A CAR
+   * that fails part way keeps nothing pinned; its blocks go at the next collection.
+   */
+  async importCar (args: CarImportArgs, { signal, onProgress }: AddOptions): Promise<CarImportResult> {
+    signal.throwIfAborted()
+    onProgress({ type: 'import:start', totalBytes: args.file.size, totalFiles: 1 })
+    let bytes = 0
+    const report = throttle(() => { onProgress({ type: 'import:bytes', bytes, files: 0 }) }, PROGRESS_INTERVAL_MS)
+    const { helia } = this.components
+    try {
+      const imported = await withoutGc(async () => {
+        const result = await importCar(readFile(args.file, n => { bytes += n; report.tick() }, signal), {
+          has: async (cid, options) => await helia.blockstore.has(cid, options),
+          get: (cid, options) => helia.blockstore.get(cid, { ...options, offline: true }),
+          putMany: async (blocks, options) => { for await (const _ of helia.blockstore.putMany(blocks.map(({ cid, block }) => ({ cid, bytes: block })), options)) { /* stored */ } }
+        }, { signal })
+        for (const root of result.completeRoots) await this.pin(root, { signal, walker: freshDagWalker() })
+        return result
+      }, signal)
+      report.flush()
+      const name = importSegments(args.name).join(' ').replace(/\.car$/i, '') || 'untitled'
+      const entries: FileEntry[] = []
+      for (const [index, root] of imported.completeRoots.entries()) {
+        const summary = await rootSummary(root, helia.blockstore)
+        const entry: FileEntry = {
+          id: crypto.randomUUID(),
+          name: imported.completeRoots.length > 1 ? `${name} (${index + 1})` : name,
+          cid: root.toString(),
+          kind: summary.kind,
+          size: summary.size,
+          files: 1,
+          added: Date.now(),
+          pinned: true
+        }
+        await this.save(entry)
+        entries.push(entry)
+      }
+      const complete = new Set(imported.completeRoots.map(root => root.toString()))
+      return { entries, blocks: imported.blocks, incompleteRoots: imported.roots.map(root => root.toString()).filter(root => !complete.has(root)) }
+    } catch (err) {
       void this.components.collectGarbage().catch(() => {})
       if (isQuotaError(err)) throw new QuotaExceededError()
       if (signal.aborted || isAbortError(err)) throw new AbortError('The import was cancelled; nothing was added')

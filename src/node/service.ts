@@ -201,6 +201,7 @@ export class PollenNode {
       'peers.ping': async ({ peer }, { signal }) => await pingPeer(this.helia, peer, signal),
       'files.add': async (args, ctx) => await this.library.add(args, ctx),
       'files.list': async () => await this.library.list(),
+      'files.importCar': async (args, ctx) => await this.library.importCar(args, ctx),
       'files.remove': async ({ id }) => { await this.library.remove(id) },
       'files.keep': async args => await this.library.keep(args),
       'files.setPinned': async ({ id, pinned }) => await this.library.setPinned(id, pinned),

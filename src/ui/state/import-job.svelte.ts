@@ -6,6 +6,7 @@ import type { NodeClient } from '../node-client.ts'
 export type { JobStatus } from './byte-job.svelte.ts'
 
 export class ImportJob extends ByteJob<FileEntry> {
+  readonly source = 'files'
   readonly name: string
   readonly kind: AddArgs['kind']
   files = $state(0)

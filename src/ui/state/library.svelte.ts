@@ -1,12 +1,13 @@
 /** The list of added files, running imports and storage numbers. */
 import { describeError } from './errors.ts'
+import { CarImportJob } from './car-import-job.svelte.ts'
 import { ImportJob } from './import-job.svelte.ts'
 import type { AddArgs, FileEntry, StorageInfo } from '../../lib/protocol.ts'
 import type { NodeConnection } from '../node-client.ts'
 
 export class LibraryState {
   files = $state<FileEntry[]>([])
-  jobs = $state<ImportJob[]>([])
+  jobs = $state<Array<ImportJob | CarImportJob>>([])
   storage = $state<StorageInfo>()
   /** The browser's answer to navigator.storage.persist(), once asked or known. */
   persisted = $state<boolean>()
@@ -45,7 +46,17 @@ export class LibraryState {
     await this.refresh()
   }
 
-  dismiss (job: ImportJob): void {
+  /** Imports CAR files, each its own job. */
+  async importCars (files: File[]): Promise<void> {
+    await Promise.all(files.map(async file => {
+      const job = new CarImportJob(file)
+      this.jobs.unshift(job)
+      await job.run(this.node.client)
+    }))
+    await this.refresh()
+  }
+
+  dismiss (job: ImportJob | CarImportJob): void {
     this.jobs = this.jobs.filter(j => j !== job)
   }
 
