@@ -23,6 +23,8 @@ export default defineConfig({
   projects: [
     { name: 'chromium', use: { browserName: 'chromium' } },
     // Against a real Kubo (test/interop/kubo.ts; scripts/ensure-kubo.js builds it).
-    { name: 'interop', testDir: 'test/interop', use: { browserName: 'chromium' } }
+    { name: 'interop', testDir: 'test/interop', use: { browserName: 'chromium' } },
+    // The IPFS gateway-conformance suite through Pollen's gateway (scripts/ensure-conformance.js builds it).
+    { name: 'conformance', testDir: 'test/conformance', use: { browserName: 'chromium' } }
   ]
 })

@@ -20,6 +20,7 @@ const STEPS = [
   { title: 'Build', command: 'npm', args: ['run', 'build'] },
   { title: 'Unit tests (Vitest)', command: 'npx', args: ['vitest', 'run'] },
   { title: 'Kubo for the interop tests (built once)', command: process.execPath, args: ['scripts/ensure-kubo.js'] },
+  { title: 'The gateway-conformance suite (built once)', command: process.execPath, args: ['scripts/ensure-conformance.js'] },
   { title: 'Browser tests (Playwright)', command: 'npx', args: ['playwright', 'test'] }
 ]
 

@@ -18,6 +18,7 @@ import { webTransport } from '@libp2p/webtransport'
 import { dns } from '@multiformats/dns'
 import { dnsJsonOverHttps } from '@multiformats/dns/resolvers'
 import { createHelia } from 'helia'
+import { cbor } from './cbor-codec.ts'
 import { carServerServices } from './car-server.ts'
 import { gatewayFallback } from './gateway-fallback.ts'
 import { reuseLimitedConnections } from './limited-connections.ts'
@@ -71,6 +72,7 @@ export function createNode (config: NodeConfig, parts: NodeParts) {
   const helia = createHelia({
     blockstore: parts.blockstore,
     datastore: parts.datastore,
+    codecs: [cbor],
     blockBrokers: [gatewayFallback({ gateways: config.gateways, allowPrivate: config.dialPrivateAddresses })],
     // DNSLink (the gateway's /ipns/<domain>) and /dnsaddr/ through the configured resolvers.
     dns: config.dnsResolvers.length === 0 ? undefined : dns({ resolvers: { '.': config.dnsResolvers.map(url => dnsJsonOverHttps(url)) } }),

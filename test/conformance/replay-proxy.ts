@@ -1,0 +1,156 @@
+/**
+ * The HTTP server the conformance suite talks to. It answers nothing itself:
+ * each request is performed inside Chromium, at the origin it names, and
+ * answered with what Pollen's service worker answered there (browser-replay.ts).
+ *
+ * Where the suite names a host, the browser has Pollen's own:
+ * - the gateway URL (path requests): the app origin of a Pollen in path mode;
+ * - the subdomain URL's host (`example.com`) and its subdomains
+ *   (`<root>.ipfs.example.com`): the app origin of a Pollen in subdomain mode
+ *   and its content origins (`<root>.ipfs.app.localhost`);
+ * - any other host (a DNSLink gateway's `Host: docs.example.org`): that
+ *   name's content origin, `<docs-example-org>.ipns.app.localhost`.
+ * A Location header pointing at a browser host is written back in the
+ * suite's terms. Requests come as origin-form, absolute-form (the suite's
+ * HTTP proxy tests) or inside a CONNECT tunnel (its proxy tunnel tests).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+
+export type Side = 'path' | 'subdomain'
+
+export interface ReplayRequest {
+  side: Side
+  /** The URL in the browser's terms. */
+  url: string
+  method: string
+  headers: Array<[string, string]>
+  body?: Buffer
+}
+
+export interface ReplayResponse {
+  status: number
+  statusText: string
+  headers: Array<[string, string]>
+  body: Buffer
+}
+
+export interface ReplayProxyOptions {
+  /** Host (and port) of the app in the browser, e.g. `app.localhost:8123`. */
+  appHost: string
+  /** The subdomain gateway's host in the suite's terms, e.g. `example.com`. */
+  subdomainHost: string
+  replay: (request: ReplayRequest) => Promise<ReplayResponse>
+  /** Called with each exchange, for the run's log. */
+  onExchange?: (line: string) => void
+}
+
+export interface ReplayProxy {
+  /** The URL to give the suite as --gateway-url. */
+  url: string
+  close: () => Promise<void>
+}
+
+/** Request headers a page's fetch() may not set (the browser does), and hop-by-hop ones. */
+const UNSETTABLE = /^(host|connection|keep-alive|proxy-.*|te|trailer|transfer-encoding|upgrade|content-length|accept-encoding|accept-charset|cookie|date|dnt|expect|origin|referer|via|sec-.*)$/i
+
+/** DNSLink inlining (the subdomain gateway spec): a DNS name as one DNS label. */
+export function inlineDnsName (name: string): string {
+  return name.replaceAll('-', '--').replaceAll('.', '-')
+}
+
+/**
+ * A header value as Node.js writes it (one byte per character): the page
+ * reads a header's bytes as Latin-1, except where Chromium decoded them as
+ * UTF-8; those are written back as the UTF-8 bytes they were.
+ */
+function asLatin1 (value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[^\u0000-\u00ff]/.test(value) ? Buffer.from(value, 'utf8').toString('latin1') : value
+}
+
+export async function startReplayProxy (options: ReplayProxyOptions): Promise<ReplayProxy> {
+  const appHostname = options.appHost.replace(/:\d+$/, '')
+  let gatewayHost = ''
+
+  /** Where the suite's URL is in the browser, on which side. */
+  const route = (url: URL): { side: Side, url: URL } => {
+    const host = url.hostname.toLowerCase()
+    const target = new URL(`${url.pathname}${url.search}`, `http://${options.appHost}`)
+    if (url.host === gatewayHost) return { side: 'path', url: target }
+    if (host === options.subdomainHost) return { side: 'subdomain', url: target }
+    if (host.endsWith(`.${options.subdomainHost}`)) {
+      target.hostname = `${host.slice(0, -options.subdomainHost.length - 1)}.${appHostname}`
+      return { side: 'subdomain', url: target }
+    }
+    target.hostname = `${inlineDnsName(host)}.ipns.${appHostname}`
+    return { side: 'subdomain', url: target }
+  }
+
+  /** A browser URL in a Location header, in the suite's terms. */
+  const backToSuite = (location: string, request: URL, browser: URL): string => {
+    let url: URL
+    try {
+      url = new URL(location)
+    } catch {
+      return location // relative: the same in both
+    }
+    if (url.host === browser.host) {
+      url.protocol = request.protocol
+      url.host = request.host
+    } else if (url.host === options.appHost) {
+      url.host = browser.host === options.appHost && request.host === gatewayHost ? gatewayHost : options.subdomainHost
+    } else if (url.host.endsWith(`.${options.appHost}`)) {
+      url.host = `${url.host.slice(0, -options.appHost.length - 1)}.${options.subdomainHost}`
+    } else {
+      return location
+    }
+    return url.href
+  }
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const requestUrl = /^https?:\/\//i.test(req.url ?? '') ? new URL(req.url!) : new URL(req.url ?? '/', `http://${req.headers.host ?? gatewayHost}`)
+    const { side, url } = route(requestUrl)
+    const headers: Array<[string, string]> = []
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      if (!UNSETTABLE.test(req.rawHeaders[i])) headers.push([req.rawHeaders[i], req.rawHeaders[i + 1]])
+    }
+    try {
+      const answer = await options.replay({ side, url: url.href, method: req.method ?? 'GET', headers, body: chunks.length > 0 ? Buffer.concat(chunks) : undefined })
+      const out = answer.headers.map(([name, value]): [string, string] => [name, name.toLowerCase() === 'location' ? backToSuite(value, requestUrl, url) : value])
+      options.onExchange?.(`${req.method} ${requestUrl.href} -> ${side} ${url.href} -> ${answer.status}`)
+      const written = out.filter(([name]) => !/^(transfer-encoding|connection)$/i.test(name)).map(([name, value]): [string, string] => [name, asLatin1(value)])
+      // A value no HTTP/1.1 message can carry (a control character) is left out, and the suite's check of it fails.
+      // eslint-disable-next-line no-control-regex
+      const unwritable = written.filter(([, value]) => /[^\t\x20-\x7e\x80-\xff]/.test(value))
+      if (unwritable.length > 0) options.onExchange?.(`  headers left out, no HTTP/1.1 message can carry them: ${JSON.stringify(unwritable)}`)
+      res.writeHead(answer.status, answer.statusText, written.filter(header => !unwritable.includes(header)).flat())
+      res.end(req.method === 'HEAD' ? undefined : answer.body)
+    } catch (err) {
+      options.onExchange?.(`${req.method} ${requestUrl.href} -> ${side} ${url.href} -> replay failed: ${(err as Error).message}`)
+      res.writeHead(599, 'Replay failed', { 'content-type': 'text/plain' })
+      res.end(`The conformance harness could not replay this request in the browser: ${(err as Error).message}\n`)
+    }
+  }
+
+  const server: Server = createServer((req, res) => { void handle(req, res) })
+  // The suite's proxy tunnel tests: CONNECT, then plain HTTP inside the tunnel, answered by this same server.
+  server.on('connect', (_req: IncomingMessage, socket: Socket, head: Buffer) => {
+    socket.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+    if (head.byteLength > 0) socket.unshift(head)
+    server.emit('connection', socket)
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  if (address == null || typeof address === 'string') throw new Error('the replay proxy has no address')
+  gatewayHost = `127.0.0.1:${address.port}`
+  return {
+    url: `http://${gatewayHost}`,
+    close: async () => {
+      server.closeAllConnections()
+      await new Promise<void>(resolve => server.close(() => { resolve() }))
+    }
+  }
+}
