@@ -32,16 +32,22 @@ export function registerAppOrigin (node: NodePort, manifest: Array<PrecacheEntry
   cleanupOutdatedCaches()
   node.onMode = mode => { void caches.open(MODE_CACHE).then(async cache => { await cache.put(MODE_KEY, new Response(mode)) }) }
   const bootDocument = createHandlerBoundToURL('boot.html')
-  registerRoute(({ url, sameOrigin }) => sameOrigin && parsePathRequest(url) != null, async ({ url, event, request }) => {
+  const serveContentPath = async (url: URL, event: FetchEvent): Promise<Response> => {
     const mode = node.mode ?? await storedMode() ?? 'subdomain'
     if (mode === 'subdomain') return redirectToContentOrigin(url)
     // Path mode: the content is served here, on the app origin; the node refuses pages from untrusted roots.
     const content = parsePathRequest(url)!
-    return await serveContent(event as FetchEvent, content, `/${content.namespace}/${content.root}`, {
+    return await serveContent(event, content, `/${content.namespace}/${content.root}`, {
       node,
       form: 'path',
-      bootDocument: async () => await bootDocument({ url, event, request })
+      bootDocument: async () => await bootDocument({ url, event, request: event.request })
     })
+  }
+  registerRoute(({ url, sameOrigin }) => sameOrigin && parsePathRequest(url) != null, async ({ url, event }) => await serveContentPath(url, event as FetchEvent))
+  // Workbox routes GET only; HEAD, CORS preflights and the methods the gateway refuses reach it too.
+  self.addEventListener('fetch', event => {
+    const url = new URL(event.request.url)
+    if (event.request.method !== 'GET' && url.origin === self.location.origin && parsePathRequest(url) != null) event.respondWith(serveContentPath(url, event))
   })
   registerRoute(({ url, sameOrigin }) => sameOrigin && url.pathname === PROTOCOL_HANDLER_PATH, async ({ url }) => redirectProtocolLink(url, node.mode ?? await storedMode() ?? 'subdomain'))
   registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), {
