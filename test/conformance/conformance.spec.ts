@@ -25,7 +25,8 @@ import { specPresets } from './spec-presets.ts'
 import { expect, test } from '@playwright/test'
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url))
-const OUTPUT = fileURLToPath(new URL('../../test-results/conformance/', import.meta.url))
+/** Not under test-results/, which every Playwright run empties. */
+const OUTPUT = fileURLToPath(new URL('../../conformance-run/', import.meta.url))
 /** The suite's subdomain gateway host; the proxy maps it to Pollen's app host. */
 const SUBDOMAIN_HOST = 'example.com'
 /** Long enough for a loaded machine to find what is stored; the suite's requests for absent content wait this long. */

@@ -95,17 +95,11 @@ export async function startReplayProxy (options: ReplayProxyOptions): Promise<Re
     } catch {
       return location // relative: the same in both
     }
-    if (url.host === browser.host) {
-      url.protocol = request.protocol
-      url.host = request.host
-    } else if (url.host === options.appHost) {
-      url.host = browser.host === options.appHost && request.host === gatewayHost ? gatewayHost : options.subdomainHost
-    } else if (url.host.endsWith(`.${options.appHost}`)) {
-      url.host = `${url.host.slice(0, -options.appHost.length - 1)}.${options.subdomainHost}`
-    } else {
-      return location
-    }
-    return url.href
+    const rest = `${url.pathname}${url.search}${url.hash}`
+    if (url.host === browser.host) return `${request.protocol}//${request.host}${rest}`
+    if (url.host === options.appHost) return `${url.protocol}//${request.host === gatewayHost ? gatewayHost : options.subdomainHost}${rest}`
+    if (url.host.endsWith(`.${options.appHost}`)) return `${url.protocol}//${url.host.slice(0, -options.appHost.length - 1)}.${options.subdomainHost}${rest}`
+    return location
   }
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -60,7 +60,7 @@ Pollen's service-worker gateway in Chromium, on ${init.date}, in ${Math.round(in
 
 Command: \`npm run conformance\` (\`npm test\` runs it too, and fails when fewer tests pass than the count above).
 \`CONFORMANCE_RECORD=1 npm run conformance\` writes this page anew from a run. A run's requests, answers and the
-suite's own output are in \`test-results/conformance/\`.
+suite's own output are in \`conformance-run/\`.
 
 For comparison, measured on this machine with the same suite: Kubo v0.39.0 passes 1,232 of 1,258 names. The IPFS
 service-worker gateway's CI expects 981 passing (suite v0.13.2) and skips 49 names.

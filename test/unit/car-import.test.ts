@@ -85,3 +85,16 @@ describe('importCar', () => {
     expect(await store.has(block.cid)).toBe(false)
   })
 })
+
+describe('the cbor codec', () => {
+  it('reads plain CBOR, a tag 42 as the bytes it wraps: no links', async () => {
+    const { cbor } = await import('../../src/node/cbor-codec.ts')
+    const { createUnsafe } = await import('multiformats/block')
+    const link = (await rawBlock('linked')).cid
+    const bytes = dagCbor.encode({ name: 'plain', link })
+    const block = createUnsafe({ cid: CID.createV1(cbor.code, await sha256.digest(bytes)), bytes, codec: cbor })
+    expect([...block.links()]).toEqual([])
+    expect((block.value as { name: string }).name).toBe('plain')
+    expect(cbor.decode(cbor.encode({ a: 1 }))).toEqual({ a: 1 })
+  })
+})
