@@ -10,7 +10,7 @@
  * These are the settings the README's Kubo section gives.
  */
 import { execFile, spawn } from 'node:child_process'
-import { mkdtemp, readFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -120,11 +120,14 @@ export async function startKubo (appOrigin, options = {}) {
     gatewayUrl: (await readFile(join(repo, 'gateway'), 'utf8')).trim(),
     ipfs: run,
     log: () => log.join(''),
+    /** Stops the daemon and removes its repo (a test's repo can hold a GiB). */
     stop: async () => {
-      if (daemon.exitCode != null) return
-      const exited = new Promise(resolve => daemon.once('exit', resolve))
-      daemon.kill('SIGTERM')
-      await exited
+      if (daemon.exitCode == null) {
+        const exited = new Promise(resolve => daemon.once('exit', resolve))
+        daemon.kill('SIGTERM')
+        await exited
+      }
+      await rm(repo, { recursive: true, force: true })
     }
   }
 }

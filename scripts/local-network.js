@@ -5,7 +5,7 @@
  * every role of the browser node at the infra node. `npm start` runs one; the
  * network tests start their own.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { deploymentFor, startInfraProcess } from './infra-process.js'
@@ -66,6 +66,7 @@ export async function startLocalNetwork (options) {
     },
     async close () {
       await Promise.allSettled([infra.stop(), app.close()])
+      await rm(workDir, { recursive: true, force: true })
     }
   }
 }

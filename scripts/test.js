@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // The one command that runs every test (`npm test`): make sure Chromium is there, build the app,
 // run the unit tests, then the browser tests. Stops at the first failing step with its exit code.
+// Every step runs with TMPDIR in a directory of this run's own, removed when the run ends however
+// it ends: test peers, Kubo repos and test files (a GiB or more per run) never pile up on the disk.
 //
 // Usage: node scripts/test.js
 
 import { spawn } from 'node:child_process'
-import { dirname, resolve } from 'node:path'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { constants } from 'node:os'
+import { constants, tmpdir } from 'node:os'
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -27,12 +30,25 @@ const STEPS = [
 /** @type {import('node:child_process').ChildProcess | undefined} */
 let current
 
+const RUN_TMPDIR = mkdtempSync(join(tmpdir(), 'pollen-run-'))
+const STEP_ENV = { ...process.env, TMPDIR: RUN_TMPDIR }
+
+/** @param {number} code */
+function exit (code) {
+  try {
+    rmSync(RUN_TMPDIR, { recursive: true, force: true })
+  } catch (err) {
+    console.error(`test: could not remove ${RUN_TMPDIR}: ${/** @type {Error} */ (err).message}`)
+  }
+  process.exit(code)
+}
+
 // Each step runs in its own process group, so a signal reaches all of it (npm, the shell npm starts,
 // the browser Playwright starts) exactly once: SIGINT (Ctrl-C) and SIGTERM (a CI timeout) received
 // here are forwarded to the step's group, and the step's exit code is then ours.
 for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
   process.on(signal, () => {
-    if (current?.pid == null) process.exit(128 + constants.signals[signal])
+    if (current?.pid == null) exit(128 + constants.signals[signal])
     try {
       process.kill(-current.pid, signal)
     } catch {
@@ -47,7 +63,7 @@ for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
  */
 function runStep (step) {
   return new Promise((resolveStep) => {
-    const child = spawn(step.command, step.args, { cwd: REPO_ROOT, stdio: 'inherit', detached: true })
+    const child = spawn(step.command, step.args, { cwd: REPO_ROOT, env: STEP_ENV, stdio: 'inherit', detached: true })
     current = child
     child.once('error', (err) => {
       console.error(`test: could not start ${step.command}: ${err.message}`)
@@ -79,9 +95,9 @@ for (const [index, step] of STEPS.entries()) {
   const seconds = ((Date.now() - stepStarted) / 1000).toFixed(1)
   if (code !== 0) {
     console.error(`\n=== FAILED: ${step.title} (exit code ${code}, ${seconds} s) ===`)
-    process.exit(code)
+    exit(code)
   }
   console.log(`\n=== ok: ${step.title} (${seconds} s) ===`)
 }
 console.log(`\n=== all ${STEPS.length} steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s ===`)
-process.exit(0)
+exit(0)
