@@ -7,7 +7,7 @@
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute, type PrecacheEntry } from 'workbox-precaching'
 import { NavigationRoute, registerRoute } from 'workbox-routing'
 import { DOWNLOAD_PREFIX, isDownloadOffer, type DownloadOffer } from '../lib/download.ts'
-import { PROTOCOL_HANDLER_PATH, parsePathRequest, protocolHandlerTarget, subdomainUrl } from '../lib/gateway-url.ts'
+import { PROTOCOL_HANDLER_PATH, parsePathRequest, protocolHandlerTarget, protocolUrlToPath, subdomainUrl } from '../lib/gateway-url.ts'
 import { pageResponse, serveContent } from './content-requests.ts'
 import type { GatewayMode } from '../lib/config.ts'
 import type { NodePort } from './node-port.ts'
@@ -33,8 +33,9 @@ export function registerAppOrigin (node: NodePort, manifest: Array<PrecacheEntry
   node.onMode = mode => { void caches.open(MODE_CACHE).then(async cache => { await cache.put(MODE_KEY, new Response(mode)) }) }
   const bootDocument = createHandlerBoundToURL('boot.html')
   const serveContentPath = async (url: URL, event: FetchEvent): Promise<Response> => {
+    if (/^\/ip[fn]s\/$/.test(url.pathname) && url.searchParams.has('uri')) return redirectUriParameter(url, event.request)
     const mode = node.mode ?? await storedMode() ?? 'subdomain'
-    if (mode === 'subdomain') return redirectToContentOrigin(url)
+    if (mode === 'subdomain') return redirectToContentOrigin(url, event.request)
     // Path mode: the content is served here, on the app origin; the node refuses pages from untrusted roots.
     const content = parsePathRequest(url)!
     return await serveContent(event, content, `/${content.namespace}/${content.root}`, {
@@ -66,15 +67,28 @@ function redirectProtocolLink (url: URL, mode: GatewayMode): Response {
   }
 }
 
+/**
+ * `/ipfs/?uri=ipfs://…`: the form registerProtocolHandler gives a handler
+ * registered as `/ipfs/?uri=%s`. 301 to the content path it names.
+ */
+function redirectUriParameter (url: URL, request: Request): Response {
+  try {
+    return new Response(null, { status: 301, headers: { location: protocolUrlToPath(url.searchParams.get('uri') ?? '') } })
+  } catch (err) {
+    return pageResponse(400, 'Not an IPFS link', [(err as Error).message], request.headers.get('accept'))
+  }
+}
+
 /** 301 to `<root>.<namespace>.<app host>`, as a subdomain gateway does; 400 when the root cannot have an origin. */
-function redirectToContentOrigin (url: URL): Response {
+function redirectToContentOrigin (url: URL, browserRequest: Request): Response {
   const request = parsePathRequest(url)!
   try {
     return new Response(null, { status: 301, headers: { location: subdomainUrl(url, request) } })
   } catch (err) {
     const name = (err as Error).name
     if (name === 'InvalidCidError' || name === 'LabelTooLongError') {
-      return pageResponse(400, name === 'LabelTooLongError' ? 'Name too long for a subdomain' : 'Bad request', [(err as Error).message])
+      const message = name === 'LabelTooLongError' ? (err as Error).message : `invalid path "${url.pathname}": ${(err as Error).message}`
+      return pageResponse(400, name === 'LabelTooLongError' ? 'Name too long for a subdomain' : 'Bad request', [message], browserRequest.headers.get('accept'))
     }
     throw err
   }

@@ -6,7 +6,7 @@
  * content shares that cache (it is this origin's), so a kept file is served
  * only when its SHA-256 is the one the build gave this worker.
  */
-import { parseSubdomainRequest } from '../lib/gateway-url.ts'
+import { canonicalContentUrl, parseSubdomainRequest } from '../lib/gateway-url.ts'
 import { pageResponse, serveContent } from './content-requests.ts'
 import type { NodePort } from './node-port.ts'
 import type { PrecacheEntry } from 'workbox-precaching'
@@ -64,6 +64,12 @@ export function registerContentOrigin (node: NodePort, manifest: Array<PrecacheE
     }
     const content = parseSubdomainRequest(url)
     if (content == null) return
+    // One origin per root: another spelling of the root moves to it.
+    const canonical = canonicalContentUrl(url)
+    if (canonical != null) {
+      event.respondWith(Response.redirect(canonical, 301))
+      return
+    }
     event.respondWith(serveContent(event, content, '', {
       node,
       bootDocument: async () => await bootDocument(event),

@@ -63,7 +63,11 @@ function toResponse (answer: GatewayResponse, request: Request, form: 'subdomain
 }
 
 /** A generated page as a Response. */
-export function pageResponse (status: number, title: string, explanation: string[]): Response {
+/** @param accept the request's Accept: a client that does not take HTML (curl, a script) gets the explanation as text */
+export function pageResponse (status: number, title: string, explanation: string[], accept?: string | null): Response {
+  if (accept != null && !accept.includes('text/html')) {
+    return new Response(`${explanation.join('\n')}\n`, { status, statusText: title, headers: [['content-type', 'text/plain; charset=utf-8'], ['cache-control', 'no-store'], ['x-content-type-options', 'nosniff']] })
+  }
   const body = errorPage({ status, title, explanation })
   return new Response(body, { status, statusText: title, headers: [...generatedPageHeaders(body), ['cache-control', 'no-store']] })
 }

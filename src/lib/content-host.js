@@ -21,6 +21,8 @@ import { CID } from 'multiformats/cid'
 
 /** A DNS label holds at most 63 characters (RFC 1035). */
 export const MAX_DNS_LABEL_LENGTH = 63
+/** The multicodec of a libp2p public key, as an IPNS name's CID carries it. */
+const LIBP2P_KEY_CODEC = 0x72
 /** A DNS name holds at most 253 characters. */
 export const MAX_DNS_NAME_LENGTH = 253
 
@@ -109,7 +111,8 @@ export function isDnsName (name) {
  */
 export function ipnsKey (name) {
   try {
-    return CID.parse(name, name.startsWith('k') ? base36 : undefined).toV1().toString(base36)
+    // Whatever codec the CID names (a dag-pb CIDv0 too), a key is its multihash.
+    return CID.createV1(LIBP2P_KEY_CODEC, CID.parse(name, name.startsWith('k') ? base36 : undefined).multihash).toString(base36)
   } catch {}
   try {
     return peerIdFromString(name).toCID().toString(base36)

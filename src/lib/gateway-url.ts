@@ -46,6 +46,21 @@ export function parsePathRequest (url: URL): ContentRequest | undefined {
   return { namespace: match[1] as Namespace, root: decodeURIComponent(match[2]), path: match[3] === '' ? '/' : match[3], search: url.search }
 }
 
+/**
+ * The same URL at the canonical content origin of its root, when its host
+ * spells the root another way (an IPNS key as a dag-pb CID, say); undefined
+ * when it already is canonical.
+ */
+export function canonicalContentUrl (url: URL): string | undefined {
+  const host = classifyHost(url.hostname)
+  if (host.kind !== 'content' || host.namespace !== 'ipns') return undefined
+  const key = ipnsKey(host.label)
+  if (key == null || key === host.label) return undefined
+  const canonical = new URL(url.href)
+  canonical.hostname = `${key}.ipns.${host.appHost}`
+  return canonical.href
+}
+
 /** The content a request to a content origin names. */
 export function parseSubdomainRequest (url: URL): ContentRequest | undefined {
   const host = classifyHost(url.hostname)
@@ -72,7 +87,7 @@ export function cidLabel (root: string): string {
   }
   const label = cid.toV1().toString(base32)
   if (label.length > MAX_DNS_LABEL_LENGTH) {
-    throw new LabelTooLongError(`The CID ${label} is ${label.length} characters long; a subdomain may have at most ${MAX_DNS_LABEL_LENGTH}, so this content cannot have an origin of its own. Ask for the content under a CID with a shorter hash (sha2-256), or open it with path mode turned on in Settings.`)
+    throw new LabelTooLongError(`CID incompatible with DNS label length limit of ${MAX_DNS_LABEL_LENGTH}: the CID ${label} is ${label.length} characters long, so this content cannot have an origin of its own. Ask for the content under a CID with a shorter hash (sha2-256), or open it with path mode turned on in Settings.`)
   }
   return label
 }

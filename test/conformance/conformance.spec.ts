@@ -59,6 +59,7 @@ test('the gateway-conformance suite passes no fewer tests than RESULTS.md record
     const proxy = await startReplayProxy({
       appHost: new URL(network.appUrl).host,
       subdomainHost: SUBDOMAIN_HOST,
+      hasDnsLink: host => Object.hasOwn(fixtures.dnslinks, host),
       replay,
       onExchange: line => { exchanges.write(`${line}\n`) }
     })

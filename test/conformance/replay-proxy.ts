@@ -8,8 +8,15 @@
  * - the subdomain URL's host (`example.com`) and its subdomains
  *   (`<root>.ipfs.example.com`): the app origin of a Pollen in subdomain mode
  *   and its content origins (`<root>.ipfs.app.localhost`);
- * - any other host (a DNSLink gateway's `Host: docs.example.org`): that
- *   name's content origin, `<docs-example-org>.ipns.app.localhost`.
+ * - a host with a DNSLink record (a DNSLink gateway's `Host: docs.example.org`):
+ *   that name's content origin, `<docs-example-org>.ipns.app.localhost`;
+ * - any other host: the path gateway, as a gateway treats a Host it does not know.
+ * `X-Forwarded-Host` and `X-Forwarded-Proto` name the host and scheme the
+ * client asked for, as a reverse proxy in front of a gateway says them: the
+ * request is routed by them, and Locations are written back with them.
+ * A subdomain label longer than DNS allows (63 characters) names no origin a
+ * browser can reach: such a request is replayed as its path form at the
+ * subdomain gateway's app origin, which answers for that name as it would.
  * A Location header pointing at a browser host is written back in the
  * suite's terms. Requests come as origin-form, absolute-form (the suite's
  * HTTP proxy tests) or inside a CONNECT tunnel (its proxy tunnel tests).
@@ -40,6 +47,8 @@ export interface ReplayProxyOptions {
   appHost: string
   /** The subdomain gateway's host in the suite's terms, e.g. `example.com`. */
   subdomainHost: string
+  /** Whether a host has a DNSLink record (then it is a DNSLink website). */
+  hasDnsLink: (host: string) => boolean
   replay: (request: ReplayRequest) => Promise<ReplayResponse>
   /** Called with each exchange, for the run's log. */
   onExchange?: (line: string) => void
@@ -51,8 +60,11 @@ export interface ReplayProxy {
   close: () => Promise<void>
 }
 
-/** Request headers a page's fetch() may not set (the browser does), and hop-by-hop ones. */
-const UNSETTABLE = /^(host|connection|keep-alive|proxy-.*|te|trailer|transfer-encoding|upgrade|content-length|accept-encoding|accept-charset|cookie|date|dnt|expect|origin|referer|via|sec-.*)$/i
+/** Request headers a page's fetch() may not set (the browser does), hop-by-hop ones, and the forwarding ones the route carries. */
+const UNSETTABLE = /^(host|connection|keep-alive|proxy-.*|te|trailer|transfer-encoding|upgrade|content-length|accept-encoding|accept-charset|cookie|date|dnt|expect|origin|referer|via|sec-.*|x-forwarded-(host|proto))$/i
+
+/** A DNS label holds at most 63 characters. */
+const MAX_DNS_LABEL_LENGTH = 63
 
 /** DNSLink inlining (the subdomain gateway spec): a DNS name as one DNS label. */
 export function inlineDnsName (name: string): string {
@@ -80,11 +92,27 @@ export async function startReplayProxy (options: ReplayProxyOptions): Promise<Re
     if (url.host === gatewayHost) return { side: 'path', url: target }
     if (host === options.subdomainHost) return { side: 'subdomain', url: target }
     if (host.endsWith(`.${options.subdomainHost}`)) {
-      target.hostname = `${host.slice(0, -options.subdomainHost.length - 1)}.${appHostname}`
+      const sub = host.slice(0, -options.subdomainHost.length - 1)
+      const [label, namespace] = sub.split('.')
+      if (label.length > MAX_DNS_LABEL_LENGTH && (namespace === 'ipfs' || namespace === 'ipns')) {
+        return { side: 'subdomain', url: new URL(`/${namespace}/${label}${url.pathname}${url.search}`, `http://${options.appHost}`) }
+      }
+      target.hostname = `${sub}.${appHostname}`
       return { side: 'subdomain', url: target }
     }
+    if (!options.hasDnsLink(host)) return { side: 'path', url: target }
     target.hostname = `${inlineDnsName(host)}.ipns.${appHostname}`
     return { side: 'subdomain', url: target }
+  }
+
+  /** The URL the client asked for: the request's, or what a reverse proxy's X-Forwarded-* headers say it was. */
+  const clientUrl = (req: IncomingMessage): URL => {
+    const url = /^https?:\/\//i.test(req.url ?? '') ? new URL(req.url!) : new URL(req.url ?? '/', `http://${req.headers.host ?? gatewayHost}`)
+    const forwardedHost = req.headers['x-forwarded-host']
+    const forwardedProto = req.headers['x-forwarded-proto']
+    if (typeof forwardedHost === 'string' && forwardedHost !== '') url.host = forwardedHost
+    if (forwardedProto === 'https' || forwardedProto === 'http') url.protocol = `${forwardedProto}:`
+    return url
   }
 
   /** A browser URL in a Location header, in the suite's terms. */
@@ -95,17 +123,18 @@ export async function startReplayProxy (options: ReplayProxyOptions): Promise<Re
     } catch {
       return location // relative: the same in both
     }
+    // The browser's scheme is always http; the client's is the one it asked with.
     const rest = `${url.pathname}${url.search}${url.hash}`
     if (url.host === browser.host) return `${request.protocol}//${request.host}${rest}`
-    if (url.host === options.appHost) return `${url.protocol}//${request.host === gatewayHost ? gatewayHost : options.subdomainHost}${rest}`
-    if (url.host.endsWith(`.${options.appHost}`)) return `${url.protocol}//${url.host.slice(0, -options.appHost.length - 1)}.${options.subdomainHost}${rest}`
+    if (url.host === options.appHost) return `${request.protocol}//${request.host === gatewayHost ? gatewayHost : options.subdomainHost}${rest}`
+    if (url.host.endsWith(`.${options.appHost}`)) return `${request.protocol}//${url.host.slice(0, -options.appHost.length - 1)}.${options.subdomainHost}${rest}`
     return location
   }
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
-    const requestUrl = /^https?:\/\//i.test(req.url ?? '') ? new URL(req.url!) : new URL(req.url ?? '/', `http://${req.headers.host ?? gatewayHost}`)
+    const requestUrl = clientUrl(req)
     const { side, url } = route(requestUrl)
     const headers: Array<[string, string]> = []
     for (let i = 0; i < req.rawHeaders.length; i += 2) {

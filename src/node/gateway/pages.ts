@@ -40,9 +40,14 @@ export function isUnverifiedRecord (name: string): boolean {
  * An error from verified-fetch's error body, its stack left out (content
  * pages read these): a page for a browser, the message as text for others.
  */
+/** verified-fetch's names for a `_redirects` file it cannot apply (a 500: the site is broken). */
+const REDIRECTS_FILE_ERRORS = new Set(['InvalidRedirectsFileError', 'RedirectsFileTooLargeError', 'InvalidRedirectStatusCodeError', 'DuplicatePlaceholderError'])
+
 export function errorFrom (request: ParsedRequest, status: number, statusText: string, body: string): GatewayResponse {
-  const { name, message } = parseError(body)
-  if (isUnverifiedRecord(name)) return unverifiedRecord(request, message)
+  const parsed = parseError(body)
+  const { name } = parsed
+  if (isUnverifiedRecord(name)) return unverifiedRecord(request, parsed.message)
+  const message = REDIRECTS_FILE_ERRORS.has(name) ? `could not parse _redirects: ${parsed.message}` : parsed.message
   if (wantsHtml(request)) return page({ status, title: statusText || 'Error', explanation: [message], retry: status >= 500 })
   return { status, statusText, headers: [['content-type', 'text/plain; charset=utf-8'], ['cache-control', 'no-store'], ['x-content-type-options', 'nosniff']], body: textStream(`${message}\n`) }
 }

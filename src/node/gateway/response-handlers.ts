@@ -35,8 +35,9 @@ export const gaveUp: ResponseHandler = {
 }
 
 /**
- * verified-fetch writes Location as ipfs://root/…; the browser needs its own
- * URL for it. A redirect within the root becomes a path on this origin (one
+ * verified-fetch writes Location as ipfs://root/… (or, for a `_redirects`
+ * rule, as a path within the root); the browser needs its own URL for it.
+ * A redirect within the root becomes a path on this origin (one
  * leading slash, so a `_redirects` rule cannot make it `//other.host/…`); one
  * to another root stays an ipfs:// or ipns:// URL, which the service worker
  * sends to that root's content origin; anything else is refused.
@@ -61,6 +62,8 @@ export const redirect: ResponseHandler = {
 }
 
 function redirectTarget (request: ParsedRequest, location: string): string | undefined {
+  // A `_redirects` rule's target: a path within the root the request named.
+  if (location.startsWith('/')) return `${request.base}${sameOriginPath(location)}`
   const own = `${request.namespace}://${request.root}`
   if (location === own || location.startsWith(`${own}/`) || location.startsWith(`${own}?`)) {
     const rest = location.slice(own.length)
@@ -79,7 +82,8 @@ function redirectTarget (request: ParsedRequest, location: string): string | und
 /** Errors, their stack left out: a page for a browser, the message as text for others. */
 export const failure: ResponseHandler = {
   name: 'failure',
-  canHandle: (_, response) => response.status >= 400,
+  // A 4xx with roots is content: a custom error page a `_redirects` rule names.
+  canHandle: (_, response) => response.status >= 400 && !response.headers.has('x-ipfs-roots'),
   async handle (request, response) {
     return errorFrom(request, response.status, response.statusText, await response.text())
   }

@@ -4,7 +4,6 @@
  * of the node, verified), its answer passed through the response handlers.
  */
 import { createVerifiedFetch, type VerifiedFetch } from '@helia/verified-fetch'
-import { CID } from 'multiformats/cid'
 import { checkedResource } from '../content-guard.ts'
 import { page, refused, timedOut } from './pages.ts'
 import { RESPONSE_HANDLERS } from './response-handlers.ts'
@@ -22,7 +21,7 @@ export function verifiedContent (): RequestHandler {
       const fetch = await verifiedFetch
       const { config } = context.components
       try {
-        const response = await fetch(await resourceFor(request, context), {
+        const response = await fetch(checkedResource(request.original), {
           method: request.method,
           headers: [...[...request.headers].filter(([name]) => name !== 'accept'), ['accept', request.accept]],
           signal: context.signal,
@@ -52,15 +51,3 @@ function failed (request: ParsedRequest, err: unknown, context: HandlerContext):
   return page({ status: 502, title: 'Could not load', explanation: [`Reading ${request.described} failed: ${(err as Error).message}`], retry: true })
 }
 
-/**
- * What verified-fetch is asked for. Its TAR export walks the request's
- * path a second time below the already-resolved target (8.0.4 builds
- * `/ipfs/<target><path>`), which fails for any path but the root: a TAR of
- * a path is asked for as the TAR of the CID that path resolves to.
- */
-async function resourceFor (request: ParsedRequest, { components, signal }: HandlerContext): Promise<string> {
-  const original = request.original
-  if (!request.accept.includes('application/x-tar') || request.namespace !== 'ipfs' || request.path === '/') return checkedResource(original)
-  const target = await components.content.resolve(CID.parse(request.root), (request.segments ?? []).join('/'), signal)
-  return checkedResource({ ...original, root: target.toString(), path: '/' })
-}
