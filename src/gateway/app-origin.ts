@@ -73,7 +73,10 @@ function redirectProtocolLink (url: URL, mode: GatewayMode): Response {
  */
 function redirectUriParameter (url: URL, request: Request): Response {
   try {
-    return new Response(null, { status: 301, headers: { location: protocolUrlToPath(url.searchParams.get('uri') ?? '') } })
+    const uri = url.searchParams.get('uri') ?? ''
+    const path = protocolUrlToPath(uri)
+    // ipns://name is /ipns/name, as written: the slash is the gateway's to add.
+    return new Response(null, { status: 301, headers: { location: new URL(uri).pathname === '' ? path.replace(/\/(?=\?|$)/, '') : path } })
   } catch (err) {
     return pageResponse(400, 'Not an IPFS link', [(err as Error).message], request.headers.get('accept'))
   }

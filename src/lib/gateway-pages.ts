@@ -15,17 +15,68 @@ export interface ListingEntry {
   directory: boolean
 }
 
+export interface DirectoryListing {
+  namespace: 'ipfs' | 'ipns'
+  root: string
+  /** The directory's path below the root, percent-encoded as the browser sees it. */
+  path: string
+  /** Where the browser sees the root: '' on a content origin, '/ipfs/<root>' in path mode. */
+  base: string
+  /**
+   * The path gateway as a link prefix: '' where the page is on it (path mode),
+   * `//<app host>` on a content origin. Breadcrumbs and CIDs link there.
+   */
+  pathGateway: string
+  directoryCid: string
+  entries: ListingEntry[]
+}
+
 /**
- * @param path the request path as the browser sees it, ending in '/'
- * @param title what the page is a listing of, e.g. /ipfs/bafy…/docs/
+ * A directory's entries, laid out as Kubo's listing is (links without a
+ * trailing slash, `..` as `<dir>/..`, breadcrumbs and each CID on the path
+ * gateway), so that tools written against gateways read it alike.
  */
-export function directoryListingPage (title: string, path: string, rootCid: string, entries: ListingEntry[]): string {
-  const base = sameOriginPath(path.endsWith('/') ? path : `${path}/`)
-  const rows = entries.map(entry => html`<tr><td><a href="${base}${encodeURIComponent(entry.name)}${entry.directory ? '/' : ''}">${entry.name}${entry.directory ? '/' : ''}</a></td><td class="size">${entry.directory ? '' : formatBytes(entry.size)}</td><td class="cid">${entry.cid}</td></tr>`)
-  const parent = base === '/' ? html`` : html`<tr><td><a href="${base.replace(/[^/]*\/$/, '')}">..</a></td><td></td><td></td></tr>`
-  return htmlPage(`Index of ${title}`, html`<h1>Index of ${title}</h1>
-<p class="note">${entries.length} ${entries.length === 1 ? 'entry' : 'entries'} · directory ${rootCid}</p>
-<table><thead><tr><th>Name</th><th>Size</th><th>CID</th></tr></thead><tbody>${parent}${rows}</tbody></table>
+export function directoryListingPage (listing: DirectoryListing): string {
+  const dir = sameOriginPath(`${listing.base}${listing.path.endsWith('/') ? listing.path : `${listing.path}/`}`)
+  const segments = listing.path.split('/').filter(s => s !== '')
+  const rootPath = `${listing.pathGateway}/${listing.namespace}/${listing.root}`
+  const crumbs = segments.map((segment, i) => html`/<a href="${rootPath}/${segments.slice(0, i + 1).join('/')}">${safeDecode(segment)}</a>`)
+  const title = `/${listing.namespace}/${listing.root}${segments.map(s => `/${safeDecode(s)}`).join('')}`
+  const rows = listing.entries.map(entry => html`<tr><td><a href="${dir}${encodeURIComponent(entry.name)}">${entry.name}</a></td><td class="type">${entry.directory ? 'folder' : ''}</td><td class="size">${entry.directory ? '' : formatBytes(entry.size)}</td><td class="cid"><a class="ipfs-hash" translate="no" href="${listing.pathGateway}/ipfs/${entry.cid}?filename=${encodeURIComponent(encodeURIComponent(entry.name))}">${entry.cid}</a></td></tr>`)
+  const parent = segments.length === 0 ? html`` : html`<tr><td><a href="${dir}..">..</a></td><td></td><td></td><td></td></tr>`
+  return htmlPage(`Index of ${title}`, html`<h1>Index of /${listing.namespace}/<a href="${rootPath}">${listing.root}</a>${crumbs}</h1>
+<p class="note">${listing.entries.length} ${listing.entries.length === 1 ? 'entry' : 'entries'} · directory ${listing.directoryCid}</p>
+<table><thead><tr><th>Name</th><th>Type</th><th>Size</th><th>CID</th></tr></thead><tbody>${parent}${rows}</tbody></table>
+<footer>Served by Pollen from this browser's IPFS node.</footer>`)
+}
+
+function safeDecode (segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
+}
+
+export interface DagIndex {
+  /** What the page shows, e.g. /ipfs/bafy…/a */
+  title: string
+  cid: string
+  /** The node as JSON (DAG-JSON for DAG-CBOR, a link as {"/": cid}). */
+  json: string
+  /** As for a listing: '' on the path gateway, `//<app host>` on a content origin. */
+  pathGateway: string
+}
+
+/** A DAG-JSON or DAG-CBOR node for a person to read: its JSON, each CID in it a link. */
+export function dagIndexPage (dag: DagIndex): string {
+  const parts = dag.json.split(/("\/": "[a-zA-Z0-9]+")/).map(part => {
+    const link = /^"\/": "([a-zA-Z0-9]+)"$/.exec(part)
+    return link == null ? html`${part}` : html`"/": "<a href="${dag.pathGateway}/ipfs/${link[1]}/">${link[1]}</a>"`
+  })
+  return htmlPage(`${dag.title}`, html`<h1>${dag.title}</h1>
+<p class="note">DAG node ${dag.cid}: as the node itself, add <a href="?format=dag-json">?format=dag-json</a> or <a href="?format=dag-cbor">?format=dag-cbor</a>.</p>
+<pre>${parts}</pre>
 <footer>Served by Pollen from this browser's IPFS node.</footer>`)
 }
 

@@ -106,7 +106,7 @@ export class PollenNode {
       announce: this.announcer()
     })
     this.content = new ContentReader(this.helia, config.fetchTimeoutSeconds * 1000)
-    this.gateway = new NodeGateway({ helia: this.helia, content: this.content, config, trusted: this.trusted, connectedPeers: () => this.helia.libp2p.getPeers().length })
+    this.gateway = new NodeGateway({ helia: this.helia, content: this.content, config, trusted: this.trusted, appHost: globalThis.location?.host ?? '', connectedPeers: () => this.helia.libp2p.getPeers().length })
     this.fetcher = new Fetcher({
       helia: this.helia,
       content: this.content,

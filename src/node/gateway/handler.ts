@@ -17,6 +17,8 @@ export interface GatewayComponents {
   connectedPeers: () => number
   /** Roots (canonicalRoot) the user trusts to run pages on the app origin (path mode). */
   trusted: { has: (root: string) => boolean }
+  /** The app's host (and port): generated pages on a content origin link to the path gateway there. */
+  appHost: string
 }
 
 export interface HandlerContext {

@@ -6,7 +6,7 @@
  * a 504 page instead of a hang.
  */
 import { parseRequest } from './request.ts'
-import { preflight, refusal } from './request-handlers.ts'
+import { canonicalName, preflight, refusal } from './request-handlers.ts'
 import { verifiedContent } from './verified-content.ts'
 import type { GatewayComponents, RequestHandler } from './handler.ts'
 import type { GatewayProgress, GatewayRequest, GatewayResponse } from '../../lib/protocol.ts'
@@ -21,7 +21,7 @@ export interface GatewayHandleOptions {
 
 export class NodeGateway {
   /** In order: the first whose canHandle holds answers. */
-  private readonly handlers: readonly RequestHandler[] = [preflight, refusal, verifiedContent()]
+  private readonly handlers: readonly RequestHandler[] = [preflight, refusal, canonicalName, verifiedContent()]
 
   constructor (private readonly components: GatewayComponents) {}
 

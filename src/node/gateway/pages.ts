@@ -25,8 +25,10 @@ export function page (init: ErrorPageInit): GatewayResponse {
 /** verified-fetch's JSON error body ({ error: { name, message, stack } }), or the text as it is. */
 export function parseError (body: string): { name: string, message: string } {
   try {
-    const parsed = JSON.parse(body) as { error?: { name?: string, message?: string } }
-    return { name: parsed.error?.name ?? '', message: parsed.error?.message ?? body }
+    // Most errors come as { error: { name, message } }; a `_redirects` file's as { name, message, stack }.
+    const parsed = JSON.parse(body) as { error?: { name?: string, message?: string }, name?: string, message?: string }
+    const error = parsed.error ?? parsed
+    return { name: error.name ?? '', message: error.message ?? body }
   } catch {
     return { name: '', message: body }
   }

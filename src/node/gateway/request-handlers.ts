@@ -1,4 +1,5 @@
 /** The request handlers that answer before any content is looked up. */
+import { ipnsKey } from '../../lib/content-host.js'
 import { FORMAT_TYPES, type ParsedRequest } from './request.ts'
 import { refused } from './pages.ts'
 import type { RequestHandler } from './handler.ts'
@@ -55,4 +56,22 @@ export const refusal: RequestHandler = {
     const { status, reason } = problemWith(request)!
     return refused(status, reason)
   }
+}
+
+/**
+ * An IPNS key written another way than the base36 libp2p-key CID (a base58
+ * peer ID, a CIDv0): 302 to the same path under the canonical name, so each
+ * name has one URL (and, on a subdomain gateway, one label).
+ */
+export const canonicalName: RequestHandler = {
+  name: 'canonical-name',
+  canHandle: request => request.namespace === 'ipns' && request.form === 'path' && isOtherSpelling(request.root),
+  async handle (request): Promise<GatewayResponse> {
+    return { status: 302, statusText: 'Found', headers: [['location', `/ipns/${ipnsKey(request.root)!}${request.path}${request.search}`]], body: null }
+  }
+}
+
+function isOtherSpelling (root: string): boolean {
+  const key = ipnsKey(root)
+  return key != null && key !== root
 }

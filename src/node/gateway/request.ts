@@ -69,12 +69,29 @@ export function parseRequest (request: GatewayRequest): ParsedRequest {
     params,
     headers,
     format,
-    accept: (format == null ? undefined : FORMAT_TYPES.get(format)) ?? headers.get('accept') ?? '',
+    accept: acceptFor(format, headers.get('accept') ?? ''),
     described: `/${request.namespace}/${request.root}${(segments ?? []).map(s => `/${s}`).join('')}`,
     base: request.base,
     form: request.form ?? 'subdomain',
     destination: request.destination
   }
+}
+
+/** Types that ask for a response format of the gateway specs, not for the content itself. */
+const RESPONSE_FORMAT = /application\/(vnd\.ipld\.|vnd\.ipfs\.|x-tar|json|cbor)/
+
+/**
+ * What verified-fetch is asked for. `?format=` wins over Accept. An Accept
+ * that names no response format (a browser's `text/html`, `image/*`) asks
+ * for the content as it is, whatever type the content turns out to be, so
+ * `*` is added at the lowest weight: verified-fetch would otherwise answer
+ * 406 to `Accept: text/html` for a UnixFS file.
+ */
+function acceptFor (format: string | undefined, accept: string): string {
+  const formatType = format == null ? undefined : FORMAT_TYPES.get(format)
+  if (formatType != null) return formatType
+  if (accept === '' || RESPONSE_FORMAT.test(accept) || accept.includes('*/*')) return accept
+  return `${accept}, */*;q=0.01`
 }
 
 /** A browser asking for a directory gets a listing, unless it asked for the block, a CAR or a TAR. */

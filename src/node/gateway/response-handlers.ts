@@ -2,11 +2,13 @@
  * The response handlers: what verified-fetch answered, turned into what the
  * browser gets, one concern each, tried in order (the last takes anything).
  */
+import * as dagCbor from '@ipld/dag-cbor'
+import * as dagJson from '@ipld/dag-json'
 import { CID } from 'multiformats/cid'
 import { canonicalRoot, sameOriginPath } from '../../lib/gateway-url.ts'
-import { directoryListingPage, generatedPageHeaders } from '../../lib/gateway-pages.ts'
+import { dagIndexPage, directoryListingPage, generatedPageHeaders } from '../../lib/gateway-pages.ts'
 import { errorFrom, isUnverifiedRecord, page, parseError, textStream, timedOut, unverifiedRecord, untrustedPage } from './pages.ts'
-import { wantsListing, type ParsedRequest } from './request.ts'
+import { wantsHtml, wantsListing, type ParsedRequest } from './request.ts'
 import type { ResponseHandler } from './handler.ts'
 
 const DAG_PB_TYPE = 'application/vnd.ipld.dag-pb'
@@ -98,19 +100,83 @@ export const listing: ResponseHandler = {
     await response.body?.cancel()
     const roots = (response.headers.get('x-ipfs-roots') ?? '').split(',').filter(Boolean)
     const directory = CID.parse(roots.at(-1) ?? request.root)
-    const etag = `"DirIndex-${directory.toString()}"`
-    const headers: Array<[string, string]> = [['etag', etag], ['x-ipfs-roots', roots.join(',')]]
-    const cacheControl = response.headers.get('cache-control')
-    if (cacheControl != null) headers.push(['cache-control', cacheControl])
-    if ((request.headers.get('if-none-match') ?? '').split(',').map(v => v.trim()).includes(etag)) {
-      return { status: 304, statusText: 'Not Modified', headers, body: null }
-    }
+    const headers = generatedPageCacheHeaders(response, `"DirIndex-${PAGE_LAYOUT}_CID-${directory.toString()}"`)
+    if (matchesEtag(request, headers)) return { status: 304, statusText: 'Not Modified', headers, body: null }
     const entries = await components.content.list(directory, signal)
-    const body = directoryListingPage(request.described, `${request.base}${request.path}`, directory.toString(), entries.map(entry => ({
-      name: entry.name, cid: entry.cid, size: entry.size, directory: entry.type === 'directory'
-    })))
+    const body = directoryListingPage({
+      namespace: request.namespace,
+      root: request.root,
+      path: request.path,
+      base: request.base,
+      pathGateway: pathGatewayOf(request, components.appHost),
+      directoryCid: directory.toString(),
+      entries: entries.map(entry => ({ name: entry.name, cid: entry.cid, size: entry.size, directory: entry.type === 'directory' }))
+    })
     return { status: 200, statusText: 'OK', headers: [...generatedPageHeaders(body), ...headers], body: request.method === 'HEAD' ? null : textStream(body) }
   }
+}
+
+/**
+ * A DAG-JSON or DAG-CBOR node asked for by a browser (Accept: text/html, no
+ * ?format=): a page showing it as JSON, its links as links to the path
+ * gateway; the node itself stays a ?format= away.
+ */
+export const dagIndex: ResponseHandler = {
+  name: 'dag-index',
+  canHandle: (request, response) => response.status === 200 && request.format == null && wantsHtml(request) &&
+    DAG_TYPES.has((response.headers.get('content-type') ?? '').split(';')[0].trim()),
+  async handle (request, response, { components }) {
+    const roots = (response.headers.get('x-ipfs-roots') ?? '').split(',').filter(Boolean)
+    const cid = CID.parse(roots.at(-1) ?? request.root)
+    const headers = generatedPageCacheHeaders(response, `"DagIndex-${PAGE_LAYOUT}_CID-${cid.toString()}"`)
+    if (matchesEtag(request, headers)) {
+      await response.body?.cancel()
+      return { status: 304, statusText: 'Not Modified', headers, body: null }
+    }
+    const json = asJson((response.headers.get('content-type') ?? '').split(';')[0].trim(), new Uint8Array(await response.arrayBuffer()))
+    const body = dagIndexPage({ title: request.described, cid: cid.toString(), json, pathGateway: pathGatewayOf(request, components.appHost) })
+    return { status: 200, statusText: 'OK', headers: [...generatedPageHeaders(body), ...headers], body: request.method === 'HEAD' ? null : textStream(body) }
+  }
+}
+
+/** A node's bytes as indented JSON text (DAG-JSON for CBOR); CBOR no DAG-JSON can hold is described. */
+function asJson (type: string, bytes: Uint8Array): string {
+  try {
+    const value: unknown = type.endsWith('json') ? dagJson.decode(bytes) : dagCbor.decode(bytes)
+    return JSON.stringify(JSON.parse(new TextDecoder().decode(dagJson.encode(value))), null, 2)
+  } catch {
+    return `(${bytes.byteLength} bytes of ${type} that DAG-JSON cannot show; ask with ?format= for the bytes)`
+  }
+}
+
+/** A generated page may change with Pollen: cached for a week, not for ever as content is. */
+const GENERATED_PAGE_CACHE_CONTROL = 'public, max-age=604800, stale-while-revalidate=2678400'
+
+/** Changes when the generated pages' layout does, so that caches drop pages of the old one. */
+const PAGE_LAYOUT = 'pollen1'
+const DAG_TYPES = new Set(['application/vnd.ipld.dag-json', 'application/vnd.ipld.dag-cbor', 'application/json', 'application/cbor'])
+
+/** A generated page's ETag, and the content's path and caching (an /ipns/ name's TTL), as any response has them. */
+function generatedPageCacheHeaders (response: Response, etag: string): Array<[string, string]> {
+  const headers: Array<[string, string]> = [['etag', etag]]
+  for (const name of ['x-ipfs-path', 'x-ipfs-roots']) {
+    const value = response.headers.get(name)
+    if (value != null) headers.push([name, value])
+  }
+  const cacheControl = response.headers.get('cache-control')
+  if (cacheControl != null) headers.push(['cache-control', cacheControl.includes('immutable') ? GENERATED_PAGE_CACHE_CONTROL : cacheControl])
+  return headers
+}
+
+/** If-None-Match naming the ETag, weak or strong (a generated page's ETag compares weakly). */
+function matchesEtag (request: ParsedRequest, headers: Array<[string, string]>): boolean {
+  const etag = headers.find(([name]) => name === 'etag')?.[1]
+  return (request.headers.get('if-none-match') ?? '').split(',').map(v => v.trim().replace(/^W\//, '')).some(v => v === etag || v === '*')
+}
+
+/** Where generated pages link CIDs and breadcrumbs: the path gateway, here or on the app origin. */
+function pathGatewayOf (request: ParsedRequest, appHost: string): string {
+  return request.form === 'path' || appHost === '' ? '' : `//${appHost}`
 }
 
 /**
@@ -156,4 +222,4 @@ function asDownload (request: ParsedRequest, headers: Array<[string, string]>): 
 }
 
 /** In order: the first whose canHandle holds answers. */
-export const RESPONSE_HANDLERS: readonly ResponseHandler[] = [gaveUp, redirect, failure, listing, untrustedDocument, content]
+export const RESPONSE_HANDLERS: readonly ResponseHandler[] = [gaveUp, redirect, failure, listing, dagIndex, untrustedDocument, content]
