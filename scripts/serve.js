@@ -16,7 +16,7 @@ import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import sirv from 'sirv'
-import { classifyHost, parseHostHeader, protocolLinkPath } from '../src/lib/content-host.js'
+import { canonicalLabel, classifyHost, parseHostHeader, protocolLinkPath } from '../src/lib/content-host.js'
 import { isMainModule } from './is-main-module.js'
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -135,6 +135,15 @@ function pathnameOf (url) {
   }
 }
 
+/** @param {string} url */
+function searchOf (url) {
+  try {
+    return new URL(url, 'http://x').search
+  } catch {
+    return ''
+  }
+}
+
 /** @param {string} text */
 function safeDecode (text) {
   try {
@@ -225,6 +234,13 @@ export async function startServer (options = {}) {
     res.setHeader('Content-Security-Policy', contentSecurityPolicy(host, pathname))
     if (host.kind === 'invalid') {
       sendText(res, 400, `Bad Request: ${host.reason}\n`)
+      return
+    }
+    // One origin per root, as the content origin's worker says too: a first visit gets there at once.
+    const label = canonicalLabel(host)
+    if (label != null && host.kind === 'content') {
+      res.writeHead(301, { Location: `//${label}.ipns.${host.appHost}${host.port}${pathname}${searchOf(req.url ?? '/')}`, 'Cache-Control': NO_CACHE })
+      res.end()
       return
     }
     if (safeDecode(pathname) == null) {

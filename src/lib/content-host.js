@@ -9,11 +9,14 @@
  *   <label>.ipfs.app.host   → a content origin; the label is a CID
  *   <label>.ipns.app.host   → a content origin; the label is an IPNS key, or a
  *                             DNSLink domain inlined ('-' as '--', '.' as '-')
+ *   <domain>.ipns.app.host  → a content origin for a DNSLink domain as it is
+ *                             (several labels: no TLS certificate covers it,
+ *                             so links go to the inlined form; it is served)
  *
  * Any other host whose second label is `ipfs` or `ipns` is invalid and gets
  * a 400 everywhere: a label the gateway never writes, or a content host
- * nested in another. (So an app host cannot itself have `ipfs` or `ipns` as
- * its second label.)
+ * nested in another. (So an app host cannot itself have `ipfs` as its
+ * second label, nor `ipns` as any label but its first.)
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { base36 } from 'multiformats/bases/base36'
@@ -34,6 +37,8 @@ export const MAX_DNS_NAME_LENGTH = 253
  */
 
 const NAMESPACED_HOST = /^([^.]*)\.(ipfs|ipns)\.(.*)$/
+/** A DNSLink name not inlined, `docs.example.org.ipns.app.host`, as a subdomain gateway takes it too. */
+const FQDN_IPNS_HOST = /^(.+?)\.ipns\.(.*)$/
 const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/
 /** A host name with an optional port, as a Host header may carry it (an IPv6 literal in brackets). */
 const HOST_HEADER = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i
@@ -45,6 +50,14 @@ const HOST_HEADER = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i
  */
 export function classifyHost (hostname) {
   const host = hostname.toLowerCase()
+  const fqdn = FQDN_IPNS_HOST.exec(host)
+  if (NAMESPACED_HOST.exec(host) == null && fqdn != null) {
+    if (!isDnsName(fqdn[1])) return { kind: 'invalid', reason: `"${fqdn[1]}" is not a DNS name, so ${host} is not a content origin of this gateway.` }
+    if (fqdn[2] === '' || NAMESPACED_HOST.test(fqdn[2]) || FQDN_IPNS_HOST.test(fqdn[2])) {
+      return { kind: 'invalid', reason: `${host} is not a content origin of this gateway: a content origin sits directly under the app's host, never inside another.` }
+    }
+    return { kind: 'content', label: fqdn[1], namespace: 'ipns', root: fqdn[1], appHost: fqdn[2] }
+  }
   const match = NAMESPACED_HOST.exec(host)
   if (match == null) return { kind: 'app' }
   const [, label, namespace, appHost] = match
@@ -61,6 +74,18 @@ export function classifyHost (hostname) {
     }
   }
   return { kind: 'content', label, namespace: /** @type {Namespace} */ (namespace), root, appHost }
+}
+
+/**
+ * The label a content origin should have when its own spells its root
+ * another way (an IPNS key as a dag-pb CID, say): one origin per root.
+ * @param {HostKind} host
+ * @returns {string | undefined} undefined when the label is canonical
+ */
+export function canonicalLabel (host) {
+  if (host.kind !== 'content' || host.namespace !== 'ipns') return undefined
+  const key = ipnsKey(host.label)
+  return key == null || key === host.label ? undefined : key
 }
 
 /**

@@ -27,6 +27,8 @@ export interface DirectoryListing {
    * `//<app host>` on a content origin. Breadcrumbs and CIDs link there.
    */
   pathGateway: string
+  /** A DNSLink website's own origin (`//<label>.ipns.<app host>`): its breadcrumbs stay on the site. */
+  siteOrigin?: string
   directoryCid: string
   entries: ListingEntry[]
 }
@@ -39,12 +41,13 @@ export interface DirectoryListing {
 export function directoryListingPage (listing: DirectoryListing): string {
   const dir = sameOriginPath(`${listing.base}${listing.path.endsWith('/') ? listing.path : `${listing.path}/`}`)
   const segments = listing.path.split('/').filter(s => s !== '')
-  const rootPath = `${listing.pathGateway}/${listing.namespace}/${listing.root}`
+  const rootPath = listing.siteOrigin ?? `${listing.pathGateway}/${listing.namespace}/${listing.root}`
+  const rootHref = listing.siteOrigin == null ? rootPath : `${rootPath}/`
   const crumbs = segments.map((segment, i) => html`/<a href="${rootPath}/${segments.slice(0, i + 1).join('/')}">${safeDecode(segment)}</a>`)
   const title = `/${listing.namespace}/${listing.root}${segments.map(s => `/${safeDecode(s)}`).join('')}`
   const rows = listing.entries.map(entry => html`<tr><td><a href="${dir}${encodeURIComponent(entry.name)}">${entry.name}</a></td><td class="type">${entry.directory ? 'folder' : ''}</td><td class="size">${entry.directory ? '' : formatBytes(entry.size)}</td><td class="cid"><a class="ipfs-hash" translate="no" href="${listing.pathGateway}/ipfs/${entry.cid}?filename=${encodeURIComponent(encodeURIComponent(entry.name))}">${entry.cid}</a></td></tr>`)
   const parent = segments.length === 0 ? html`` : html`<tr><td><a href="${dir}..">..</a></td><td></td><td></td><td></td></tr>`
-  return htmlPage(`Index of ${title}`, html`<h1>Index of /${listing.namespace}/<a href="${rootPath}">${listing.root}</a>${crumbs}</h1>
+  return htmlPage(`Index of ${title}`, html`<h1>Index of /${listing.namespace}/<a href="${rootHref}">${listing.root}</a>${crumbs}</h1>
 <p class="note">${listing.entries.length} ${listing.entries.length === 1 ? 'entry' : 'entries'} · directory ${listing.directoryCid}</p>
 <table><thead><tr><th>Name</th><th>Type</th><th>Size</th><th>CID</th></tr></thead><tbody>${parent}${rows}</tbody></table>
 <footer>Served by Pollen from this browser's IPFS node.</footer>`)

@@ -8,7 +8,7 @@
  */
 import { base32 } from 'multiformats/bases/base32'
 import { CID } from 'multiformats/cid'
-import { MAX_DNS_LABEL_LENGTH, classifyHost, ipnsKey, isDnsName, protocolLinkPath, type Namespace } from './content-host.js'
+import { MAX_DNS_LABEL_LENGTH, canonicalLabel, classifyHost, ipnsKey, isDnsName, protocolLinkPath, type Namespace } from './content-host.js'
 import { InvalidCidError } from './errors.ts'
 
 export { MAX_DNS_LABEL_LENGTH, type Namespace }
@@ -53,11 +53,10 @@ export function parsePathRequest (url: URL): ContentRequest | undefined {
  */
 export function canonicalContentUrl (url: URL): string | undefined {
   const host = classifyHost(url.hostname)
-  if (host.kind !== 'content' || host.namespace !== 'ipns') return undefined
-  const key = ipnsKey(host.label)
-  if (key == null || key === host.label) return undefined
+  const label = canonicalLabel(host)
+  if (label == null || host.kind !== 'content') return undefined
   const canonical = new URL(url.href)
-  canonical.hostname = `${key}.ipns.${host.appHost}`
+  canonical.hostname = `${label}.ipns.${host.appHost}`
   return canonical.href
 }
 

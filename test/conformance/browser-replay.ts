@@ -4,7 +4,9 @@
  * and the answer is what the worker answered. A page sees a redirect only as
  * an opaque response, so redirects are read from the DevTools protocol,
  * which reports the worker's response (status and headers) before the
- * browser follows it.
+ * browser follows it. An origin whose every navigation redirects (an IPNS
+ * key in a non-canonical spelling) keeps no page open: its requests are
+ * navigations, answered with the redirect.
  */
 import type { BrowserContext, CDPSession, Page } from '@playwright/test'
 import type { ReplayRequest, ReplayResponse } from './replay-proxy.ts'
@@ -34,6 +36,9 @@ class OriginPage {
   private readonly waiting = new Map<string, () => void>()
   private next = 0
 
+  /** The origin sends every navigation elsewhere (a root spelt another way): no page of it can stay open. */
+  private redirectsAway = false
+
   private constructor (readonly page: Page, cdp: CDPSession) {
     cdp.on('Network.requestWillBeSent', event => {
       const id = Object.entries(event.request.headers).find(([name]) => name.toLowerCase() === REPLAY_ID)?.[1]
@@ -52,12 +57,17 @@ class OriginPage {
     await cdp.send('Network.enable')
     const opened = new OriginPage(page, cdp)
     await page.goto(`${origin}${ORIGIN_PAGE_PATH}`)
+    if (new URL(page.url()).origin !== origin) {
+      opened.redirectsAway = true
+      return opened
+    }
     // A content origin's first visit is its boot document, which connects the node and reloads.
     await page.waitForFunction(() => navigator.serviceWorker.controller != null && document.getElementById('boot') == null, undefined, { timeout: 120_000 })
     return opened
   }
 
   async perform (request: ReplayRequest): Promise<ReplayResponse> {
+    if (this.redirectsAway) return await this.navigate(request)
     const id = String(++this.next)
     const answer: PageAnswer = await this.page.evaluate(async ({ url, method, headers, body }) => {
       const response = await fetch(url, { method, headers, body: body == null ? undefined : Uint8Array.from(atob(body), c => c.charCodeAt(0)), redirect: 'manual', cache: 'no-store' })
@@ -72,6 +82,27 @@ class OriginPage {
     if (!answer.redirect) return { status: answer.status, statusText: answer.statusText, headers: answer.headers, body: Buffer.from(answer.body, 'base64') }
     const redirect = await this.redirectFor(id)
     return { ...redirect, body: Buffer.alloc(0) }
+  }
+
+  /**
+   * A request to an origin that redirects every navigation: performed as a
+   * navigation (GET, no headers of the suite's), answered with the first
+   * response, the redirect, as whatever answered the origin sent it.
+   */
+  private async navigate (request: ReplayRequest): Promise<ReplayResponse> {
+    if (request.method !== 'GET') throw new Error(`${request.url} redirects every navigation; only GET can be replayed there`)
+    const final = await this.page.goto(request.url)
+    let first = final?.request()
+    while (first?.redirectedFrom() != null) first = first.redirectedFrom()!
+    const response = await first?.response()
+    if (response == null) throw new Error(`navigating to ${request.url} gave no response`)
+    const redirected = response.status() >= 300 && response.status() < 400
+    return {
+      status: response.status(),
+      statusText: response.statusText(),
+      headers: (await response.headersArray()).map(({ name, value }): [string, string] => [name, value]),
+      body: redirected ? Buffer.alloc(0) : await response.body()
+    }
   }
 
   private async redirectFor (id: string): Promise<Redirect> {

@@ -18,7 +18,7 @@
  * browser can reach: such a request is replayed as its path form at the
  * subdomain gateway's app origin, which answers for that name as it would.
  * A Location header pointing at a browser host is written back in the
- * suite's terms. Requests come as origin-form, absolute-form (the suite's
+ * suite's terms, and so are the hosts a generated listing links to. Requests come as origin-form, absolute-form (the suite's
  * HTTP proxy tests) or inside a CONNECT tunnel (its proxy tunnel tests).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -131,6 +131,23 @@ export async function startReplayProxy (options: ReplayProxyOptions): Promise<Re
     return location
   }
 
+  /**
+   * A listing or DAG page the gateway wrote links to the path gateway and to
+   * content origins by host (`//app.localhost:PORT/ipfs/…`): those hosts are
+   * written back in the suite's terms, as Location is. Content is never touched.
+   */
+  const bodyToSuite = (answer: ReplayResponse, request: URL, browser: URL): ReplayResponse => {
+    const etag = answer.headers.find(([name]) => name.toLowerCase() === 'etag')?.[1] ?? ''
+    if (!/^"(DirIndex|DagIndex)-/.test(etag)) return answer
+    const escapedAppHost = options.appHost.replaceAll('.', '\\.')
+    const text = answer.body.toString('utf8').replace(new RegExp(`//((?:[a-z0-9.-]+\\.)?${escapedAppHost})(?=[/"])`, 'g'), (_, host: string) => {
+      return backToSuite(`http://${host}/`, request, browser).replace(/^https?:/, '').replace(/\/$/, '')
+    })
+    const body = Buffer.from(text, 'utf8')
+    const headers = answer.headers.map(([name, value]): [string, string] => [name, name.toLowerCase() === 'content-length' ? String(body.byteLength) : value])
+    return { ...answer, headers, body }
+  }
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
@@ -141,7 +158,7 @@ export async function startReplayProxy (options: ReplayProxyOptions): Promise<Re
       if (!UNSETTABLE.test(req.rawHeaders[i])) headers.push([req.rawHeaders[i], req.rawHeaders[i + 1]])
     }
     try {
-      const answer = await options.replay({ side, url: url.href, method: req.method ?? 'GET', headers, body: chunks.length > 0 ? Buffer.concat(chunks) : undefined })
+      const answer = bodyToSuite(await options.replay({ side, url: url.href, method: req.method ?? 'GET', headers, body: chunks.length > 0 ? Buffer.concat(chunks) : undefined }), requestUrl, url)
       const out = answer.headers.map(([name, value]): [string, string] => [name, name.toLowerCase() === 'location' ? backToSuite(value, requestUrl, url) : value])
       options.onExchange?.(`${req.method} ${requestUrl.href} -> ${side} ${url.href} -> ${answer.status}`)
       const written = out.filter(([name]) => !/^(transfer-encoding|connection)$/i.test(name)).map(([name, value]): [string, string] => [name, asLatin1(value)])

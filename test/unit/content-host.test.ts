@@ -13,6 +13,10 @@ describe('classifyHost', () => {
     expect(classifyHost('app.localhost')).toEqual({ kind: 'app' })
     expect(classifyHost(`${CID_LABEL}.ipfs.app.localhost`)).toEqual({ kind: 'content', label: CID_LABEL, namespace: 'ipfs', root: CID_LABEL, appHost: 'app.localhost' })
     expect(classifyHost('docs-ipfs-tech.ipns.app.localhost')).toEqual(expect.objectContaining({ kind: 'content', root: 'docs.ipfs.tech' }))
+    // A DNSLink domain not inlined, as subdomain gateways take it too.
+    expect(classifyHost('docs.example.org.ipns.app.localhost')).toEqual({ kind: 'content', label: 'docs.example.org', namespace: 'ipns', root: 'docs.example.org', appHost: 'app.localhost' })
+    expect(classifyHost('docs.example.org.ipns.x.ipns.app.localhost').kind).toBe('invalid')
+    expect(classifyHost('not_dns.example.ipns.app.localhost').kind).toBe('invalid')
   })
 
   it('calls a label the gateway never writes invalid, not the app origin', () => {
@@ -60,6 +64,32 @@ describe('protocolLinkPath', () => {
     expect(protocolLinkPath('ipns://docs.ipfs.tech')).toBe('/ipns/docs.ipfs.tech/')
     for (const bad of ['https://example.com/', 'ipfs://notacid/', 'ipns://docs.ipfs.tech@evil.example/', 'ipns://user:pw@docs.ipfs.tech/', 'ipfs://', 'not a url']) {
       expect(protocolLinkPath(bad), bad).toBeUndefined()
+    }
+  })
+})
+
+describe('the static server\'s canonical content origins', () => {
+  it('sends a first visit to an IPNS key spelt as a dag-pb CID to the base36 libp2p-key label, path and query kept', async () => {
+    const { startServer } = await import('../../scripts/serve.js')
+    const { mkdtemp, rm } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const { request } = await import('node:http')
+    const root = await mkdtemp(join(tmpdir(), 'pollen-serve-'))
+    const server = await startServer({ root })
+    try {
+      const dagPbLabel = 'bafybeibntr3esmzhcsgyzahm4ngw7ubvtfufvoshgu6ytozhiynglvv5oi'
+      const answer = await new Promise<{ status?: number, location?: string }>((resolve, reject) => {
+        request({ host: '127.0.0.1', port: server.port, path: '/a/b?c=d', headers: { host: `${dagPbLabel}.ipns.app.localhost:${server.port}` } }, res => {
+          res.resume()
+          resolve({ status: res.statusCode, location: res.headers.location })
+        }).on('error', reject).end()
+      })
+      expect(answer.status).toBe(301)
+      expect(answer.location).toMatch(new RegExp(`^//k[0-9a-z]+\\.ipns\\.app\\.localhost:${server.port}/a/b\\?c=d$`))
+    } finally {
+      await server.close()
+      await rm(root, { recursive: true, force: true })
     }
   })
 })

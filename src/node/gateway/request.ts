@@ -69,7 +69,7 @@ export function parseRequest (request: GatewayRequest): ParsedRequest {
     params,
     headers,
     format,
-    accept: acceptFor(format, headers.get('accept') ?? ''),
+    accept: acceptFor(format, headers.get('accept') ?? '', params),
     described: `/${request.namespace}/${request.root}${(segments ?? []).map(s => `/${s}`).join('')}`,
     base: request.base,
     form: request.form ?? 'subdomain',
@@ -87,11 +87,27 @@ const RESPONSE_FORMAT = /application\/(vnd\.ipld\.|vnd\.ipfs\.|x-tar|json|cbor)/
  * `*` is added at the lowest weight: verified-fetch would otherwise answer
  * 406 to `Accept: text/html` for a UnixFS file.
  */
-function acceptFor (format: string | undefined, accept: string): string {
+function acceptFor (format: string | undefined, accept: string, params: URLSearchParams): string {
   const formatType = format == null ? undefined : FORMAT_TYPES.get(format)
+  if (formatType === CAR_TYPE || (formatType == null && accept.includes(CAR_TYPE))) return carAccept(accept, params)
   if (formatType != null) return formatType
   if (accept === '' || RESPONSE_FORMAT.test(accept) || accept.includes('*/*')) return accept
   return `${accept}, */*;q=0.01`
+}
+
+const CAR_TYPE = 'application/vnd.ipld.car'
+/** The CAR parameters a query may give (IPIP-0523: they win over the Accept header's). */
+const CAR_QUERY_PARAMS = [['car-version', 'version'], ['car-order', 'order'], ['car-dups', 'dups']] as const
+
+/** The CAR type with its parameters: the Accept header's, each overridden by its `?car-*=`. */
+function carAccept (accept: string, params: URLSearchParams): string {
+  const [, ...fromAccept] = accept.split(',').map(type => type.trim()).find(type => type.startsWith(CAR_TYPE))?.split(';') ?? []
+  const options = new Map(fromAccept.map(option => option.split('=').map(part => part.trim()) as [string, string]).filter(([name]) => name !== 'q'))
+  for (const [query, option] of CAR_QUERY_PARAMS) {
+    const value = params.get(query)
+    if (value != null && value !== '') options.set(option, value)
+  }
+  return [CAR_TYPE, ...[...options].map(([name, value]) => `${name}=${value}`)].join('; ')
 }
 
 /** A browser asking for a directory gets a listing, unless it asked for the block, a CAR or a TAR. */

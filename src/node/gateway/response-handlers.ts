@@ -5,7 +5,8 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import * as dagJson from '@ipld/dag-json'
 import { CID } from 'multiformats/cid'
-import { canonicalRoot, sameOriginPath } from '../../lib/gateway-url.ts'
+import { canonicalRoot, ipnsLabel, sameOriginPath } from '../../lib/gateway-url.ts'
+import { isDnsName } from '../../lib/content-host.js'
 import { dagIndexPage, directoryListingPage, generatedPageHeaders } from '../../lib/gateway-pages.ts'
 import { errorFrom, isUnverifiedRecord, page, parseError, textStream, timedOut, unverifiedRecord, untrustedPage } from './pages.ts'
 import { wantsHtml, wantsListing, type ParsedRequest } from './request.ts'
@@ -109,6 +110,7 @@ export const listing: ResponseHandler = {
       path: request.path,
       base: request.base,
       pathGateway: pathGatewayOf(request, components.appHost),
+      siteOrigin: siteOriginOf(request, components.appHost),
       directoryCid: directory.toString(),
       entries: entries.map(entry => ({ name: entry.name, cid: entry.cid, size: entry.size, directory: entry.type === 'directory' }))
     })
@@ -172,6 +174,16 @@ function generatedPageCacheHeaders (response: Response, etag: string): Array<[st
 function matchesEtag (request: ParsedRequest, headers: Array<[string, string]>): boolean {
   const etag = headers.find(([name]) => name === 'etag')?.[1]
   return (request.headers.get('if-none-match') ?? '').split(',').map(v => v.trim().replace(/^W\//, '')).some(v => v === etag || v === '*')
+}
+
+/** A DNSLink website on its own origin: where its listing's breadcrumbs lead. */
+function siteOriginOf (request: ParsedRequest, appHost: string): string | undefined {
+  if (request.form === 'path' || request.namespace !== 'ipns' || appHost === '' || !isDnsName(request.root)) return undefined
+  try {
+    return `//${ipnsLabel(request.root)}.ipns.${appHost}`
+  } catch {
+    return undefined // a domain too long for one label has no origin of its own
+  }
 }
 
 /** Where generated pages link CIDs and breadcrumbs: the path gateway, here or on the app origin. */
