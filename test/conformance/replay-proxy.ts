@@ -119,7 +119,8 @@ export async function startReplayProxy (options: ReplayProxyOptions): Promise<Re
   const backToSuite = (location: string, request: URL, browser: URL): string => {
     let url: URL
     try {
-      url = new URL(location)
+      // A protocol-relative Location names a host: read with the browser's scheme.
+      url = location.startsWith('//') ? new URL(location, browser) : new URL(location)
     } catch {
       return location // relative: the same in both
     }
@@ -166,6 +167,14 @@ export async function startReplayProxy (options: ReplayProxyOptions): Promise<Re
       // eslint-disable-next-line no-control-regex
       const unwritable = written.filter(([, value]) => /[^\t\x20-\x7e\x80-\xff]/.test(value))
       if (unwritable.length > 0) options.onExchange?.(`  headers left out, no HTTP/1.1 message can carry them: ${JSON.stringify(unwritable)}`)
+      // A Content-Length that is not the body's would leave bytes on a kept-alive connection, which the
+      // suite would read as the next response (a failure of some other test, by chance): the answer
+      // goes as the gateway gave it, and the connection closes after it, so the mismatch fails this test.
+      const declared = written.find(([name]) => name.toLowerCase() === 'content-length')?.[1]
+      if (req.method !== 'HEAD' && declared != null && Number(declared) !== answer.body.byteLength) {
+        options.onExchange?.(`  Content-Length ${declared} but the body has ${answer.body.byteLength} bytes: connection closed after it`)
+        res.shouldKeepAlive = false
+      }
       res.writeHead(answer.status, answer.statusText, written.filter(header => !unwritable.includes(header)).flat())
       res.end(req.method === 'HEAD' ? undefined : answer.body)
     } catch (err) {
