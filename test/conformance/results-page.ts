@@ -84,9 +84,15 @@ protocol. Where the suite names a host, the browser has Pollen's own:
 | the gateway URL, \`/ipfs/…\`, \`/ipns/…\` | the app origin of the path-mode Pollen |
 | \`example.com\` | the app origin of the subdomain-mode Pollen |
 | \`<root>.ipfs.example.com\`, \`<name>.ipns.example.com\` | \`<root>.ipfs.app.localhost\`, \`<name>.ipns.app.localhost\` |
-| any other host (a DNSLink gateway's \`Host: <domain>\`) | that name's content origin, \`<inlined-domain>.ipns.app.localhost\` |
+| a host with a DNSLink record (a DNSLink gateway's \`Host: <domain>\`) | that name's content origin, \`<inlined-domain>.ipns.app.localhost\` |
+| any other host | the path-mode app origin, as a gateway treats a Host it does not know |
+| \`<label>.ipfs.example.com\` with a label longer than DNS allows (63) | the path form, \`/ipfs/<label>\`, at the subdomain-mode app origin (no browser resolves such a host) |
 
-A Location header is written back in the suite's terms. A page cannot set some request headers (\`Host\`,
+\`X-Forwarded-Host\` and \`X-Forwarded-Proto\` name the host and scheme the client asked for, as a reverse proxy in
+front of a gateway says them: the request is routed by them and Locations are written with them. A Location header
+is written back in the suite's terms, and so are the hosts a generated listing or DAG page links to (never
+content). An origin that redirects every navigation (an IPNS key spelt as a dag-pb CID) keeps no page open: its
+requests are replayed as navigations, answered with the redirect. A page cannot set some request headers (\`Host\`,
 \`Accept-Encoding\`, \`Origin\`, \`Referer\`, \`Sec-*\` …); the browser sets its own. Path mode shows pages only from roots
 the person trusted: when the gateway answers "Not trusted yet", the harness follows the page's trust link and
 confirms, as that person would, and asks again.
