@@ -3,35 +3,85 @@
 // run the unit tests, then the browser tests. Stops at the first failing step with its exit code.
 // Every step runs with TMPDIR in a directory of this run's own, removed when the run ends however
 // it ends: test peers, Kubo repos and test files (a GiB or more per run) never pile up on the disk.
+// The test runners also write JSON reports there, and the run closes with one line counting every
+// test of both runners, `tests: N passed, N failed` (CI reads that line).
 //
 // Usage: node scripts/test.js
 
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { constants, tmpdir } from 'node:os'
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
-/** @typedef {{ title: string, command: string, args: string[] }} Step */
+/**
+ * @typedef {{ passed: number, failed: number, skipped: number }} Counts
+ * @typedef {{ title: string, command: string, args: string[], counts?: () => Counts }} Step
+ */
+
+const RUN_TMPDIR = mkdtempSync(join(tmpdir(), 'pollen-run-'))
+const VITEST_REPORT = join(RUN_TMPDIR, 'vitest-report.json')
+const PLAYWRIGHT_REPORT = join(RUN_TMPDIR, 'playwright-report.json')
+const STEP_ENV = { ...process.env, TMPDIR: RUN_TMPDIR, PLAYWRIGHT_JSON_OUTPUT_NAME: PLAYWRIGHT_REPORT }
 
 /** @type {Step[]} */
 const STEPS = [
   { title: 'Debian packages (chromium, ffmpeg)', command: process.execPath, args: ['scripts/ensure-packages.js'] },
   { title: 'Type check', command: 'npm', args: ['run', 'check'] },
   { title: 'Build', command: 'npm', args: ['run', 'build'] },
-  { title: 'Unit tests (Vitest)', command: 'npx', args: ['vitest', 'run'] },
+  {
+    title: 'Unit tests (Vitest)',
+    command: 'npx',
+    args: ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${VITEST_REPORT}`],
+    counts: () => vitestCounts(JSON.parse(readFileSync(VITEST_REPORT, 'utf8')))
+  },
   { title: 'Kubo for the interop tests (built once)', command: process.execPath, args: ['scripts/ensure-kubo.js'] },
   { title: 'The gateway-conformance suite (built once)', command: process.execPath, args: ['scripts/ensure-conformance.js'] },
-  { title: 'Browser tests (Playwright)', command: 'npx', args: ['playwright', 'test'] }
+  {
+    title: 'Browser tests (Playwright)',
+    command: 'npx',
+    args: ['playwright', 'test', '--reporter=list,json'],
+    counts: () => playwrightCounts(JSON.parse(readFileSync(PLAYWRIGHT_REPORT, 'utf8')))
+  }
 ]
+
+/** @param {{ numPassedTests: number, numFailedTests: number, numPendingTests: number, numTodoTests: number }} report */
+function vitestCounts (report) {
+  return { passed: report.numPassedTests, failed: report.numFailedTests, skipped: report.numPendingTests + report.numTodoTests }
+}
+
+/** @param {{ stats: { expected: number, unexpected: number, flaky: number, skipped: number } }} report */
+function playwrightCounts ({ stats }) {
+  // a flaky test failed once and passed on a retry; it counts as failed here, as it does for us
+  return { passed: stats.expected, failed: stats.unexpected + stats.flaky, skipped: stats.skipped }
+}
+
+/** @type {Counts} */
+const total = { passed: 0, failed: 0, skipped: 0 }
+
+/** @param {Step} step */
+function addCounts (step) {
+  if (step.counts == null) return
+  try {
+    const counts = step.counts()
+    total.passed += counts.passed
+    total.failed += counts.failed
+    total.skipped += counts.skipped
+  } catch (err) {
+    // a runner that died before writing its report; its exit code already says it failed
+    console.error(`test: no report from ${step.title}: ${/** @type {Error} */ (err).message}`)
+  }
+}
+
+function printTotal () {
+  const skipped = total.skipped > 0 ? `, ${total.skipped} skipped` : ''
+  console.log(`\ntests: ${total.passed} passed, ${total.failed} failed${skipped}`)
+}
 
 /** @type {import('node:child_process').ChildProcess | undefined} */
 let current
-
-const RUN_TMPDIR = mkdtempSync(join(tmpdir(), 'pollen-run-'))
-const STEP_ENV = { ...process.env, TMPDIR: RUN_TMPDIR }
 
 /** @param {number} code */
 function exit (code) {
@@ -93,11 +143,14 @@ for (const [index, step] of STEPS.entries()) {
   const stepStarted = Date.now()
   const code = await runStep(step)
   const seconds = ((Date.now() - stepStarted) / 1000).toFixed(1)
+  addCounts(step)
   if (code !== 0) {
     console.error(`\n=== FAILED: ${step.title} (exit code ${code}, ${seconds} s) ===`)
+    printTotal()
     exit(code)
   }
   console.log(`\n=== ok: ${step.title} (${seconds} s) ===`)
 }
 console.log(`\n=== all ${STEPS.length} steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s ===`)
+printTotal()
 exit(0)
