@@ -22,6 +22,8 @@ export default defineConfig({
   },
   projects: [
     { name: 'chromium', use: { browserName: 'chromium' } },
+    // Firefox (Debian's firefox-esr over WebDriver BiDi, test/firefox/helpers/firefox.ts) beside Chromium.
+    { name: 'firefox', testDir: 'test/firefox', use: { browserName: 'chromium' } },
     // Against a real Kubo (test/interop/kubo.ts; scripts/ensure-kubo.js builds it).
     { name: 'interop', testDir: 'test/interop', use: { browserName: 'chromium' } },
     // The IPFS gateway-conformance suite through Pollen's gateway (scripts/ensure-conformance.js builds it).

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Makes sure the Debian packages the tests use are installed: `chromium`, because Playwright's own
-// browser download cannot reach its CDN from these machines (DESIGN.md §3), and `ffmpeg`, which
-// makes the test video. Installs what is missing with apt-get (root only), then prints versions.
+// Makes sure the Debian packages the tests use are installed: `chromium` and `firefox-esr`, because
+// Playwright's own browser download cannot reach its CDN from these machines (DESIGN.md §3), and
+// `ffmpeg`, which makes the test video. Installs what is missing with apt-get (root only), then
+// prints versions.
 //
 // Usage: node scripts/ensure-packages.js
 
@@ -9,7 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 
 /** Debian package → the program the tests run from it. */
-const PACKAGES = { chromium: '/usr/bin/chromium', ffmpeg: '/usr/bin/ffmpeg' }
+const PACKAGES = { chromium: '/usr/bin/chromium', 'firefox-esr': '/usr/bin/firefox-esr', ffmpeg: '/usr/bin/ffmpeg' }
 
 /**
  * Runs a command with inherited stdio; exits with its status when it fails.

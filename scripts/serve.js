@@ -71,13 +71,14 @@ export function requestHost (header) {
  * The policy for one response, built from the parsed host only (never the raw
  * header). The bridge may be framed by the app's content origins only (and
  * nothing else may frame the app); the boot document, served on a content
- * origin, may frame the app origin's bridge.
+ * origin, may frame the app origin's bridge and, holding the node, the
+ * content of its own origin (src/bridge/holder.ts).
  * @param {NonNullable<ReturnType<typeof requestHost>>} host
  * @param {string} pathname
  */
 export function contentSecurityPolicy (host, pathname) {
   if (host.kind === 'content') {
-    return APP_CSP.map(d => d.startsWith('frame-src') ? `frame-src ${host.appHost}${host.port}` : d).join('; ')
+    return APP_CSP.map(d => d.startsWith('frame-src') ? `frame-src 'self' ${host.appHost}${host.port}` : d).join('; ')
   }
   if (host.kind === 'invalid') return "default-src 'none'"
   if (pathname === BRIDGE_PATH) {

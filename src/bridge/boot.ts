@@ -4,16 +4,16 @@
  * service worker yet). It registers the service worker, opens the node (on a
  * content origin through the app origin's bridge), hands the worker a port,
  * and loads the same URL again. A loop guard stops it from reloading forever.
+ * Where the node ends with the last page holding it, a content origin's boot
+ * document stays and holds it while it shows the content (holder.ts).
  */
 import { classifyHost } from '../lib/content-host.js'
 import { PROTOCOL_HANDLER_PATH, appOriginOf, parsePathRequest, protocolHandlerTarget, subdomainUrl } from '../lib/gateway-url.ts'
-import { isMessage, type BridgePortMessage } from '../lib/protocol.ts'
 import { connectNode } from '../ui/node-client.ts'
+import { BRIDGE_TIMEOUT_MS, BridgeFrame } from './bridge-frame.ts'
 import { activeWorker, handOverPort } from './handover.ts'
+import { holdContent, mayHold, showUnheld } from './holder.ts'
 import './boot.css'
-
-export const BRIDGE_PATH = '/bridge.html'
-export const BRIDGE_TIMEOUT_MS = 20_000
 /** More boots than this for one URL within the window means the reload does not help. */
 export const MAX_BOOTS = 2
 export const BOOT_WINDOW_MS = 30_000
@@ -41,24 +41,6 @@ function guardLoop (): void {
   sessionStorage.setItem(GUARD_KEY, JSON.stringify(boots))
 }
 
-/** On a content origin: the node's port, through a hidden bridge frame of the app origin. */
-async function portFromBridge (appOrigin: string): Promise<MessagePort> {
-  const frame = document.createElement('iframe')
-  frame.hidden = true
-  frame.src = `${appOrigin}${BRIDGE_PATH}`
-  const port = new Promise<MessagePort>((resolve, reject) => {
-    const timer = setTimeout(() => { reject(new Error(`The node did not answer within ${BRIDGE_TIMEOUT_MS / 1000} s`)) }, BRIDGE_TIMEOUT_MS)
-    window.addEventListener('message', event => {
-      if (event.origin !== appOrigin || event.source !== frame.contentWindow) return
-      if (!isMessage<BridgePortMessage>(event.data, 'pollen:bridge-port') || event.ports[0] == null) return
-      clearTimeout(timer)
-      resolve(event.ports[0])
-    })
-  })
-  document.body.append(frame)
-  return await port
-}
-
 async function boot (): Promise<void> {
   if (!('serviceWorker' in navigator)) throw new Error('This browser has no service workers, which Pollen needs to show IPFS content.')
   const here = new URL(location.href)
@@ -84,18 +66,28 @@ async function boot (): Promise<void> {
     }
     // Path mode: the app's own worker serves it, once it has a port.
   }
-  guardLoop()
   // An installed worker is used as it is: register() would first check the
   // server for an update, which costs a cold start seconds.
   const registration = await navigator.serviceWorker.getRegistration('/') ?? await navigator.serviceWorker.register('/sw.js')
   const worker = await activeWorker(registration)
   say('Connecting this page to the node…')
-  const port = node != null
-    ? await node.call('gateway.port', undefined, { timeout: BRIDGE_TIMEOUT_MS })
-    : await portFromBridge(appOrigin!)
-  await handOverPort(worker, port)
-  say('Loading the content…')
-  location.replace(location.href)
+  const bridge = node == null ? new BridgeFrame(appOrigin!) : undefined
+  const port = bridge != null
+    ? await bridge.port()
+    : await node!.call('gateway.port', undefined, { timeout: BRIDGE_TIMEOUT_MS })
+  if (bridge == null || bridge.nodeOutlivesPages) {
+    guardLoop()
+    await handOverPort(worker, port)
+    say('Loading the content…')
+    location.replace(location.href)
+    return
+  }
+  await handOverPort(worker, port, true)
+  if (mayHold(location.href)) {
+    holdContent(location.href, bridge, registration)
+  } else {
+    showUnheld(worker, location.href)
+  }
 }
 
 boot().catch((err: Error) => {

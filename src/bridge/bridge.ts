@@ -3,11 +3,14 @@
  * (<root>.ipfs.<app host>) embeds to reach the node. It hands its parent a
  * port that serves ContentMethods only, so content can read content and do
  * nothing else; every other embedder is refused (and the server's
- * frame-ancestors already keeps other sites from framing it).
+ * frame-ancestors already keeps other sites from framing it). It gives a new
+ * port whenever its embedder asks (a service worker restarted without one),
+ * and while it is open it holds the node in browsers where nothing else
+ * would (node-client.ts).
  */
 import { classifyHost } from '../lib/content-host.js'
 import { appOriginOf, parseSubdomainRequest } from '../lib/gateway-url.ts'
-import type { BridgePortMessage } from '../lib/protocol.ts'
+import { isMessage, type BridgePortMessage, type BridgePortNeededMessage } from '../lib/protocol.ts'
 import { connectNode } from '../ui/node-client.ts'
 
 function embedder (): string | undefined {
@@ -32,10 +35,18 @@ async function main (): Promise<void> {
   // The port reads the embedder's own root and nothing else: a page cannot
   // probe what else this browser keeps.
   const scope = parseSubdomainRequest(new URL(parentOrigin))!
-  const { client } = connectNode()
-  const port = await client.call('gateway.port', { scope: { namespace: scope.namespace, root: scope.root } })
-  const message: BridgePortMessage = { type: 'pollen:bridge-port' }
-  window.parent.postMessage(message, parentOrigin, [port])
+  const { client, outlivesPages } = connectNode()
+  const sendPort = async (): Promise<void> => {
+    const port = await client.call('gateway.port', { scope: { namespace: scope.namespace, root: scope.root } })
+    const message: BridgePortMessage = { type: 'pollen:bridge-port', nodeOutlivesPages: outlivesPages }
+    window.parent.postMessage(message, parentOrigin, [port])
+  }
+  window.addEventListener('message', event => {
+    if (event.origin !== parentOrigin || event.source !== window.parent) return
+    if (!isMessage<BridgePortNeededMessage>(event.data, 'pollen:bridge-port-needed')) return
+    sendPort().catch(err => { say(`The bridge failed: ${(err as Error).message}`) })
+  })
+  await sendPort()
   say('Connected.')
 }
 

@@ -3,13 +3,14 @@ import type { NodePortMessage } from '../lib/protocol.ts'
 
 export const HANDOVER_TIMEOUT_MS = 5_000
 
-export async function handOverPort (worker: ServiceWorker, port: MessagePort): Promise<void> {
+/** @param pagesHoldNode see NodePortMessage */
+export async function handOverPort (worker: ServiceWorker, port: MessagePort, pagesHoldNode = false): Promise<void> {
   const reply = new MessageChannel()
   const taken = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => { reject(new Error('The service worker did not take the node port')) }, HANDOVER_TIMEOUT_MS)
     reply.port1.onmessage = () => { clearTimeout(timer); resolve() }
   })
-  const message: NodePortMessage = { type: 'pollen:node-port' }
+  const message: NodePortMessage = { type: 'pollen:node-port', pagesHoldNode }
   worker.postMessage(message, [port, reply.port2])
   await taken
   reply.port1.close()

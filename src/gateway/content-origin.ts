@@ -7,7 +7,9 @@
  * only when its SHA-256 is the one the build gave this worker.
  */
 import { canonicalContentUrl, parseSubdomainRequest } from '../lib/gateway-url.ts'
+import { isMessage, type ShowUnheldMessage } from '../lib/protocol.ts'
 import { pageResponse, serveContent } from './content-requests.ts'
+import { BootClients } from './boot-clients.ts'
 import type { NodePort } from './node-port.ts'
 import type { PrecacheEntry } from 'workbox-precaching'
 
@@ -16,27 +18,25 @@ declare const self: ServiceWorkerGlobalScope
 export const BOOT_CACHE = 'pollen-boot'
 export const BOOT_PATH = '/boot.html'
 
-/** How long a subresource waits for a port on a content origin, where only a boot document can give one. */
-const CONTENT_PORT_WAIT_MS = 2_000
-/** Boot documents remembered at once; each lives a second or two before it reloads. */
-const MAX_BOOT_CLIENTS = 16
+/**
+ * How long a subresource waits for a port on a content origin, where only a
+ * boot document can give one: one in another tab, or the holder of this page
+ * (holder.ts), which asks its bridge for a new port when this worker restarted.
+ */
+const CONTENT_PORT_WAIT_MS = 5_000
 
 /**
  * @returns whether a message's sender may hand this worker a node port: only
  * a boot document may (content pages of this origin could otherwise answer
  * their own requests, or later visitors', through a port of their making)
  */
-export function registerContentOrigin (node: NodePort, manifest: Array<PrecacheEntry | string>): (source: Client | ServiceWorker | MessagePort | null) => boolean {
-  /** Documents this worker answered with the boot document: their own requests are the boot's scripts. */
-  const bootClients = new Set<string>()
+export function registerContentOrigin (node: NodePort, manifest: Array<PrecacheEntry | string>): (source: Client | ServiceWorker | MessagePort | null) => Promise<boolean> {
+  /** Documents answered with the boot document: their own requests are the boot's scripts. */
+  const bootClients = new BootClients()
   const integrity = integrityByPath(manifest)
 
   const bootDocument = async (event: FetchEvent): Promise<Response> => {
     if (event.resultingClientId !== '') bootClients.add(event.resultingClientId)
-    for (const old of bootClients) {
-      if (bootClients.size <= MAX_BOOT_CLIENTS) break
-      bootClients.delete(old)
-    }
     return await fromNetworkOrCache(new Request(BOOT_PATH), integrity)
   }
 
@@ -54,11 +54,22 @@ export function registerContentOrigin (node: NodePort, manifest: Array<PrecacheE
     })())
   })
 
+  /** URLs whose next navigation is content, not a holding boot document (ShowUnheldMessage). */
+  const unheld = new Set<string>()
+  self.addEventListener('message', event => {
+    if (!isMessage<ShowUnheldMessage>(event.data, 'pollen:show-unheld')) return
+    const source = event.source
+    if (source instanceof Client) event.waitUntil(bootClients.has(source.id).then(trusted => { if (trusted) unheld.add(event.data.url) }))
+  })
+  /** Where pages must hold the node, every top document is a boot document that does (holder.ts). */
+  const mustHold = (request: Request): boolean =>
+    node.pagesHoldNode && request.mode === 'navigate' && request.destination === 'document' && !unheld.delete(request.url)
+
   self.addEventListener('fetch', event => {
     const url = new URL(event.request.url)
     if (url.origin !== self.location.origin) return
     // A navigation the boot document starts (its reload) is content again.
-    if (event.request.mode !== 'navigate' && bootClients.has(event.clientId)) {
+    if (event.request.mode !== 'navigate' && bootClients.hasNow(event.clientId)) {
       event.respondWith(fromNetworkOrCache(event.request, integrity))
       return
     }
@@ -70,6 +81,10 @@ export function registerContentOrigin (node: NodePort, manifest: Array<PrecacheE
       event.respondWith(Response.redirect(canonical, 301))
       return
     }
+    if (mustHold(event.request)) {
+      event.respondWith(bootDocument(event))
+      return
+    }
     event.respondWith(serveContent(event, content, '', {
       node,
       bootDocument: async () => await bootDocument(event),
@@ -78,7 +93,7 @@ export function registerContentOrigin (node: NodePort, manifest: Array<PrecacheE
     }))
   })
 
-  return source => source instanceof Client && bootClients.has(source.id)
+  return async source => source instanceof Client && await bootClients.has(source.id)
 }
 
 /** The SRI digest of each precached file by its path, as the build wrote them (vite.config.ts). */

@@ -32,10 +32,13 @@ export class NodePort {
   mode?: GatewayMode
   /** Told when the node's gateway mode is first heard or changes. */
   onMode: (mode: GatewayMode) => void = () => {}
+  /** The node ends with the last page holding it (NodePortMessage): content pages must be shown by a boot document that holds it. */
+  pagesHoldNode = false
 
   constructor (private readonly acceptTimeoutMs = DEFAULT_ACCEPT_TIMEOUT_MS) {}
 
-  set (port: MessagePort): void {
+  set (port: MessagePort, pagesHoldNode = false): void {
+    this.pagesHoldNode = pagesHoldNode
     // The previous client is left to finish the requests it carries (closing
     // it would fail them); the node closes its end when it drops old ports.
     this.lastHeard = Date.now()

@@ -31,11 +31,15 @@ const acceptsPortFrom = host.kind === 'app'
     : refuseEverything(host.reason)
 
 self.addEventListener('message', event => {
-  if (!isMessage<NodePortMessage>(event.data, 'pollen:node-port') || event.ports[0] == null) return
-  if (!acceptsPortFrom(event.source)) return
-  node.set(event.ports[0])
-  // Answer on the port the page sent beside it, once the node port is in place.
-  event.ports[1]?.postMessage({ type: 'pollen:node-port-taken' })
+  const message = event.data
+  const [port, reply] = event.ports
+  if (!isMessage<NodePortMessage>(message, 'pollen:node-port') || port == null) return
+  event.waitUntil((async () => {
+    if (!await acceptsPortFrom(event.source)) return
+    node.set(port, message.pagesHoldNode === true)
+    // Answer on the port the page sent beside it, once the node port is in place.
+    reply?.postMessage({ type: 'pollen:node-port-taken' })
+  })())
 })
 
 /** On a host that only looks like a content origin: a 400 page for every request, and no port from anyone. */

@@ -349,11 +349,23 @@ export interface ContentMethods {
 export type ContentEvent = { type: 'gateway:alive', mode: GatewayMode }
 
 /** Page → service worker: here is a port to the node (ports[0]), serving ContentMethods. */
-export interface NodePortMessage { type: 'pollen:node-port' }
+export interface NodePortMessage {
+  type: 'pollen:node-port'
+  /** The node ends with the last page holding it: every page of a content origin must be shown by a boot document that holds it. */
+  pagesHoldNode?: boolean
+}
+/** Boot document → its service worker: serve the next navigation to `url` as content, not as a boot document (the content will not stay in a frame). */
+export interface ShowUnheldMessage { type: 'pollen:show-unheld', url: string }
 /** Service worker → its window clients: I need a port to the node. */
 export interface PortNeededMessage { type: 'pollen:port-needed' }
 /** Bridge → the content page that embeds it: a port serving ContentMethods (ports[0]). */
-export interface BridgePortMessage { type: 'pollen:bridge-port' }
+export interface BridgePortMessage {
+  type: 'pollen:bridge-port'
+  /** Whether the node outlives the pages holding it (node-client.ts): if not, the embedder must keep the bridge open. */
+  nodeOutlivesPages: boolean
+}
+/** Content page → the bridge it embeds: another port, please (the service worker lost the last one). */
+export interface BridgePortNeededMessage { type: 'pollen:bridge-port-needed' }
 
 export function isMessage<T extends { type: string }> (data: unknown, type: T['type']): data is T {
   return typeof data === 'object' && data !== null && (data as { type?: unknown }).type === type

@@ -17,6 +17,11 @@ type Listener = (event: NodeEvent) => void
 export interface NodeConnection {
   client: NodeClient
   subscribe: (listener: Listener) => () => void
+  /**
+   * Whether this browser keeps the node running after the last page that
+   * holds it closes (it honours `extendedLifetime`; Firefox and WebKit do not)
+   */
+  outlivesPages: boolean
 }
 
 export function connectNode (): NodeConnection {
@@ -25,13 +30,24 @@ export function connectNode (): NodeConnection {
   // so a content origin's service worker can still reach it after the boot
   // document (and its bridge) went away; without it Chromium stops the
   // worker the moment its last page closes, whatever ports others hold.
-  const worker = new SharedWorker(new URL('../node/worker.ts', import.meta.url), { type: 'module', name: 'pollen-node', extendedLifetime: true })
+  // A browser that knows the option reads it from the options object (WebIDL reads only the members
+  // it knows), so the getter tells whether this one does.
+  let outlivesPages = false
+  const worker = new SharedWorker(new URL('../node/worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'pollen-node',
+    get extendedLifetime () {
+      outlivesPages = true
+      return true
+    }
+  })
   const client: NodeClient = new RpcClient(worker.port, event => {
     for (const listener of listeners) listener(event)
   })
   worker.addEventListener('error', () => { client.close() })
   return {
     client,
+    outlivesPages,
     subscribe (listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)

@@ -52,7 +52,7 @@ describe('the static server\'s use of it', () => {
 
   it('builds the content origin\'s frame-src from the parsed app host, never from the raw header', () => {
     const host = requestHost(`${CID_LABEL}.ipfs.app.localhost:8080`)!
-    expect(contentSecurityPolicy(host, '/')).toContain('frame-src app.localhost:8080;')
+    expect(contentSecurityPolicy(host, '/')).toContain("frame-src 'self' app.localhost:8080;")
     expect(contentSecurityPolicy(requestHost('app.localhost:8080')!, '/bridge.html')).toContain('frame-ancestors *.ipfs.app.localhost:8080 *.ipns.app.localhost:8080')
     expect(requestHost('notacid.ipfs.app.localhost:8080')?.kind).toBe('invalid')
   })

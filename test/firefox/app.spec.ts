@@ -1,0 +1,38 @@
+/** The node in Firefox: start, add and read back, reload, a second tab. */
+import { expect, test } from '../e2e/fixtures.ts'
+import { expectedFileCid, pseudoRandomBytes, sha256, sha256File, writeTempFile } from '../e2e/helpers/content.ts'
+import { addFile, downloadShown, launchFirefox, openApp, openPath, peerId, rowCid } from './helpers/firefox.ts'
+
+const MiB = 1024 * 1024
+
+test('Firefox: the node starts, a file added reads back identical, and a reload and a second tab find the same node and files', async ({ appUrl }) => {
+  const firefox = await launchFirefox()
+  try {
+    const page = await firefox.context.newPage()
+    await openApp(page, appUrl)
+    const peer = await peerId(page)
+    const bytes = pseudoRandomBytes(3 * MiB + 5, 71)
+    const cid = await addFile(page, await writeTempFile('notes.bin', bytes), 'notes.bin')
+    expect(cid).toBe(await expectedFileCid(bytes))
+
+    await page.reload()
+    await openApp(page, appUrl)
+    expect(await peerId(page)).toBe(peer)
+    await openApp(page, appUrl)
+    expect(await rowCid(page, 'notes.bin')).toBe(cid)
+
+    // A second tab reaches the same node; with the first closed it keeps working.
+    const second = await firefox.context.newPage()
+    await openApp(second, appUrl)
+    expect(await peerId(second)).toBe(peer)
+    await page.close()
+    const more = pseudoRandomBytes(MiB, 72)
+    expect(await addFile(second, await writeTempFile('more.bin', more), 'more.bin')).toBe(await expectedFileCid(more))
+    expect(await rowCid(second, 'notes.bin')).toBe(cid)
+    // Read back as a person does: open the CID, Download. (Last: after a download, BiDi counts a navigation as pending.)
+    await openPath(second, cid)
+    expect(await sha256File(await downloadShown(second, firefox, bytes.byteLength))).toBe(sha256(bytes))
+  } finally {
+    await firefox.close()
+  }
+})
