@@ -64,7 +64,7 @@ export async function peerId (page: Page): Promise<string> {
 /** Picks `path` in the file input `testId` on the Files screen and waits for the entry `name`; returns its CID. */
 export async function addFile (page: Page, path: string, name: string, testId = 'file-input'): Promise<string> {
   await page.goto(new URL('#/files', page.url()).href)
-  const input = await page.waitForSelector(`[data-testid="${testId}"]`)
+  const input = await page.waitForSelector(`input[data-testid="${testId}"]`)
   await input!.uploadFile(path)
   await expect.poll(async () => await rowCid(page, name), { timeout: 120_000 }).toMatch(/^baf/)
   return (await rowCid(page, name))!
@@ -72,7 +72,7 @@ export async function addFile (page: Page, path: string, name: string, testId = 
 
 /** The CID of the Files screen's entry whose row names `name`. */
 export async function rowCid (page: Page, name: string): Promise<string | null> {
-  return await page.evaluate(name => [...document.querySelectorAll('[data-testid="file-row"]')]
+  return await page.evaluate(name => Array.from(document.querySelectorAll('[data-testid="file-row"]'))
     .find(row => row.textContent?.includes(name) === true)?.getAttribute('data-cid') ?? null, name)
 }
 
@@ -81,8 +81,8 @@ export async function shareLink (page: Page, name: string, sharer: string, optio
   await page.goto(new URL('#/files', page.url()).href)
   await expect.poll(async () => await rowCid(page, name)).not.toBeNull()
   await page.evaluate(name => {
-    const row = [...document.querySelectorAll('[data-testid="file-row"]')].find(candidate => candidate.textContent?.includes(name) === true)
-    row!.querySelector<HTMLButtonElement>('[data-testid="share-button"]')!.click()
+    const row = Array.from(document.querySelectorAll('[data-testid="file-row"]')).find(candidate => candidate.textContent?.includes(name) === true)
+    ;(row!.querySelector('[data-testid="share-button"]') as HTMLButtonElement).click()
   }, name)
   const address = options.webrtc === true ? `p2p-circuit%2Fwebrtc%2Fp2p%2F${sharer}` : `p2p-circuit%2Fp2p%2F${sharer}`
   const link = async (): Promise<string> => await page.$eval('[data-testid="share-link"]', element => (element as HTMLInputElement).value).catch(() => '')
