@@ -140,3 +140,11 @@ export async function contentFrame (page: Page): Promise<Frame> {
   }, { timeout: 30_000 }).toBe(true)
   return frame!
 }
+
+/** Imports the CAR at `path` on the Files screen and waits until its root `cid` is listed. */
+export async function importCar (page: Page, path: string, cid: string): Promise<void> {
+  await page.goto(new URL('#/files', page.url()).href)
+  const input = await page.waitForSelector('input[data-testid="car-input"]')
+  await input!.uploadFile(path)
+  await expect.poll(async () => await page.$(`[data-testid="file-row"][data-cid="${cid}"]`) != null, { timeout: 60_000 }).toBe(true)
+}
