@@ -1,7 +1,7 @@
 /** The node in Firefox: start, add and read back, reload, a second tab. */
 import { expect, test } from '../e2e/fixtures.ts'
 import { expectedFileCid, pseudoRandomBytes, sha256, sha256File, writeTempFile } from '../e2e/helpers/content.ts'
-import { addFile, downloadShown, launchFirefox, openApp, openPath, peerId, rowCid } from './helpers/firefox.ts'
+import { addFile, attributeOf, downloadShown, launchFirefox, openApp, openPath, peerId, rowCid, textOf } from './helpers/firefox.ts'
 
 const MiB = 1024 * 1024
 
@@ -11,6 +11,11 @@ test('Firefox: the node starts, a file added reads back identical, and a reload 
     const page = await firefox.context.newPage()
     await openApp(page, appUrl)
     const peer = await peerId(page)
+    // The Node screen says what this browser lacks: Firefox ignores extendedLifetime, and has the rest.
+    const feature = async (id: string) => await attributeOf(page, `[data-testid="browser-feature"][data-feature="${id}"]`, 'data-available')
+    expect(await feature('extended-lifetime')).toBe('false')
+    for (const id of ['webrtc', 'webtransport', 'storage-estimate', 'protocol-handler']) expect(await feature(id), id).toBe('true')
+    expect(await textOf(page, 'browser-features')).toContain('The node stops with the last Pollen tab or content page')
     const bytes = pseudoRandomBytes(3 * MiB + 5, 71)
     const cid = await addFile(page, await writeTempFile('notes.bin', bytes), 'notes.bin')
     expect(cid).toBe(await expectedFileCid(bytes))
