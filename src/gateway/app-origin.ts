@@ -7,6 +7,7 @@
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute, type PrecacheEntry } from 'workbox-precaching'
 import { NavigationRoute, registerRoute } from 'workbox-routing'
 import { DOWNLOAD_PREFIX, isDownloadOffer, type DownloadOffer } from '../lib/download.ts'
+import { unpackStreams } from '../lib/port-stream.ts'
 import { PROTOCOL_HANDLER_PATH, parsePathRequest, protocolHandlerTarget, protocolUrlToPath, subdomainUrl } from '../lib/gateway-url.ts'
 import { pageResponse, serveContent } from './content-requests.ts'
 import type { GatewayMode } from '../lib/config.ts'
@@ -102,8 +103,9 @@ function registerDownloads (): void {
   const offers = new Map<string, DownloadOffer>()
 
   self.addEventListener('message', event => {
-    if (!isDownloadOffer(event.data)) return
-    const offer = event.data
+    const data: unknown = unpackStreams(event.data)
+    if (!isDownloadOffer(data)) return
+    const offer = data
     offers.set(offer.id, offer)
     setTimeout(() => {
       if (offers.delete(offer.id)) void offer.stream.cancel('nobody downloaded it')

@@ -238,9 +238,9 @@ export interface BootstrapState {
 }
 
 export interface StorageInfo {
-  /** Bytes this origin uses, as reported by the browser. */
-  usage: number
-  quota: number
+  /** Bytes this origin uses, as reported by the browser; undefined where it has no navigator.storage (WebKitGTK by default). */
+  usage?: number
+  quota?: number
   blocks: number
 }
 

@@ -8,6 +8,7 @@
  * on the other's).
  */
 import { AbortError, NodeGoneError, TimeoutError, deserializeError, serializeError, type SerializedError } from './errors.ts'
+import { packStreams, unpackStreams } from './port-stream.ts'
 
 /** One method: its argument, result and progress event types. */
 export interface Method<Args = unknown, Result = unknown, Progress = never> {
@@ -144,7 +145,9 @@ export class RpcClient<M extends MethodMap, Event = never> {
         }
       })
       try {
-        this.port.postMessage({ kind: 'call', id, method, args } satisfies WireMessage, options.transfer ?? [])
+        // Streams go as streams where the engine can transfer them, over ports where it cannot (port-stream.ts).
+        const packed = packStreams(args, options.transfer ?? [])
+        this.port.postMessage({ kind: 'call', id, method, args: packed.value } satisfies WireMessage, packed.transferables)
       } catch (err) {
         // Arguments that cannot be cloned never reach the node: forget the call here.
         this.settle(id)?.reject(err as Error)
@@ -178,7 +181,7 @@ export class RpcClient<M extends MethodMap, Event = never> {
         })
         break
       case 'result':
-        this.settle(msg.id)?.resolve(msg.value)
+        this.settle(msg.id)?.resolve(unpackStreams(msg.value))
         break
       case 'error':
         this.settle(msg.id)?.reject(deserializeError(msg.error))
@@ -234,7 +237,10 @@ export function serveRpc<M extends MethodMap, Event = never> (port: MessagePort,
         signal: controller.signal,
         onProgress: event => { send({ kind: 'progress', id, event }) }
       })
-      if (out instanceof Transfer) send({ kind: 'result', id, value: out.value }, out.transferables)
+      if (out instanceof Transfer) {
+        const packed = packStreams(out.value, out.transferables)
+        send({ kind: 'result', id, value: packed.value }, packed.transferables)
+      }
       else send({ kind: 'result', id, value: out })
     } catch (err) {
       const error = serializeError(err)
@@ -256,7 +262,7 @@ export function serveRpc<M extends MethodMap, Event = never> (port: MessagePort,
         void waitForRelease(msg.lock, stopWatching.signal).then(dispose)
         break
       case 'call':
-        void call(msg.id, msg.method, msg.args)
+        void call(msg.id, msg.method, unpackStreams(msg.args))
         break
       case 'cancel':
         running.get(msg.id)?.abort(new AbortError())

@@ -22,11 +22,13 @@ import { cbor } from './cbor-codec.ts'
 import { carServerServices } from './car-server.ts'
 import { gatewayFallback } from './gateway-fallback.ts'
 import { reuseLimitedConnections } from './limited-connections.ts'
+import { webRtcHostSince } from './webrtc-hosting.ts'
 import type { RelayReservations } from './relay-reservations.ts'
 import type { NodeConfig } from '../lib/config.ts'
 import type { ICryptoInterface } from '@chainsafe/libp2p-noise'
 import type { CodecLoader } from '@helia/interface'
 import type { Blockstore } from 'interface-blockstore'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Datastore } from 'interface-datastore'
 
 export const AGENT_NAME = 'pollen'
@@ -60,6 +62,17 @@ export interface NodeParts {
   noiseCrypto: ICryptoInterface
 }
 
+/**
+ * A /webrtc address promises a direct connection that only a page hosting
+ * WebRTC can make (webrtc-hosting.ts): with none (every tab closed, or a
+ * browser without RTCPeerConnection) it is not announced, and peers use the
+ * relay at once instead of trying a dial that cannot succeed.
+ */
+export function withoutUnhostedWebRtc (addrs: Multiaddr[]): Multiaddr[] {
+  if (webRtcHostSince() != null) return addrs
+  return addrs.filter(addr => !addr.getComponents().some(component => component.name === 'webrtc'))
+}
+
 function optionalServices (config: NodeConfig) {
   // A browser is not reachable enough to serve DHT records: client mode only.
   // Private addresses are kept because a self-hosted DHT lives on them.
@@ -85,7 +98,7 @@ export function createNode (config: NodeConfig, parts: NodeParts) {
     },
     libp2p: {
       nodeInfo: { name: AGENT_NAME, version: AGENT_VERSION, userAgent: USER_AGENT },
-      addresses: { listen: [...LISTEN_ADDRS] },
+      addresses: { listen: [...LISTEN_ADDRS], announceFilter: withoutUnhostedWebRtc },
       // libp2p's WebSocket connection stops writing at its buffered limit and
       // resumes only once the socket drained completely (polled, 10 ms by
       // default): a larger limit and a shorter poll keep 1 MiB blocks flowing.

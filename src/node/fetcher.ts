@@ -63,8 +63,10 @@ export interface FetcherInit {
 }
 
 async function estimateAvailable (): Promise<number> {
-  const { usage = 0, quota } = await navigator.storage.estimate()
-  return quota == null ? Number.POSITIVE_INFINITY : Math.max(0, quota - usage)
+  // Without the Storage API nothing is known ahead: the browser's refusal of a write says when it is full.
+  const estimate = await navigator.storage?.estimate?.().catch(() => undefined)
+  const quota = estimate?.quota
+  return quota == null ? Number.POSITIVE_INFINITY : Math.max(0, quota - (estimate?.usage ?? 0))
 }
 
 interface ProgressEvent { type: string, detail: any }

@@ -11,6 +11,7 @@
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { dialableAddrs } from '../lib/share-link.ts'
+import { readChunks } from '../lib/port-stream.ts'
 import type { Libp2p } from '@libp2p/interface'
 
 export const DEFAULT_PRELOAD_TIMEOUT_MS = 5 * 60 * 1000
@@ -38,7 +39,7 @@ export async function preload (node: string, cid: string, signal?: AbortSignal):
   if (response.body == null) return
   let buffered = ''
   const decoder = new TextDecoder()
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of readChunks(response.body)) {
     buffered += decoder.decode(chunk, { stream: true })
     const lines = buffered.split('\n')
     buffered = lines.pop() ?? ''

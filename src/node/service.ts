@@ -76,9 +76,26 @@ export class PollenNode {
     const [noiseCrypto, defaults] = await Promise.all([loadNoiseCrypto(), loadDefaults(appBase), blockstore.open(), datastore.open()])
     const node = new PollenNode(blockstore, datastore, defaults, emit, noiseCrypto, serverLock)
     await node.trusted.load()
-    onWebRtcHostChange(() => { emit({ type: 'connections:changed' }) })
+    onWebRtcHostChange(() => {
+      emit({ type: 'connections:changed' })
+      void node.announceAddresses()
+    })
     await node.start(await loadConfig(datastore, defaults))
     return node
+  }
+
+  /**
+   * Puts the addresses announced now in this node's own peer record, which
+   * identify sends to peers: a /webrtc address comes and goes with the page
+   * hosting WebRTC (create-node.ts), and libp2p re-reads them only when a
+   * transport starts or stops listening.
+   */
+  private async announceAddresses (): Promise<void> {
+    const libp2p = this.helia?.libp2p
+    if (libp2p?.status !== 'started') return
+    const own = `/p2p/${libp2p.peerId.toString()}`
+    const multiaddrs = libp2p.getMultiaddrs().map(addr => addr.toString().endsWith(own) ? addr.decapsulate(own) : addr)
+    await libp2p.peerStore.patch(libp2p.peerId, { multiaddrs }).catch(() => {})
   }
 
   private async start (config: NodeConfig): Promise<void> {
@@ -161,8 +178,9 @@ export class PollenNode {
   }
 
   private async storage (): Promise<StorageInfo> {
-    const { usage = 0, quota = 0 } = await navigator.storage.estimate()
-    return { usage, quota, blocks: await this.blockstore.count() }
+    // A browser without the Storage API still lists its blocks.
+    const estimate = await navigator.storage?.estimate?.().catch(() => undefined)
+    return { usage: estimate?.usage, quota: estimate?.quota, blocks: await this.blockstore.count() }
   }
 
 

@@ -4,6 +4,7 @@
  * without one (the very first visit), the bytes are gathered into a Blob.
  */
 import { DOWNLOAD_PREFIX, type DownloadOffer } from '../lib/download.ts'
+import { packStreams } from '../lib/port-stream.ts'
 import type { NodeClient } from './node-client.ts'
 
 function clickLink (href: string, name?: string): void {
@@ -22,7 +23,8 @@ async function offerToServiceWorker (worker: ServiceWorker, offer: DownloadOffer
     channel.port1.onmessage = () => { resolve() }
     setTimeout(() => { reject(new Error('The service worker did not take the download')) }, 5000)
   })
-  worker.postMessage(offer, [offer.stream, channel.port2])
+  const packed = packStreams(offer, [offer.stream])
+  worker.postMessage(packed.value, [...packed.transferables, channel.port2])
   await ready
   channel.port1.close()
 }

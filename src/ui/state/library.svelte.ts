@@ -24,16 +24,17 @@ export class LibraryState {
   }
 
   async refresh (): Promise<void> {
-    try {
-      const [files, storage] = await Promise.all([
-        this.node.client.call('files.list', undefined),
-        this.node.client.call('storage.info', undefined)
-      ])
-      this.files = files
-      this.storage = storage
+    // Each on its own: storage figures that cannot be had never keep the list from showing.
+    const [files, storage] = await Promise.allSettled([
+      this.node.client.call('files.list', undefined),
+      this.node.client.call('storage.info', undefined)
+    ])
+    if (storage.status === 'fulfilled') this.storage = storage.value
+    if (files.status === 'fulfilled') {
+      this.files = files.value
       this.loaded = true
-    } catch (err) {
-      this.message = describeError(err)
+    } else {
+      this.message = describeError(files.reason)
     }
   }
 
@@ -76,6 +77,7 @@ export class LibraryState {
   }
 
   async requestPersistence (): Promise<void> {
+    if (typeof navigator.storage?.persist !== 'function') return
     this.persisted = await navigator.storage.persist()
     this.message = this.persisted
       ? 'Storage is persistent: the browser will not evict your files to free space.'

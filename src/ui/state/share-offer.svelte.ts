@@ -57,7 +57,7 @@ export class ShareOffer {
     this.dialled = dialled.length
     this.ignored = ignored
     client.call('storage.info', undefined)
-      .then(info => { this.free = Math.max(0, info.quota - info.usage) })
+      .then(info => { if (info.quota != null) this.free = Math.max(0, info.quota - (info.usage ?? 0)) })
       .catch(() => {})
     client.call('fetches.unfinished', undefined)
       .then(list => { this.here = list.find(entry => entry.cid === link.cid && entry.blocks > 0) })
