@@ -24,6 +24,8 @@ export default defineConfig({
     { name: 'chromium', use: { browserName: 'chromium' } },
     // Firefox (Debian's firefox-esr over WebDriver BiDi, test/firefox/helpers/firefox.ts) beside Chromium.
     { name: 'firefox', testDir: 'test/firefox', use: { browserName: 'chromium' } },
+    // WebKit (Debian's WebKitGTK MiniBrowser over WebDriver classic, test/webkit/helpers/webkit.ts) beside Chromium.
+    { name: 'webkit', testDir: 'test/webkit', use: { browserName: 'chromium' } },
     // Against a real Kubo (test/interop/kubo.ts; scripts/ensure-kubo.js builds it).
     { name: 'interop', testDir: 'test/interop', use: { browserName: 'chromium' } },
     // The IPFS gateway-conformance suite through Pollen's gateway (scripts/ensure-conformance.js builds it).

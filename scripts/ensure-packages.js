@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Makes sure the Debian packages the tests use are installed: `chromium` and `firefox-esr`, because
-// Playwright's own browser download cannot reach its CDN from these machines (DESIGN.md §3), and
+// Playwright's own browser download cannot reach its CDN from these machines (DESIGN.md §3),
+// `webkit2gtk-driver` (WebKitWebDriver and WebKitGTK's MiniBrowser) with `xvfb` for its display, and
 // `ffmpeg`, which makes the test video. Installs what is missing with apt-get (root only), then
 // prints versions.
 //
@@ -10,7 +11,13 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 
 /** Debian package → the program the tests run from it. */
-const PACKAGES = { chromium: '/usr/bin/chromium', 'firefox-esr': '/usr/bin/firefox-esr', ffmpeg: '/usr/bin/ffmpeg' }
+const PACKAGES = {
+  chromium: '/usr/bin/chromium',
+  'firefox-esr': '/usr/bin/firefox-esr',
+  'webkit2gtk-driver': '/usr/bin/WebKitWebDriver',
+  xvfb: '/usr/bin/Xvfb',
+  ffmpeg: '/usr/bin/ffmpeg'
+}
 
 /**
  * Runs a command with inherited stdio; exits with its status when it fails.
@@ -33,6 +40,8 @@ function run (command, args) {
     process.exit(result.status ?? 1)
   }
 }
+
+const VERSION_FROM_PACKAGE = new Set(['webkit2gtk-driver', 'xvfb'])
 
 const missing = Object.entries(PACKAGES).filter(([, program]) => !existsSync(program)).map(([name]) => name)
 if (missing.length > 0) {
@@ -59,7 +68,11 @@ if (missing.length > 0) {
 for (const [name, program] of Object.entries(PACKAGES)) {
   try {
     // The Debian chromium launcher writes shell noise to stderr on some machines; keep only stdout.
-    const version = execFileSync(program, name === 'ffmpeg' ? ['-version'] : ['--version'], {
+    // WebKitWebDriver and Xvfb print no version: the package's says what runs.
+    const [command, args] = VERSION_FROM_PACKAGE.has(name)
+      ? ['dpkg-query', ['-W', '-f=${Package} ${Version}\n', name]]
+      : [program, name === 'ffmpeg' ? ['-version'] : ['--version']]
+    const version = execFileSync(command, args, {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: 60_000

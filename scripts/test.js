@@ -28,7 +28,7 @@ const STEP_ENV = { ...process.env, TMPDIR: RUN_TMPDIR, PLAYWRIGHT_JSON_OUTPUT_NA
 
 /** @type {Step[]} */
 const STEPS = [
-  { title: 'Debian packages (chromium, firefox-esr, ffmpeg)', command: process.execPath, args: ['scripts/ensure-packages.js'] },
+  { title: 'Debian packages (chromium, firefox-esr, webkit2gtk-driver, xvfb, ffmpeg)', command: process.execPath, args: ['scripts/ensure-packages.js'] },
   { title: 'Type check', command: 'npm', args: ['run', 'check'] },
   { title: 'Build', command: 'npm', args: ['run', 'build'] },
   {
