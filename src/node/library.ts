@@ -4,7 +4,9 @@
  */
 import { unixfs, type UnixFS } from '@helia/unixfs'
 import { Key, type Datastore } from 'interface-datastore'
+import * as dagPb from '@ipld/dag-pb'
 import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
 import { AbortError, NotFoundError, QuotaExceededError, isAbortError, isQuotaError } from '../lib/errors.ts'
 import { IMPORT_OPTIONS } from '../lib/import-profile.ts'
 import type { AddArgs, CarImportArgs, CarImportResult, FileEntry, ImportProgress, PreloadState } from '../lib/protocol.ts'
@@ -21,6 +23,8 @@ const RECORD_PREFIX = '/pollen/files/'
 const PROGRESS_INTERVAL_MS = 100
 /** Blocks hashed and written at once; the blockstore commits them together. */
 export const DEFAULT_BLOCK_WRITE_CONCURRENCY = 16
+/** Roots a preload node is asked for (its `refs -r` walks dag-pb; a raw root is its own only block). */
+const PRELOADED_CODECS = new Set([dagPb.code, raw.code])
 
 export interface LibraryComponents {
   helia: Helia
@@ -89,8 +93,7 @@ export class Library {
         files: args.items.length,
         added: Date.now(),
         pinned: true,
-        preload: Object.fromEntries(this.components.preloadNodes.map(node => [node, { status: 'pending' as const }])),
-        ...(this.components.announce != null ? { dht: { status: 'pending' as const } } : {})
+        ...this.networkStatus()
       }
       await this.save(entry)
       void this.preloadEntry(entry)
@@ -139,9 +142,13 @@ export class Library {
           size: summary.size,
           files: 1,
           added: Date.now(),
-          pinned: true
+          pinned: true,
+          // Imported is added, as far as the network is concerned: preload nodes and the DHT hear of UnixFS and raw roots.
+          ...(PRELOADED_CODECS.has(root.code) ? this.networkStatus() : {})
         }
         await this.save(entry)
+        if (entry.preload != null) void this.preloadEntry(entry)
+        if (entry.dht != null) void this.announceEntry(entry)
         entries.push(entry)
       }
       const complete = new Set(imported.completeRoots.map(root => root.toString()))
@@ -151,6 +158,14 @@ export class Library {
       if (isQuotaError(err)) throw new QuotaExceededError()
       if (signal.aborted || isAbortError(err)) throw new AbortError('The import was cancelled; nothing was added')
       throw err
+    }
+  }
+
+  /** An entry's preload and DHT states before either has started. */
+  private networkStatus (): Pick<FileEntry, 'preload' | 'dht'> {
+    return {
+      preload: Object.fromEntries(this.components.preloadNodes.map(node => [node, { status: 'pending' as const }])),
+      ...(this.components.announce != null ? { dht: { status: 'pending' as const } } : {})
     }
   }
 
