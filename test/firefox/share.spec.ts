@@ -4,10 +4,10 @@
  * through the relay), identical.
  */
 import { expect, test } from '../e2e/fixtures.ts'
-import { downloadShownDigest, openApp as openChromiumApp, peerId as chromiumPeerId, waitForImport } from '../e2e/helpers/app.ts'
+import { downloadShownDigest } from '../e2e/helpers/app.ts'
 import { pseudoRandomBytes, sha256, sha256File, writeTempFile } from '../e2e/helpers/content.ts'
 import { startNetwork, type LocalNetwork } from '../e2e/helpers/network.ts'
-import { openShared as openSharedInChromium, shareLink as chromiumShareLink } from '../e2e/helpers/share.ts'
+import { openShared as openSharedInChromium, shareLink as chromiumShareLink, sharerWithFile } from '../e2e/helpers/share.ts'
 import { addFile, downloadShown, fetchSource, launchFirefox, openApp, openShared, peerId, shareLink, textOf, type Firefox } from './helpers/firefox.ts'
 
 const MiB = 1024 * 1024
@@ -41,13 +41,7 @@ test('Firefox shares, Chromium receives: every byte from the Firefox node over a
 test('Chromium shares, Firefox receives: every byte from the Chromium node over a direct WebRTC connection, identical', async ({ browser }) => {
   test.setTimeout(180_000)
   const bytes = pseudoRandomBytes(8 * MiB + 13, 82)
-  const context = await browser.newContext()
-  const sharer = await context.newPage()
-  await openChromiumApp(sharer, network.appUrl)
-  const peer = await chromiumPeerId(sharer)
-  await sharer.goto(`${network.appUrl}#/files`)
-  await sharer.getByTestId('file-input').setInputFiles(await writeTempFile('from-chromium.bin', bytes))
-  await waitForImport(sharer, 'from-chromium.bin')
+  const { page: sharer, peer } = await sharerWithFile(browser, network.appUrl, 'from-chromium.bin', bytes)
   const link = await chromiumShareLink(sharer, 'from-chromium.bin', peer, { webrtc: true })
 
   const receiver = await firefox.context.newPage()
@@ -58,5 +52,5 @@ test('Chromium shares, Firefox receives: every byte from the Chromium node over 
   expect(fromSharer.text).toMatch(/Served 8\.0+ MiB/)
   expect(await receiver.$$eval('[data-testid="fetch-source"]', rows => rows.length)).toBe(1)
   expect(await sha256File(await downloadShown(receiver, firefox, bytes.byteLength))).toBe(sha256(bytes))
-  await context.close()
+  await sharer.context().close()
 })
