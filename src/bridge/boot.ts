@@ -13,6 +13,7 @@ import { connectNode } from '../ui/node-client.ts'
 import { BRIDGE_TIMEOUT_MS, BridgeFrame } from './bridge-frame.ts'
 import { activeWorker, handOverPort } from './handover.ts'
 import { holdContent, mayHold, showUnheld } from './holder.ts'
+import { countVisit } from './visits.ts'
 import './boot.css'
 /** More boots than this for one URL within the window means the reload does not help. */
 export const MAX_BOOTS = 2
@@ -31,14 +32,10 @@ function say (text: string, state: 'starting' | 'failed' = 'starting'): void {
 
 /** Counts this boot; throws when the same URL booted too often just now. */
 function guardLoop (): void {
-  const now = Date.now()
-  const boots = (JSON.parse(sessionStorage.getItem(GUARD_KEY) ?? '{}') as Record<string, number[]>)
-  const recent = (boots[location.href] ?? []).filter(t => now - t < BOOT_WINDOW_MS)
-  if (recent.length >= MAX_BOOTS) {
-    throw new BootLoopError(`Pollen started its node ${recent.length} times for this page within ${BOOT_WINDOW_MS / 1000} s and the page still did not load.`)
+  const before = countVisit(GUARD_KEY, location.href, BOOT_WINDOW_MS)
+  if (before >= MAX_BOOTS) {
+    throw new BootLoopError(`Pollen started its node ${before} times for this page within ${BOOT_WINDOW_MS / 1000} s and the page still did not load.`)
   }
-  boots[location.href] = [...recent, now]
-  sessionStorage.setItem(GUARD_KEY, JSON.stringify(boots))
 }
 
 async function boot (): Promise<void> {

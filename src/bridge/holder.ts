@@ -9,6 +9,7 @@
 import { isMessage, type PortNeededMessage, type ShowUnheldMessage } from '../lib/protocol.ts'
 import type { BridgeFrame } from './bridge-frame.ts'
 import { handOverPort } from './handover.ts'
+import { countVisit } from './visits.ts'
 
 /** More holders than this for one URL within the window: the content keeps leaving the frame. */
 export const MAX_HOLDS = 3
@@ -20,12 +21,7 @@ const HOLDS_KEY = 'pollen:holds'
  * as when content moves itself out of any frame (`top.location = …`)
  */
 export function mayHold (url: string): boolean {
-  const now = Date.now()
-  const holds = (JSON.parse(sessionStorage.getItem(HOLDS_KEY) ?? '{}') as Record<string, number[]>)
-  const recent = (holds[url] ?? []).filter(t => now - t < HOLD_WINDOW_MS)
-  holds[url] = [...recent, now]
-  sessionStorage.setItem(HOLDS_KEY, JSON.stringify(holds))
-  return recent.length < MAX_HOLDS
+  return countVisit(HOLDS_KEY, url, HOLD_WINDOW_MS) < MAX_HOLDS
 }
 
 /** Shows the content as the top document after all: the worker serves its next navigation unframed. */
