@@ -37,7 +37,8 @@ test('Firefox: a static site opens at its own origin, every subresource from the
   const content = await contentFrame(site)
   await content.waitForSelector('#title')
   expect(site.url()).toBe(`http://${host}/`)
-  expect(await site.title()).toBe('Static site on IPFS')
+  // The holder takes the content's title once the frame has loaded, which is after #title is there.
+  await expect.poll(async () => await site.title()).toBe('Static site on IPFS')
   expect(await content.$eval('#title', element => getComputedStyle(element).color)).toBe('rgb(200, 30, 40)')
   await expect.poll(async () => await content.$eval('#logo', element => (element as HTMLImageElement).naturalWidth)).toBe(2)
 
