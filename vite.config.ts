@@ -50,6 +50,34 @@ export default defineConfig({
         display: 'standalone',
         background_color: '#10241a',
         theme_color: '#1d3b2a',
+        // Shared from another app (Android, ChromeOS): files stream into the service worker (src/gateway/share-target.ts).
+        share_target: {
+          action: 'share-target',
+          method: 'POST',
+          enctype: 'multipart/form-data',
+          params: { title: 'title', text: 'text', url: 'url', files: [{ name: 'files', accept: ['*/*'] }] }
+        },
+        // "Open with Pollen" from the desktop: the page takes the files from launchQueue (src/ui/incoming-files.ts).
+        file_handlers: [{
+          action: '.',
+          accept: {
+            'application/vnd.ipld.car': ['.car'],
+            'application/octet-stream': ['.bin'],
+            'application/pdf': ['.pdf'],
+            'application/zip': ['.zip'],
+            'image/jpeg': ['.jpg', '.jpeg'],
+            'image/png': ['.png'],
+            'image/gif': ['.gif'],
+            'image/webp': ['.webp'],
+            'video/mp4': ['.mp4'],
+            'video/webm': ['.webm'],
+            'audio/mpeg': ['.mp3'],
+            'audio/ogg': ['.ogg'],
+            'text/plain': ['.txt', '.md']
+          }
+        }],
+        // One window holds the app: a launch (a file opened, a share) goes to it rather than a new one.
+        launch_handler: { client_mode: ['focus-existing', 'auto'] },
         icons: [
           { src: 'icons/icon-192.png', sizes: '192x192', type: 'image/png' },
           { src: 'icons/icon-512.png', sizes: '512x512', type: 'image/png' },

@@ -10,6 +10,7 @@ import { DOWNLOAD_PREFIX, isDownloadOffer, type DownloadOffer } from '../lib/dow
 import { unpackStreams } from '../lib/port-stream.ts'
 import { PROTOCOL_HANDLER_PATH, parsePathRequest, protocolHandlerTarget, protocolUrlToPath, subdomainUrl } from '../lib/gateway-url.ts'
 import { pageResponse, serveContent } from './content-requests.ts'
+import { registerShareTarget } from './share-target.ts'
 import type { GatewayMode } from '../lib/config.ts'
 import type { NodePort } from './node-port.ts'
 
@@ -56,6 +57,7 @@ export function registerAppOrigin (node: NodePort, manifest: Array<PrecacheEntry
     denylist: [new RegExp(`^${DOWNLOAD_PREFIX}`), /^\/deployment\.json$/, /^\/ip[fn]s\//, new RegExp(`^${PROTOCOL_HANDLER_PATH}$`)]
   }))
   registerDownloads()
+  registerShareTarget()
   return source => source instanceof Client
 }
 

@@ -95,6 +95,12 @@ export interface FetchArgs {
    */
   providers?: string[]
   /**
+   * The sharer's peer ID, from a share link that names it: besides `providers`,
+   * it is dialled through this node's own relays, then at the addresses the
+   * delegate routers know for it.
+   */
+  sharer?: string
+  /**
    * The most the fetch may hold, in bytes of blocks: the size the person agreed
    * to. A DAG that declares or turns out to be larger stops the fetch with a
    * SizeLimitError; the fetch also stops at the browser's storage quota
@@ -174,6 +180,8 @@ export interface UnfinishedFetch {
   name?: string
   /** The link's addresses (FetchArgs.providers), dialled again on resume. */
   providers: string[]
+  /** The link's sharer (FetchArgs.sharer), when it names one. */
+  sharer?: string
   maxBytes: number
   limitFrom: FetchArgs['limitFrom']
   /** Milliseconds since the epoch when it was first started. */

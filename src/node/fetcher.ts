@@ -30,11 +30,12 @@ import { parseContentPath } from '../lib/content-path.ts'
 import { InvalidShareLinkError, QuotaExceededError, SizeLimitError, TimeoutError, isAbortError, isQuotaError } from '../lib/errors.ts'
 import { formatBytes } from '../lib/format.ts'
 import { walkInParallel } from '../lib/parallel-walk.ts'
-import { addrsToDial } from '../lib/share-link.ts'
+import { addrsThroughRelay, addrsToDial } from '../lib/share-link.ts'
 import { sleep } from '../lib/sleep.ts'
 import { WantWindow } from '../lib/want-window.ts'
 import { isRelayed } from '../lib/transport-name.ts'
 import type { BlockSource, FetchArgs, FetchProgress, FetchSummary, SharerDial } from '../lib/protocol.ts'
+import type { PeerId } from '@libp2p/interface'
 import type { PollenHelia } from './create-node.ts'
 import { DEFAULT_CAR_STALL_MS, fetchCar } from '../lib/car-fetch.ts'
 import { explainReadError, type ContentReader } from './content.ts'
@@ -53,6 +54,8 @@ export interface FetcherInit {
   helia: PollenHelia
   content: ContentReader
   bootstrap: string[]
+  /** Peer IDs of the relays holding a slot for this node: a short share link's sharer is reached through them. */
+  relays?: () => string[]
   fetchTimeoutMs: number
   /** Bytes this origin may still store (quota minus usage); navigator.storage.estimate() when not given. */
   storageAvailable?: () => Promise<number>
@@ -88,6 +91,11 @@ export function sharerAddrs (addrs: string[]): Multiaddr[] {
   })
 }
 
+/** The peer an address ends with (the last /p2p/ part), if it names one. */
+function lastPeer (addr: Multiaddr): string | undefined {
+  return addr.getComponents().findLast(c => c.name === 'p2p')?.value
+}
+
 function linksOf (cid: CID, block: Uint8Array): { cids: CID[], size: number } {
   return blockLinks(cid, block) ?? { cids: [], size: block.byteLength }
 }
@@ -120,7 +128,7 @@ export class Fetcher {
     if (args.limitFrom === 'link' && maxBytes - (hereBefore?.bytes ?? 0) > room) {
       throw this.roomError(args.path, room, `its link announces ${formatBytes(maxBytes)}${here(hereBefore?.bytes ?? 0)}`, 0)
     }
-    const { sharer, sharerAddrs: reachedAddrs } = await this.dialSharer(args.providers ?? [], signal)
+    const { sharer, sharerAddrs: reachedAddrs } = await this.dialSharer(args.providers ?? [], args.sharer, signal)
     if (sharer != null) onProgress({ type: 'fetch:sharer', sharer })
 
     const sources = new Map<string, BlockSource>()
@@ -394,32 +402,89 @@ export class Fetcher {
     return source
   }
 
-  private async dialSharer (addrs: string[], signal: AbortSignal): Promise<{ sharer?: SharerDial, sharerAddrs?: Multiaddr[] }> {
-    if (addrs.length === 0) return {}
+  /**
+   * Reaches the sharer: at the link's addresses and through this node's own
+   * relays (a short link names the peer only), a direct WebRTC connection
+   * first; then at whatever addresses the routers know for it.
+   */
+  private async dialSharer (addrs: string[], sharerId: string | undefined, signal: AbortSignal): Promise<{ sharer?: SharerDial, sharerAddrs?: Multiaddr[] }> {
+    if (addrs.length === 0 && sharerId == null) return {}
     const parsed = sharerAddrs(addrs)
     const { ignored } = addrsToDial(addrs)
-    const peer = parsed[0].getComponents().findLast(c => c.name === 'p2p')!.value!
-    const mine = parsed.filter(addr => addr.getComponents().findLast(c => c.name === 'p2p')?.value === peer)
+    const peer = sharerId ?? lastPeer(parsed[0])!
+    let peerId: PeerId
+    try {
+      peerId = peerIdFromString(peer)
+    } catch {
+      throw new InvalidShareLinkError(`"${peer}" in the link is not a peer ID`)
+    }
+    const named = parsed.filter(addr => lastPeer(addr) === peer)
+    const mine = [...named, ...this.throughOwnRelays(peer).filter(addr => !named.some(known => known.equals(addr)))]
     const noted = ignored > 0 ? { ignoredAddrs: ignored } : {}
     if (peer === this.init.helia.libp2p.peerId.toString()) return { sharer: { peer, reached: false, error: 'that is this browser: the content is local', ...noted } }
-    // A direct WebRTC connection first (signalled through the relay), when the
-    // link offers one; the relayed connection alone when that fails.
-    const direct = mine.filter(addr => addr.getComponents().some(c => c.name === 'webrtc'))
-    const attempts = direct.length > 0 && direct.length < mine.length ? [direct, mine] : [mine]
     const errors: unknown[] = []
-    for (const candidates of attempts) {
-      try {
-        const conn = await this.init.helia.libp2p.dial(candidates, { signal: AbortSignal.any([signal, AbortSignal.timeout(DEFAULT_SHARER_DIAL_TIMEOUT_MS)]) })
-        const relayed = isRelayed(conn)
-        const directError = relayed && errors.length > 0 ? (errors[0] as Error).message : undefined
-        return { sharer: { peer, reached: true, addr: conn.remoteAddr.toString(), relayed, directError, ...noted }, sharerAddrs: mine }
-      } catch (err) {
-        signal.throwIfAborted()
-        errors.push(err)
+    const attempt = async (candidates: Multiaddr[]): Promise<{ sharer: SharerDial, sharerAddrs: Multiaddr[] } | undefined> => {
+      // A direct WebRTC connection first (signalled through a relay); the relayed connection alone when that fails.
+      const direct = candidates.filter(addr => addr.getComponents().some(c => c.name === 'webrtc'))
+      for (const tried of direct.length > 0 && direct.length < candidates.length ? [direct, candidates] : [candidates]) {
+        try {
+          const conn = await this.init.helia.libp2p.dial(tried, { signal: AbortSignal.any([signal, AbortSignal.timeout(DEFAULT_SHARER_DIAL_TIMEOUT_MS)]) })
+          const relayed = isRelayed(conn)
+          const directError = relayed && errors.length > 0 ? (errors[0] as Error).message : undefined
+          return { sharer: { peer, reached: true, addr: conn.remoteAddr.toString(), relayed, directError, ...noted }, sharerAddrs: candidates }
+        } catch (err) {
+          signal.throwIfAborted()
+          errors.push(err)
+        }
       }
+      return undefined
     }
-    const lastError = errors.at(-1)
-    return { sharer: { peer, reached: false, error: (lastError as Error).message, ...noted } }
+    let reached = mine.length > 0 ? await attempt(mine) : undefined
+    if (reached == null) {
+      const routed = await this.routedAddrs(peerId, signal)
+      if (routed.length > 0) reached = await attempt(routed)
+    }
+    if (reached != null) return reached
+    const lastError = errors.at(-1) as Error | undefined
+    return { sharer: { peer, reached: false, error: lastError?.message ?? 'no relay of this browser, and no router, knows an address for it', ...noted } }
+  }
+
+  /**
+   * The sharer through this node's own relays, where it most likely holds a
+   * slot too: those holding a slot for this node and the bootstrap nodes, at
+   * the address this node is connected to them on, else (a page that just
+   * opened may not be connected yet) at their bootstrap address.
+   */
+  private throughOwnRelays (peer: string): Multiaddr[] {
+    const bases = new Map<string, string>()
+    const reserved = new Set(this.init.relays?.() ?? [])
+    for (const addr of this.init.bootstrap) {
+      const relay = addr.slice(addr.lastIndexOf('/p2p/') + 5)
+      if (relay !== peer) bases.set(relay, addr)
+    }
+    for (const conn of this.init.helia.libp2p.getConnections()) {
+      const relay = conn.remotePeer.toString()
+      if ((!reserved.has(relay) && !bases.has(relay)) || isRelayed(conn) || relay === peer) continue
+      bases.set(relay, lastPeer(conn.remoteAddr) === relay ? conn.remoteAddr.toString() : `${conn.remoteAddr.toString()}/p2p/${relay}`)
+    }
+    const addrs: Multiaddr[] = []
+    for (const base of bases.values()) {
+      try {
+        addrs.push(...addrsThroughRelay(base, peer).map(text => multiaddr(text)))
+      } catch {}
+    }
+    return addrs
+  }
+
+  /** The addresses the routers (delegate routers, the DHT when on) know for the sharer. */
+  private async routedAddrs (peerId: PeerId, signal: AbortSignal): Promise<Multiaddr[]> {
+    try {
+      const found = await this.init.helia.routing.findPeer(peerId.toCID(), { signal: AbortSignal.any([signal, AbortSignal.timeout(DEFAULT_SHARER_DIAL_TIMEOUT_MS)]) })
+      return found.multiaddrs.map(addr => lastPeer(addr) === peerId.toString() ? addr : addr.encapsulate(`/p2p/${peerId.toString()}`))
+    } catch {
+      signal.throwIfAborted()
+      return []
+    }
   }
 
   private sizeError (args: FetchArgs, maxBytes: number, summary: FetchSummary): SizeLimitError {

@@ -128,6 +128,7 @@ export class PollenNode {
       helia: this.helia,
       content: this.content,
       bootstrap: config.bootstrap,
+      relays: () => this.relays.list().map(reservation => reservation.relay),
       fetchTimeoutMs: config.fetchTimeoutSeconds * 1000,
       collectGarbage: async () => await this.collectGarbage(),
       unfinished: this.unfinished

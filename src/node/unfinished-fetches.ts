@@ -47,6 +47,7 @@ export class UnfinishedFetches {
       cid,
       name: args.name ?? earlier?.name,
       providers: args.providers ?? [],
+      sharer: args.sharer,
       maxBytes: args.maxBytes,
       limitFrom: args.limitFrom,
       started: earlier?.started ?? Date.now()

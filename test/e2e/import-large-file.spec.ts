@@ -17,7 +17,7 @@ test('a 64 MiB file gets the CID of ipfs-unixfs-importer, reads back identical, 
   // Every 50 ms during the import a garbage collection is forced first
   // (HeapProfiler.collectGarbage), so what is measured is what the node still
   // holds, not garbage V8 has yet to collect; growth = peak - baseline.
-  const probe = await SharedWorkerProbe.attach(browser)
+  const probe = await SharedWorkerProbe.attach(browser, page)
   await probe.collectGarbage()
   const baseline = await probe.memoryUsed()
   let peak = baseline

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MAX_SHARER_ADDRS, addrsToDial, buildShareLink, dialableAddrs, parseShareLink, sharerPeer } from '../../src/lib/share-link.ts'
+import { MAX_SHARER_ADDRS, addrsToDial, buildShareLink, dialableAddrs, linkAddrs, parseShareLink, relayForLink, sharerPeer } from '../../src/lib/share-link.ts'
 
 const CID_V1 = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
 const PEER = '12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK'
@@ -68,10 +68,43 @@ describe('share links', () => {
     expect(parseShareLink(buildShareLink('http://app.localhost/', { cid: CID_V1, addrs }))?.addrs).toHaveLength(12)
   })
 
-  it('names the sharer from the /p2p/ part of its addresses', () => {
-    expect(sharerPeer([`/ip4/127.0.0.1/tcp/4101/ws/p2p/${RELAY}/p2p-circuit/p2p/${PEER}`])).toBe(PEER)
-    expect(sharerPeer(['/ip4/127.0.0.1/tcp/1/ws', `/dns4/x.example/tcp/443/wss/p2p/${PEER}`])).toBe(PEER)
-    expect(sharerPeer(['/ip4/127.0.0.1/tcp/1/ws'])).toBeUndefined()
-    expect(sharerPeer([])).toBeUndefined()
+  it('names the sharer by its peer, or from the /p2p/ part of an older link\'s addresses', () => {
+    expect(sharerPeer({ peer: PEER, addrs: [] })).toBe(PEER)
+    expect(sharerPeer({ addrs: [`/ip4/127.0.0.1/tcp/4101/ws/p2p/${RELAY}/p2p-circuit/p2p/${PEER}`] })).toBe(PEER)
+    expect(sharerPeer({ addrs: ['/ip4/127.0.0.1/tcp/1/ws', `/dns4/x.example/tcp/443/wss/p2p/${PEER}`] })).toBe(PEER)
+    expect(sharerPeer({ addrs: ['/ip4/127.0.0.1/tcp/1/ws'] })).toBeUndefined()
+    expect(sharerPeer({ addrs: [] })).toBeUndefined()
+  })
+
+  it('a short link names the peer and at most one relay, and stays under 200 characters for a file', () => {
+    const short = buildShareLink('https://pollen.example/', { cid: CID_V1, name: 'holiday-photo.jpg', size: 33_554_432, peer: PEER })
+    expect(short.length).toBeLessThan(200)
+    expect(parseShareLink(short)).toEqual({ cid: CID_V1, name: 'holiday-photo.jpg', size: 33_554_432, peer: PEER, addrs: [] })
+
+    const relay = `/dns4/relay.example/tcp/443/wss/p2p/${RELAY}`
+    const withRelay = parseShareLink(buildShareLink('https://pollen.example/', { cid: CID_V1, peer: PEER, relay }))!
+    expect(withRelay.relay).toBe(relay)
+    // Through the relay: a direct WebRTC connection signalled there first, then the relayed one.
+    expect(linkAddrs(withRelay)).toEqual([`${relay}/p2p-circuit/webrtc/p2p/${PEER}`, `${relay}/p2p-circuit/p2p/${PEER}`])
+  })
+
+  it('refuses a peer or relay that is not one, saying what to do', () => {
+    expect(() => parseShareLink(`#/open?cid=${CID_V1}&peer=not-a-peer`)).toThrow(/is not a peer ID; ask the sharer/)
+    expect(() => parseShareLink(`#/open?cid=${CID_V1}&peer=${PEER}&relay=${encodeURIComponent('/dns4/x/tcp/1/wss')}`)).toThrow(/not a relay's address/)
+    expect(() => parseShareLink(`#/open?cid=${CID_V1}&peer=${PEER}&relay=${encodeURIComponent(`/dns4/x/tcp/1/wss/p2p/${RELAY}/p2p-circuit`)}`)).toThrow(/not a relay's address/)
+    // A relay without a peer to reach through it means nothing.
+    expect(() => parseShareLink(`#/open?cid=${CID_V1}&relay=${encodeURIComponent(`/dns4/x/tcp/1/wss/p2p/${RELAY}`)}`)).toThrow(/not a relay's address/)
+  })
+
+  it('names a relay only when it is not one of the deployment\'s bootstrap nodes', () => {
+    const advertised = [
+      `/ip4/127.0.0.1/tcp/4101/ws/p2p/${RELAY}/p2p-circuit/webrtc/p2p/${PEER}`,
+      `/ip4/127.0.0.1/tcp/4101/ws/p2p/${RELAY}/p2p-circuit/p2p/${PEER}`,
+      `/ip4/127.0.0.1/tcp/4102/p2p/${RELAY}/p2p-circuit/p2p/${PEER}`
+    ]
+    expect(relayForLink(advertised, PEER, [])).toBe(`/ip4/127.0.0.1/tcp/4101/ws/p2p/${RELAY}`)
+    expect(relayForLink(advertised, PEER, [`/ip4/127.0.0.1/tcp/4101/ws/p2p/${RELAY}`])).toBeUndefined()
+    // A relay only reachable over plain TCP is no use to a browser.
+    expect(relayForLink(advertised.slice(2), PEER, [])).toBeUndefined()
   })
 })

@@ -1,7 +1,7 @@
 /** Fetching a shared file or folder into this browser: bytes, speed, ETA and where the blocks came from. */
 import { ByteJob } from './byte-job.svelte.ts'
 import type { BlockSource, FetchSummary, SharerDial } from '../../lib/protocol.ts'
-import type { ShareLink } from '../../lib/share-link.ts'
+import { linkAddrs, type ShareLink } from '../../lib/share-link.ts'
 import type { NodeClient } from '../node-client.ts'
 
 export class FetchJob extends ByteJob<FetchSummary> {
@@ -21,7 +21,7 @@ export class FetchJob extends ByteJob<FetchSummary> {
 
   async run (client: NodeClient): Promise<FetchSummary | undefined> {
     // Every address goes to the node, which dials the first MAX_SHARER_ADDRS only.
-    const args = { path: `/ipfs/${this.link.cid}`, providers: this.link.addrs, maxBytes: this.maxBytes, limitFrom: this.limitFrom, name: this.link.name }
+    const args = { path: `/ipfs/${this.link.cid}`, providers: linkAddrs(this.link), sharer: this.link.peer, maxBytes: this.maxBytes, limitFrom: this.limitFrom, name: this.link.name }
     const result = await this.track(async signal => await client.call('content.fetch', args, {
       signal,
       onProgress: event => {

@@ -2,6 +2,7 @@
 import { describeError } from './errors.ts'
 import { CarImportJob } from './car-import-job.svelte.ts'
 import { ImportJob } from './import-job.svelte.ts'
+import { jobsFromFileList } from '../dropped-files.ts'
 import type { AddArgs, FileEntry, StorageInfo } from '../../lib/protocol.ts'
 import type { NodeConnection } from '../node-client.ts'
 
@@ -13,6 +14,8 @@ export class LibraryState {
   persisted = $state<boolean>()
   message = $state<string>()
   loaded = $state(false)
+  /** The entry whose share panel is open on the Files screen. */
+  sharing = $state<FileEntry>()
 
   constructor (private readonly node: NodeConnection) {
     node.subscribe(event => {
@@ -38,23 +41,44 @@ export class LibraryState {
     }
   }
 
-  async add (jobs: AddArgs[]): Promise<void> {
-    await Promise.all(jobs.map(async args => {
+  /** Adds each job; resolves to the entries of those that were added. */
+  async add (jobs: AddArgs[]): Promise<FileEntry[]> {
+    const entries = await Promise.all(jobs.map(async args => {
       const job = new ImportJob(args)
       this.jobs.unshift(job)
       await job.run(this.node.client, args)
+      return job.result
     }))
     await this.refresh()
+    return entries.filter((entry): entry is FileEntry => entry != null)
   }
 
-  /** Imports CAR files, each its own job. */
-  async importCars (files: File[]): Promise<void> {
-    await Promise.all(files.map(async file => {
+  /**
+   * Files handed to Pollen from outside (shared to it, opened with it): added
+   * each on its own, then the Files screen opens with the first one's share
+   * panel, since sharing is what they came for. CAR files opened with Pollen
+   * are imported as CARs.
+   */
+  async receive (files: File[]): Promise<void> {
+    location.hash = '#/files'
+    const cars = files.filter(file => /\.car$/i.test(file.name) || file.type === 'application/vnd.ipld.car')
+    const [entries, imported] = await Promise.all([
+      this.add(jobsFromFileList(files.filter(file => !cars.includes(file)))),
+      cars.length > 0 ? this.importCars(cars) : []
+    ])
+    this.sharing = entries[0] ?? imported[0] ?? this.sharing
+  }
+
+  /** Imports CAR files, each its own job; resolves to the entries they listed. */
+  async importCars (files: File[]): Promise<FileEntry[]> {
+    const results = await Promise.all(files.map(async file => {
       const job = new CarImportJob(file)
       this.jobs.unshift(job)
       await job.run(this.node.client)
+      return job.result?.entries ?? []
     }))
     await this.refresh()
+    return results.flat()
   }
 
   dismiss (job: ImportJob | CarImportJob): void {

@@ -5,7 +5,7 @@
  * then stops at the size they agreed to: the link's announced size, or the
  * limit they chose when it announces none.
  */
-import { addrsToDial, MAX_SHARER_ADDRS, sharerPeer, type ShareLink } from '../../lib/share-link.ts'
+import { addrsToDial, linkAddrs, MAX_SHARER_ADDRS, sharerPeer, type ShareLink } from '../../lib/share-link.ts'
 import type { UnfinishedFetch } from '../../lib/protocol.ts'
 import type { NodeClient } from '../node-client.ts'
 
@@ -52,8 +52,8 @@ export class ShareOffer {
   }
 
   constructor (readonly link: ShareLink, client: NodeClient) {
-    const { dialled, ignored } = addrsToDial(link.addrs)
-    this.peer = sharerPeer(link.addrs)
+    const { dialled, ignored } = addrsToDial(linkAddrs(link))
+    this.peer = sharerPeer(link)
     this.dialled = dialled.length
     this.ignored = ignored
     client.call('storage.info', undefined)

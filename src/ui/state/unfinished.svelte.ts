@@ -7,7 +7,7 @@ import type { NodeConnection } from '../node-client.ts'
 /** The link an unfinished fetch came from: resuming it keeps to the limit agreed to then. */
 export function linkOf (entry: UnfinishedFetch): ShareLink {
   // A copy of the addresses: a state proxy cannot be posted to the node.
-  return { cid: entry.cid, name: entry.name, addrs: [...entry.providers], size: entry.limitFrom === 'link' ? entry.maxBytes : undefined }
+  return { cid: entry.cid, name: entry.name, peer: entry.sharer, addrs: [...entry.providers], size: entry.limitFrom === 'link' ? entry.maxBytes : undefined }
 }
 
 export class UnfinishedState {

@@ -15,16 +15,18 @@ export async function sharerWithFile (browser: Browser, appUrl: string, name: st
 }
 
 /**
- * Clicks Share on the named entry and returns the link once it carries the
- * sharer's relayed address (`webrtc`: its address for WebRTC through the relay)
- * and the size it announces.
+ * Clicks Share on the named entry and returns the link once the sharer holds
+ * a relay slot (`webrtc`: and announces WebRTC through it), the link names
+ * the sharer and announces the size.
  */
 export async function shareLink (page: Page, name: string, sharer: string, options: { webrtc?: boolean } = {}): Promise<string> {
   await page.goto(new URL('#/files', page.url()).href)
   await page.getByTestId('file-row').filter({ hasText: name }).getByTestId('share-button').click()
   const link = page.getByTestId('share-link')
-  const address = options.webrtc === true ? `p2p-circuit%2Fwebrtc%2Fp2p%2F${sharer}` : `p2p-circuit%2Fp2p%2F${sharer}`
-  await expect(link).toHaveValue(new RegExp(address), { timeout: 20_000 })
+  const panel = page.getByTestId('share-panel')
+  await expect(panel).toHaveAttribute('data-relayed', 'true', { timeout: 20_000 })
+  if (options.webrtc === true) await expect(panel).toHaveAttribute('data-webrtc', 'true', { timeout: 20_000 })
+  await expect(link).toHaveValue(new RegExp(`[?&]peer=${sharer}(&|$)`))
   await expect(link).toHaveValue(/[?&]size=\d+/)
   await expect(page.getByTestId('share-qr')).toBeVisible()
   return await link.inputValue()

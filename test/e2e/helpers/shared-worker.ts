@@ -3,9 +3,9 @@
  * has no handle for shared workers, so the browser-level CDP session attaches
  * to the worker target and relays commands to it.
  */
-import type { Browser, CDPSession } from '@playwright/test'
+import type { Browser, CDPSession, Page } from '@playwright/test'
 
-interface TargetInfo { targetId: string, type: string, url: string }
+interface TargetInfo { targetId: string, type: string, url: string, browserContextId?: string }
 
 export class SharedWorkerProbe {
   private nextId = 1
@@ -40,8 +40,15 @@ export class SharedWorkerProbe {
     }
   }
 
-  static async attach (browser: Browser): Promise<SharedWorkerProbe> {
-    const workers = await SharedWorkerProbe.sharedWorkers(browser)
+  /** Attaches to the one SharedWorker of the browser, or of `page`'s browser context when given (other specs' contexts may still be open). */
+  static async attach (browser: Browser, page?: Page): Promise<SharedWorkerProbe> {
+    let workers = await SharedWorkerProbe.sharedWorkers(browser)
+    if (page != null) {
+      const session = await page.context().newCDPSession(page)
+      const { targetInfo } = await session.send('Target.getTargetInfo') as { targetInfo: TargetInfo }
+      await session.detach()
+      workers = workers.filter(worker => worker.browserContextId === targetInfo.browserContextId)
+    }
     if (workers.length !== 1) throw new Error(`expected one shared worker, found ${workers.length}`)
     const cdp = await browser.newBrowserCDPSession()
     const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: workers[0].targetId, flatten: false }) as { sessionId: string }

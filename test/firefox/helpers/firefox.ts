@@ -77,9 +77,11 @@ export async function shareLink (page: Page, name: string, sharer: string, optio
     const row = Array.from(document.querySelectorAll('[data-testid="file-row"]')).find(candidate => candidate.textContent?.includes(name) === true)
     ;(row!.querySelector('[data-testid="share-button"]') as HTMLButtonElement).click()
   }, name)
-  const address = options.webrtc === true ? `p2p-circuit%2Fwebrtc%2Fp2p%2F${sharer}` : `p2p-circuit%2Fp2p%2F${sharer}`
+  // Once the sharer holds a relay slot (and announces WebRTC through it): the short link names only the peer.
+  const reachable = options.webrtc === true ? 'data-webrtc' : 'data-relayed'
+  await expect.poll(async () => await page.$eval('[data-testid="share-panel"]', (panel, reachable) => panel.getAttribute(reachable), reachable).catch(() => null), { timeout: 30_000 }).toBe('true')
   const link = async (): Promise<string> => await page.$eval('[data-testid="share-link"]', element => (element as HTMLInputElement).value).catch(() => '')
-  await expect.poll(link, { timeout: 30_000 }).toContain(address)
+  await expect.poll(link).toContain(`peer=${sharer}`)
   return await link()
 }
 

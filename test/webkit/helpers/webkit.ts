@@ -146,7 +146,10 @@ export async function shareLink (driver: WebDriver, name: string, sharer: string
   await expect.poll(async () => await rowCid(driver, name)).not.toBeNull()
   await run(driver, `Array.from(document.querySelectorAll('[data-testid="file-row"]'))
     .find(row => row.textContent.includes(arguments[0])).querySelector('[data-testid="share-button"]').click()`, name)
+  // Once the sharer holds a relay slot: the short link names only the peer.
+  const relayed = async (): Promise<string | null> => await run<string | null>(driver, 'return document.querySelector(\'[data-testid="share-panel"]\')?.getAttribute("data-relayed") ?? null')
+  await expect.poll(relayed, { timeout: 30_000 }).toBe('true')
   const link = async (): Promise<string> => await run<string>(driver, 'return document.querySelector(\'[data-testid="share-link"]\')?.value ?? ""')
-  await expect.poll(link, { timeout: 30_000 }).toContain(`p2p-circuit%2Fp2p%2F${sharer}`)
+  await expect.poll(link).toContain(`peer=${sharer}`)
   return await link()
 }
