@@ -35,7 +35,7 @@ import { sleep } from '../lib/sleep.ts'
 import { WantWindow } from '../lib/want-window.ts'
 import { isRelayed } from '../lib/transport-name.ts'
 import type { BlockSource, FetchArgs, FetchProgress, FetchSummary, SharerDial } from '../lib/protocol.ts'
-import type { PeerId } from '@libp2p/interface'
+import type { Connection, IdentifyResult, PeerId } from '@libp2p/interface'
 import type { PollenHelia } from './create-node.ts'
 import { DEFAULT_CAR_STALL_MS, fetchCar } from '../lib/car-fetch.ts'
 import { explainReadError, type ContentReader } from './content.ts'
@@ -44,6 +44,8 @@ import type { FetchOutcome, RunningFetch, UnfinishedFetches } from './unfinished
 
 /** How long dialling the sharer may take before the fetch goes on without it. */
 export const DEFAULT_SHARER_DIAL_TIMEOUT_MS = 15_000
+/** How long to wait for identify to tell whether the sharer, reached through a relay, announces WebRTC. */
+export const DEFAULT_IDENTIFY_WAIT_MS = 5000
 /** How long the sharer may send nothing at all before every peer is asked too. */
 export const DEFAULT_SESSION_PATIENCE_MS = 3000
 const PROGRESS_INTERVAL_MS = 200
@@ -89,6 +91,12 @@ export function sharerAddrs (addrs: string[]): Multiaddr[] {
     if (addr.getComponents().findLast(c => c.name === 'p2p') == null) throw new InvalidShareLinkError(`"${text}" in the link names no peer`)
     return addr
   })
+}
+
+/** An address for WebRTC signalled through a relay. */
+function isSignalledWebRtc (addr: Multiaddr): boolean {
+  const names = addr.getComponents().map(c => c.name)
+  return names.includes('p2p-circuit') && names.includes('webrtc')
 }
 
 /** The peer an address ends with (the last /p2p/ part), if it names one. */
@@ -423,12 +431,20 @@ export class Fetcher {
     const noted = ignored > 0 ? { ignoredAddrs: ignored } : {}
     if (peer === this.init.helia.libp2p.peerId.toString()) return { sharer: { peer, reached: false, error: 'that is this browser: the content is local', ...noted } }
     const errors: unknown[] = []
+    const dial = async (addrs: Multiaddr[]): Promise<Connection> => await this.init.helia.libp2p.dial(addrs, { signal: AbortSignal.any([signal, AbortSignal.timeout(DEFAULT_SHARER_DIAL_TIMEOUT_MS)]) })
     const attempt = async (candidates: Multiaddr[]): Promise<{ sharer: SharerDial, sharerAddrs: Multiaddr[] } | undefined> => {
-      // A direct WebRTC connection first (signalled through a relay); the relayed connection alone when that fails.
-      const direct = candidates.filter(addr => addr.getComponents().some(c => c.name === 'webrtc'))
-      for (const tried of direct.length > 0 && direct.length < candidates.length ? [direct, candidates] : [candidates]) {
+      // An older link that lists WebRTC addresses says the sharer hosted WebRTC: a direct connection is tried first.
+      const listedDirect = named.filter(isSignalledWebRtc)
+      const relayedFirst = candidates.filter(addr => !isSignalledWebRtc(addr))
+      const tries = listedDirect.length > 0
+        ? (listedDirect.length < candidates.length ? [listedDirect, candidates] : [candidates])
+        : [relayedFirst.length > 0 ? relayedFirst : candidates]
+      for (const tried of tries) {
         try {
-          const conn = await this.init.helia.libp2p.dial(tried, { signal: AbortSignal.any([signal, AbortSignal.timeout(DEFAULT_SHARER_DIAL_TIMEOUT_MS)]) })
+          let conn = await dial(tried)
+          // Otherwise the relayed connection first, then WebRTC signalled over it if the sharer announces it
+          // (identify tells): a sharer without WebRTC (WebKit) is not waited on in vain.
+          if (isRelayed(conn) && tried !== listedDirect) conn = await this.upgradeToWebRtc(conn, identify.addrsFor, dial, errors, signal)
           const relayed = isRelayed(conn)
           const directError = relayed && errors.length > 0 ? (errors[0] as Error).message : undefined
           return { sharer: { peer, reached: true, addr: conn.remoteAddr.toString(), relayed, directError, ...noted }, sharerAddrs: candidates }
@@ -439,10 +455,16 @@ export class Fetcher {
       }
       return undefined
     }
-    let reached = mine.length > 0 ? await attempt(mine) : undefined
-    if (reached == null) {
-      const routed = await this.routedAddrs(peerId, signal)
-      if (routed.length > 0) reached = await attempt(routed)
+    const identify = this.watchIdentify(peer)
+    let reached: Awaited<ReturnType<typeof attempt>>
+    try {
+      reached = mine.length > 0 ? await attempt(mine) : undefined
+      if (reached == null) {
+        const routed = await this.routedAddrs(peerId, signal)
+        if (routed.length > 0) reached = await attempt(routed)
+      }
+    } finally {
+      identify.stop()
     }
     if (reached != null) return reached
     const lastError = errors.at(-1) as Error | undefined
@@ -474,6 +496,61 @@ export class Fetcher {
       } catch {}
     }
     return addrs
+  }
+
+  /**
+   * A direct WebRTC connection signalled over `relayed`, when the sharer
+   * announces one (the dial waits for a page of this node to host it);
+   * `relayed` otherwise, or when the WebRTC dial fails (its error noted).
+   */
+  private async upgradeToWebRtc (relayed: Connection, announced: (conn: Connection, signal: AbortSignal) => Promise<Multiaddr[]>, dial: (addrs: Multiaddr[]) => Promise<Connection>, errors: unknown[], signal: AbortSignal): Promise<Connection> {
+    const peer = relayed.remotePeer.toString()
+    const signalled = (await announced(relayed, signal)).filter(isSignalledWebRtc).map(addr => lastPeer(addr) === peer ? addr : addr.encapsulate(`/p2p/${peer}`))
+    if (signalled.length === 0) return relayed
+    try {
+      return await dial(signalled)
+    } catch (err) {
+      signal.throwIfAborted()
+      errors.push(err)
+      return relayed
+    }
+  }
+
+  /**
+   * Starts listening for identify (which libp2p runs on every new
+   * connection, often before the dial that made it returns) on connections to
+   * `peer`; `addrsFor(conn)` then gives what the peer announced on `conn`,
+   * waiting for it up to DEFAULT_IDENTIFY_WAIT_MS.
+   */
+  private watchIdentify (peer: string): { addrsFor: (conn: Connection, signal: AbortSignal) => Promise<Multiaddr[]>, stop: () => void } {
+    const libp2p = this.init.helia.libp2p
+    const results = new Map<string, Multiaddr[]>()
+    const waiting = new Map<string, (addrs: Multiaddr[]) => void>()
+    const identified = (event: CustomEvent<IdentifyResult>): void => {
+      if (event.detail.peerId.toString() !== peer) return
+      results.set(event.detail.connection.id, event.detail.listenAddrs)
+      waiting.get(event.detail.connection.id)?.(event.detail.listenAddrs)
+    }
+    libp2p.addEventListener('peer:identify', identified)
+    return {
+      addrsFor: async (conn, signal) => {
+        const known = results.get(conn.id)
+        if (known != null) return known
+        return await new Promise<Multiaddr[]>(resolve => {
+          const finish = (addrs: Multiaddr[]): void => {
+            clearTimeout(timer)
+            waiting.delete(conn.id)
+            signal.removeEventListener('abort', aborted)
+            resolve(addrs)
+          }
+          const aborted = (): void => { finish([]) }
+          const timer = setTimeout(() => { finish([]) }, DEFAULT_IDENTIFY_WAIT_MS)
+          waiting.set(conn.id, finish)
+          signal.addEventListener('abort', aborted)
+        })
+      },
+      stop: () => { libp2p.removeEventListener('peer:identify', identified) }
+    }
   }
 
   /** The addresses the routers (delegate routers, the DHT when on) know for the sharer. */

@@ -77,7 +77,7 @@ test('WebKit shares, Chromium receives: every byte from the WebKit node over the
   const bytes = pseudoRandomBytes(4 * MiB + 9, 92)
   await addFile(driver, await writeTempFile('from-webkit.bin', bytes), 'from-webkit.bin')
   const link = await shareLink(driver, 'from-webkit.bin', peer)
-  // The link offers no WebRTC address a dial would wait on in vain.
+  // The link names the peer alone; identify tells the receiver that WebKit announces no WebRTC, so none is waited on in vain.
   expect(decodeURIComponent(link)).not.toContain('/webrtc/')
 
   const context = await browser.newContext()
