@@ -1,17 +1,18 @@
 /**
- * Talks to the node's SharedWorker through the DevTools protocol: Playwright
- * has no handle for shared workers, so the browser-level CDP session attaches
- * to the worker target and relays commands to it.
+ * Talks to targets Playwright has no handle for (the node's SharedWorker, the
+ * window of an installed app) through the DevTools protocol: the
+ * browser-level CDP session attaches to the target and relays commands to it.
  */
 import type { Browser, CDPSession, Page } from '@playwright/test'
 
 interface TargetInfo { targetId: string, type: string, url: string, browserContextId?: string }
 
-export class SharedWorkerProbe {
+/** A DevTools session with one target (a page, a worker), through the browser-level session: for targets Playwright has no handle for. */
+export class TargetSession {
   private nextId = 1
   private readonly waiting = new Map<number, (result: any) => void>()
 
-  private constructor (private readonly cdp: CDPSession, private readonly sessionId: string) {
+  protected constructor (private readonly cdp: CDPSession, private readonly sessionId: string) {
     cdp.on('Target.receivedMessageFromTarget', (event: { sessionId: string, message: string }) => {
       if (event.sessionId !== this.sessionId) return
       const msg = JSON.parse(event.message)
@@ -19,6 +20,33 @@ export class SharedWorkerProbe {
     })
   }
 
+  static async attachTo (browser: Browser, targetId: string): Promise<TargetSession> {
+    const cdp = await browser.newBrowserCDPSession()
+    const { sessionId } = await cdp.send('Target.attachToTarget', { targetId, flatten: false }) as { sessionId: string }
+    return new TargetSession(cdp, sessionId)
+  }
+
+  async send<T = any> (method: string, params: Record<string, unknown> = {}): Promise<T> {
+    const id = this.nextId++
+    const result = new Promise<T>(resolve => { this.waiting.set(id, resolve) })
+    await this.cdp.send('Target.sendMessageToTarget', { sessionId: this.sessionId, message: JSON.stringify({ id, method, params }) })
+    return await result
+  }
+
+  /** Evaluates an expression in the target (a page) and returns its value, awaiting a promise. */
+  async evaluate<T> (expression: string): Promise<T> {
+    const response = await this.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true })
+    // A protocol error (a page still loading has no context yet) comes without a result.
+    if (response.result == null || response.exceptionDetails != null) throw new Error(`evaluation failed: ${JSON.stringify(response).slice(0, 300)}`)
+    return response.result.value as T
+  }
+
+  async detach (): Promise<void> {
+    await this.cdp.detach()
+  }
+}
+
+export class SharedWorkerProbe extends TargetSession {
   static async sharedWorkers (browser: Browser): Promise<TargetInfo[]> {
     const cdp = await browser.newBrowserCDPSession()
     const { targetInfos } = await cdp.send('Target.getTargets') as { targetInfos: TargetInfo[] }
@@ -55,13 +83,6 @@ export class SharedWorkerProbe {
     return new SharedWorkerProbe(cdp, sessionId)
   }
 
-  async send<T = any> (method: string, params: Record<string, unknown> = {}): Promise<T> {
-    const id = this.nextId++
-    const result = new Promise<T>(resolve => { this.waiting.set(id, resolve) })
-    await this.cdp.send('Target.sendMessageToTarget', { sessionId: this.sessionId, message: JSON.stringify({ id, method, params }) })
-    return await result
-  }
-
   /**
    * Bytes the worker's JavaScript holds: V8's used heap plus the backing
    * stores of ArrayBuffers (file chunks and blocks live there, outside the heap).
@@ -74,9 +95,5 @@ export class SharedWorkerProbe {
 
   async collectGarbage (): Promise<void> {
     await this.send('HeapProfiler.collectGarbage')
-  }
-
-  async detach (): Promise<void> {
-    await this.cdp.detach()
   }
 }
