@@ -294,6 +294,7 @@ export interface NodeMethods {
   /** Roots whose pages may run on the app origin in path mode. */
   'gateway.trusted': Method<void, string[]>
   'gateway.trust': Method<{ root: string, trusted: boolean }, string[]>
+  'serving.report': Method<void, ServingReport>
   'storage.info': Method<void, StorageInfo>
   'storage.gc': Method<void, { removed: number }>
   'config.get': Method<void, ConfigState>
@@ -301,11 +302,48 @@ export interface NodeMethods {
   'config.reset': Method<void, ConfigState>
 }
 
+/** A peer that fetched blocks of a file from this node. */
+export interface ServedPeer {
+  peer: string
+  /** How this node is connected to it now ('disconnected' once it is not). */
+  transport: string
+  relayed: boolean
+  /** Bytes of the file's content it was sent (blocks sent twice count twice). */
+  bytes: number
+  blocks: number
+  /** Over the last few seconds. */
+  bytesPerSecond: number
+  /** Milliseconds since the epoch of the last block sent. */
+  last: number
+}
+
+export interface ServedFile {
+  /** CID of the library entry's root. */
+  root: string
+  name?: string
+  peers: ServedPeer[]
+}
+
+/** What this node served since it started (src/node/serving.ts). */
+export interface ServingReport {
+  /** Milliseconds since the epoch when the node started. */
+  since: number
+  /** Bytes of blocks sent to peers and received from them since then. */
+  sent: number
+  received: number
+  files: ServedFile[]
+  /** Peers being served now, and how fast in all. */
+  activePeers: number
+  bytesPerSecond: number
+}
+
 export type NodeEvent =
   | { type: 'files:changed' }
   /** A fetch started or ended, or an unfinished one was discarded. */
   | { type: 'fetches:changed' }
   | { type: 'connections:changed' }
+  /** Blocks were served or received (at most twice a second). */
+  | { type: 'serving:changed' }
   | { type: 'config:changed' }
   | { type: 'trusted:changed' }
   | { type: 'status', status: NodeIdentity['status'] }

@@ -25,7 +25,7 @@ import { CarWriter } from '@ipld/car/writer'
 import { TimeoutError } from '../lib/errors.ts'
 import { CAR_TYPE, GATEWAY_PROTOCOL, RAW_TYPE, parseTrustlessRequest, type CarScope, type TrustlessRequest } from '../lib/trustless-request.ts'
 import { isIdentity, read, resolvePath, scopeBlocks, type CarBlock, type CarWalkComponents } from './car-walk.ts'
-import type { Connection, Stream } from '@libp2p/interface'
+import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 
@@ -41,12 +41,16 @@ export interface CarServerInit {
   getCodec: CarWalkComponents['getCodec']
   maxRequestsPerPeer?: number
   sendStallMs?: number
+  /** Told of each block a CAR response sends, with the peer and the requested root (for the Sharing view). */
+  onBlockSent?: (peer: PeerId, root: CID, block: CarBlock) => void
 }
 
 export interface HandleOptions {
   signal?: AbortSignal
   /** Told each time the reader asks for more of the body. */
   onPull?: () => void
+  /** Told of each block as it is handed to the CAR encoder. */
+  onBlock?: (root: CID, block: CarBlock) => void
 }
 
 function text (status: number, message: string, headers: Record<string, string> = {}): Response {
@@ -89,9 +93,15 @@ async function * carBytes (root: CID, blocks: AsyncIterable<CarBlock>): AsyncGen
   }
 }
 
-async function * concat (first: CarBlock[], rest: AsyncIterable<CarBlock>): AsyncGenerator<CarBlock> {
-  yield * first
-  yield * rest
+async function * concat (first: CarBlock[], rest: AsyncIterable<CarBlock>, onBlock: (block: CarBlock) => void): AsyncGenerator<CarBlock> {
+  for (const block of first) {
+    onBlock(block)
+    yield block
+  }
+  for await (const block of rest) {
+    onBlock(block)
+    yield block
+  }
 }
 
 function etagOf (request: Extract<TrustlessRequest, { kind: 'car' }>, target: CID): string {
@@ -161,7 +171,7 @@ export class CarServer {
     const name = `${parsed.cid}${parsed.segments.length === 0 ? '' : `_${parsed.segments.at(-1) ?? ''}`}.car`.replace(/[^\x20-\x7e]|["\\]/g, '_')
     const headers = { 'content-type': carType(parsed.car), 'content-disposition': `attachment; filename="${name}"`, 'accept-ranges': 'none', etag, ...common }
     if (parsed.head) return new Response(null, { status: 200, headers })
-    const blocks = concat(resolved.blocks, scopeBlocks(this.init, resolved.target, parsed.car, { signal: options.signal }))
+    const blocks = concat(resolved.blocks, scopeBlocks(this.init, resolved.target, parsed.car, { signal: options.signal }), block => { options.onBlock?.(parsed.cid, block) })
     return new Response(pulled(carBytes(resolved.target, blocks), options.onPull ?? (() => {})), { status: 200, headers })
   }
 
@@ -188,7 +198,8 @@ export class CarServer {
     }
     try {
       onPull()
-      await responseToStream(await this.handle(streamToRequest(info, stream), { signal: ended.signal, onPull }), stream)
+      const onBlock = (root: CID, block: CarBlock): void => { this.init.onBlockSent?.(connection.remotePeer, root, block) }
+      await responseToStream(await this.handle(streamToRequest(info, stream), { signal: ended.signal, onPull, onBlock }), stream)
     } finally {
       clearTimeout(stall)
       stream.removeEventListener('close', onClose)

@@ -19,7 +19,7 @@ import { dns } from '@multiformats/dns'
 import { dnsJsonOverHttps } from '@multiformats/dns/resolvers'
 import { createHelia } from 'helia'
 import { cbor } from './cbor-codec.ts'
-import { carServerServices } from './car-server.ts'
+import { carServerServices, type CarServerInit } from './car-server.ts'
 import { gatewayFallback } from './gateway-fallback.ts'
 import { reuseLimitedConnections } from './limited-connections.ts'
 import { webRtcHostSince } from './webrtc-hosting.ts'
@@ -60,6 +60,8 @@ export interface NodeParts {
   relays: RelayReservations
   /** Noise's ciphers (noise-crypto.ts) */
   noiseCrypto: ICryptoInterface
+  /** Told of each block the trustless gateway sends a peer (serving.ts). */
+  onCarBlockSent?: CarServerInit['onBlockSent']
 }
 
 /**
@@ -123,7 +125,7 @@ export function createNode (config: NodeConfig, parts: NodeParts) {
         ping: ping(),
         // Every peer may ask for what this node holds as a CAR or raw block, over HTTP on libp2p streams;
         // from its own blockstore only, so no peer makes it fetch anything.
-        ...carServerServices({ blockstore: parts.blockstore, getCodec }),
+        ...carServerServices({ blockstore: parts.blockstore, getCodec, onBlockSent: parts.onCarBlockSent }),
         ...optionalServices(config)
       }
     }

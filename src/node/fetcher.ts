@@ -65,6 +65,8 @@ export interface FetcherInit {
   collectGarbage?: () => Promise<unknown>
   /** Keeps what a fetch stored when it stops before the end, and tells what of a DAG is here. */
   unfinished: UnfinishedFetches
+  /** Told of the bytes of each block a CAR stream brings (bitswap's are counted where bitswap receives them). */
+  onCarBytes?: (bytes: number) => void
 }
 
 async function estimateAvailable (): Promise<number> {
@@ -375,6 +377,7 @@ export class Fetcher {
             const source = sharerSource()
             source.blocks++
             source.bytes += event.detail.bytes.byteLength
+            this.init.onCarBytes?.(event.detail.bytes.byteLength)
             if (car != null) { car.blocks++; car.bytes += event.detail.bytes.byteLength }
             onBlock(event.detail.cid, event.detail.bytes, stop)
           }

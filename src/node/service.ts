@@ -25,6 +25,8 @@ import { DirectConnections } from './direct-connections.ts'
 import { connectTo, connectionInfo, pingPeer } from './peer-actions.ts'
 import { PeerKeeper } from './peer-keeper.ts'
 import { RelayReservations } from './relay-reservations.ts'
+import { ServingLog } from './serving.ts'
+import { watchBitswapTraffic } from './bitswap-traffic.ts'
 import { hostWebRtc, onWebRtcHostChange, webRtcHostSince } from './webrtc-hosting.ts'
 import type { ConfigState, ConnectionInfo, ContentMethods, GatewayResponse, NodeEvent, NodeIdentity, NodeMethods, StorageInfo } from '../lib/protocol.ts'
 
@@ -52,6 +54,7 @@ export class PollenNode {
   private readonly contentPorts: ContentPorts
   private readonly trusted: TrustedRoots
   private readonly unfinished: UnfinishedFetches
+  private readonly serving: ServingLog
   private restarting: Promise<void> = Promise.resolve()
 
   private constructor (
@@ -66,6 +69,13 @@ export class PollenNode {
     this.trusted = new TrustedRoots(datastore)
     // The local blockstore itself: what is here, never asking the network.
     this.unfinished = new UnfinishedFetches({ datastore, blocks: blockstore, onChange: () => { emit({ type: 'fetches:changed' }) } })
+    // Kept across restarts with new settings: its totals count from when the node first started.
+    this.serving = new ServingLog({
+      libp2p: { getConnections: (...args) => this.helia?.libp2p.getConnections(...args) ?? [] },
+      blockstore,
+      files: async () => await this.library.list(),
+      onChange: () => { emit({ type: 'serving:changed' }) }
+    })
   }
 
   /** @param serverLock the Web Lock the worker holds for its lifetime (see rpc.ts) */
@@ -101,9 +111,18 @@ export class PollenNode {
   private async start (config: NodeConfig): Promise<void> {
     this.config = config
     this.relays = new RelayReservations(() => { this.emit({ type: 'connections:changed' }) })
-    this.helia = createNode(config, { blockstore: this.blockstore, datastore: this.datastore, relays: this.relays, noiseCrypto: this.noiseCrypto.crypto })
+    this.helia = createNode(config, {
+      blockstore: this.blockstore,
+      datastore: this.datastore,
+      relays: this.relays,
+      noiseCrypto: this.noiseCrypto.crypto,
+      onCarBlockSent: (peer, root, block) => { void this.serving.servedCarBlock(peer, root, block.cid, block.bytes) }
+    })
     this.emit({ type: 'status', status: 'starting' })
     await startNode(this.helia)
+    if (!watchBitswapTraffic(this.helia, { sent: (peer, blocks) => { void this.serving.servedBlocks(peer, blocks) }, received: bytes => { this.serving.receivedBytes(bytes) } })) {
+      console.warn('Pollen: bitswap is not where it was; the Sharing view will not show what bitswap serves')
+    }
     this.starts++
     this.keeper = new PeerKeeper(this.helia.libp2p, { bootstrap: config.bootstrap, onChange: () => { this.emit({ type: 'connections:changed' }) } })
     this.keeper.start()
@@ -116,7 +135,10 @@ export class PollenNode {
     this.library = new Library({
       helia: this.helia,
       datastore: this.datastore,
-      onChange: () => { this.emit({ type: 'files:changed' }) },
+      onChange: () => {
+        this.serving.invalidate()
+        this.emit({ type: 'files:changed' })
+      },
       collectGarbage: async () => await this.collectGarbage(),
       preloadNodes: config.preload,
       connectPreloadNode: async node => { await connectToPreloadNode(this.helia.libp2p, node) },
@@ -131,7 +153,8 @@ export class PollenNode {
       relays: () => this.relays.list().map(reservation => reservation.relay),
       fetchTimeoutMs: config.fetchTimeoutSeconds * 1000,
       collectGarbage: async () => await this.collectGarbage(),
-      unfinished: this.unfinished
+      unfinished: this.unfinished,
+      onCarBytes: bytes => { this.serving.receivedBytes(bytes) }
     })
     this.emit({ type: 'status', status: 'started' })
   }
@@ -239,6 +262,7 @@ export class PollenNode {
         return roots
       },
       'webrtc.host': async ({ port }, { signal }) => { await hostWebRtc(port, signal) },
+      'serving.report': async () => this.serving.report(),
       'storage.info': async () => await this.storage(),
       'storage.gc': async (_, { signal }) => await this.collectGarbage(signal),
       'config.get': async () => this.configState(),

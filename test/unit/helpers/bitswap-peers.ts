@@ -24,6 +24,8 @@ import type { Libp2p, Stream } from '@libp2p/interface'
 export const BITSWAP_PROTOCOL = '/ipfs/bitswap/1.2.0'
 
 export interface BitswapPeer {
+  /** The Helia node itself, for code that finds bitswap there as Pollen does. */
+  helia: unknown
   libp2p: Libp2p
   bitswap: Bitswap
   blockstore: MemoryBlockstore
@@ -48,6 +50,7 @@ export async function startBitswapPeer (options: BitswapOptions = {}): Promise<B
   if (broker?.bitswap == null) throw new Error('Helia started without its bitswap block broker')
   const bitswap = broker.bitswap
   return {
+    helia,
     libp2p: helia.libp2p,
     bitswap,
     blockstore,
