@@ -1,5 +1,5 @@
 /**
- * A share fetch that stops before the end (cancelled, or its tab closed) keeps
+ * A share fetch that stops before the end (paused, or its tab closed) keeps
  * what arrived: opening the link again asks the sharer only for the missing
  * blocks, and garbage collection leaves the part alone until it is discarded.
  */
@@ -77,7 +77,7 @@ async function resume (page: Page, link: string, kept: number, bytes: Buffer): P
   await expect(page.getByTestId('unfinished')).toHaveCount(0)
 }
 
-test('a share fetch cancelled half way keeps its blocks through garbage collection and resumes from them when the link is opened again', async ({ browser }) => {
+test('a share fetch paused half way keeps its blocks through garbage collection and resumes from them when the link is opened again', async ({ browser }) => {
   test.setTimeout(420_000)
   const bytes = pseudoRandomBytes(SIZE, 81)
   const link = await sharer(browser, 'resume.bin', bytes)
@@ -86,9 +86,9 @@ test('a share fetch cancelled half way keeps its blocks through garbage collecti
   await openApp(page, network.appUrl)
   await followShareLink(page, link)
   await pastHalf(page)
-  await page.getByTestId('fetch-cancel').click()
+  await page.getByTestId('fetch-pause').click()
   await expect(page.getByTestId('fetch-job')).toHaveAttribute('data-status', 'cancelled')
-  await expect(page.getByTestId('fetch-cancelled')).toContainText('What arrived is kept')
+  await expect(page.getByTestId('fetch-paused')).toContainText('What arrived is kept')
 
   const kept = await unfinishedBlocks(page)
   expect(kept).toBeGreaterThanOrEqual(33)
@@ -130,16 +130,16 @@ test('Resume continues an unfinished fetch from the Files screen; discarding one
   await openApp(page, network.appUrl)
   await followShareLink(page, link)
   await pastHalf(page)
-  await page.getByTestId('fetch-cancel').click()
+  await page.getByTestId('fetch-pause').click()
   await expect(page.getByTestId('fetch-job')).toHaveAttribute('data-status', 'cancelled')
   const kept = await unfinishedBlocks(page)
 
-  // Resume goes on from what is here, with the link's sharer and size; cancelled again, it keeps more.
+  // Resume goes on from what is here, with the link's sharer and size; paused again, it keeps more.
   await page.getByTestId('unfinished-resume').click()
   await expect(page).toHaveURL(/#\/open$/)
   await expect(page.getByTestId('fetch-local')).toHaveAttribute('data-blocks', String(kept), { timeout: 60_000 })
   await expect(page.getByTestId('fetch-limit')).toContainText('the size the link announced')
-  await page.getByTestId('fetch-cancel').click()
+  await page.getByTestId('fetch-pause').click()
   await expect(page.getByTestId('fetch-job')).toHaveAttribute('data-status', 'cancelled')
   const more = await unfinishedBlocks(page)
   expect(more).toBeGreaterThanOrEqual(kept)
@@ -160,4 +160,62 @@ test('Resume continues an unfinished fetch from the Files screen; discarding one
   await expect(page.getByTestId('share-offer')).toBeVisible()
   await expect(page.getByTestId('offer-free')).toBeVisible()
   await expect(page.getByTestId('offer-here')).toHaveCount(0)
+})
+
+test('a fetch paused half way on the Open screen resumes there after a reload and completes with identical bytes', async ({ browser }) => {
+  test.setTimeout(420_000)
+  const bytes = pseudoRandomBytes(SIZE, 84)
+  const link = await sharer(browser, 'resume.bin', bytes)
+
+  const page = await (await browser.newContext()).newPage()
+  await openApp(page, network.appUrl)
+  await followShareLink(page, link)
+  await pastHalf(page)
+  await page.getByTestId('fetch-pause').click()
+  await expect(page.getByTestId('fetch-job')).toHaveAttribute('data-status', 'cancelled')
+  await expect(page.getByTestId('fetch-paused')).toContainText('Paused at')
+  await expect(page.getByTestId('fetch-resume')).toBeVisible()
+
+  await page.reload()
+  await page.goto(`${network.appUrl}#/open`)
+  // The Open screen lists it after the reload, with how much is here.
+  const row = page.getByTestId('unfinished-row')
+  await expect(row).toHaveAttribute('data-running', 'false', { timeout: 30_000 })
+  const kept = Number(await row.getAttribute('data-blocks'))
+  expect(kept).toBeGreaterThanOrEqual(33)
+  expect(kept).toBeLessThan(65)
+  await page.getByTestId('unfinished-resume').click()
+  const job = page.getByTestId('fetch-job')
+  await expect(job).toHaveAttribute('data-status', 'done', { timeout: FETCH_TIMEOUT })
+  await expect(job).toHaveAttribute('data-local-blocks', String(kept))
+  expect(await downloadShownDigest(page)).toBe(sha256(bytes))
+})
+
+test('a fetch that ends while Pollen is in the background raises a notification, once the person allowed them', async ({ browser }) => {
+  test.setTimeout(180_000)
+  const link = await sharer(browser, 'resume.bin', pseudoRandomBytes(4 * MiB, 85))
+  // Real: Chromium's permission (granted here as the person would on the prompt) and its Notification API.
+  // Simulated: the tab being in the background (document.visibilityState), and a record of what was shown.
+  const context = await browser.newContext({ permissions: ['notifications'] })
+  await context.addInitScript(() => {
+    const shown: string[] = []
+    Object.assign(window, { shownNotifications: shown })
+    Object.defineProperty(document, 'visibilityState', { get: () => (window as unknown as { pollenHidden?: boolean }).pollenHidden === true ? 'hidden' : 'visible' })
+    const Real = window.Notification
+    window.Notification = class extends Real {
+      constructor (title: string, options?: NotificationOptions) {
+        super(title, options)
+        shown.push(`${title}: ${options?.body ?? ''}`)
+      }
+    } as typeof Notification
+  })
+  const page = await context.newPage()
+  await openApp(page, network.appUrl)
+  await page.evaluate(() => { (window as unknown as { pollenHidden: boolean }).pollenHidden = true })
+  await followShareLink(page, link)
+  await expect(page.getByTestId('fetch-job')).toHaveAttribute('data-status', 'done', { timeout: FETCH_TIMEOUT })
+  await expect.poll(async () => await page.evaluate(() => (window as unknown as { shownNotifications: string[] }).shownNotifications)).toEqual([
+    'Fetched resume.bin: 4.00 MiB fetched and verified. It is in this browser now.'
+  ])
+  await context.close()
 })

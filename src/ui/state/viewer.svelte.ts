@@ -2,6 +2,7 @@
 import { ipnsPath, parseContentPath } from '../../lib/content-path.ts'
 import { parseShareLink, type ShareLink } from '../../lib/share-link.ts'
 import { FetchJob } from './fetch-job.svelte.ts'
+import { notifyFetched } from '../notify.ts'
 import { ShareOffer } from './share-offer.svelte.ts'
 import { readForPreview } from '../download.ts'
 import { previewKind, sniffKind, type PreviewKind } from '../preview-kind.ts'
@@ -74,8 +75,16 @@ export class ViewerState {
     const job = new FetchJob(link, maxBytes, limitFrom)
     this.fetchJob = job
     const summary = await job.run(this.node.client)
+    if (summary != null) notifyFetched(link.name ?? link.cid, summary.bytes)
     if (summary == null || this.fetchJob !== job) return
     await this.open(`/ipfs/${link.cid}`, link.name, job)
+  }
+
+  /** Resumes the paused fetch shown: the blocks already here are not asked for again. */
+  async resume (): Promise<void> {
+    const job = this.fetchJob
+    if (job == null || job.status !== 'cancelled') return
+    await this.openShared(job.link, job.maxBytes, job.limitFrom)
   }
 
   /** Lists and pins what is being viewed, so it stays and is served to others. */
