@@ -43,6 +43,18 @@ export function browserFeatures (nodeOutlivesPages: boolean): BrowserFeature[] {
       name: 'Opening ipfs:// and ipns:// links (registerProtocolHandler)',
       available: typeof navigator.registerProtocolHandler === 'function',
       without: 'The browser cannot hand such links to Pollen: paste them into the Open box.'
+    },
+    {
+      id: 'file-handling',
+      name: 'Opening files with the installed app (File Handling)',
+      available: 'launchQueue' in window,
+      without: 'Files cannot be opened with Pollen from the desktop: add them with Add files, or drop them on the Files screen.'
+    },
+    {
+      id: 'app-badge',
+      name: 'A badge on the installed app\'s icon (Badging)',
+      available: typeof (navigator as { setAppBadge?: unknown }).setAppBadge === 'function',
+      without: 'While peers fetch from this browser, the tab title says so; the app icon shows no count.'
     }
   ]
 }
