@@ -107,9 +107,10 @@ export class ServingLog {
   async servedCarBlock (peer: PeerId, root: CID, cid: CID, bytes: Uint8Array): Promise<void> {
     this.sent += bytes.byteLength
     const index = await this.indexed()
-    const roots = index.get(multihashKey(cid))?.roots.filter(indexedRoot => indexedRoot === root.toString()) ?? []
+    // A request for a library file counts for that file; one for anything else, for the files holding the block.
+    const roots = this.names.has(root.toString()) ? [root.toString()] : index.get(multihashKey(cid))?.roots ?? []
     const content = contentBytes(cid.code, bytes)
-    for (const indexedRoot of roots.length > 0 ? roots : index.has(multihashKey(root)) ? [root.toString()] : []) this.add(indexedRoot, peer, content)
+    for (const file of roots) this.add(file, peer, content)
     this.changed()
   }
 

@@ -4,7 +4,6 @@ import { SharedWorkerProbe } from './helpers/shared-worker.ts'
 import { expect, test } from './fixtures.ts'
 
 const SIZE = 64 * 1024 * 1024
-const HEAP_SAMPLE_MS = 50
 
 test('a 64 MiB file gets the CID of ipfs-unixfs-importer, reads back identical, and the node heap grows less than 64 MiB', async ({ page, browser, appUrl }) => {
   const bytes = pseudoRandomBytes(SIZE, 64)
@@ -13,27 +12,14 @@ test('a 64 MiB file gets the CID of ipfs-unixfs-importer, reads back identical, 
 
   await openApp(page, appUrl)
   // Memory is read from the node's SharedWorker through CDP (Runtime.getHeapUsage
-  // on the worker target): V8's used heap plus ArrayBuffer backing storage.
-  // Every 50 ms during the import a garbage collection is forced first
-  // (HeapProfiler.collectGarbage), so what is measured is what the node still
-  // holds, not garbage V8 has yet to collect; growth = peak - baseline.
+  // on the worker target): V8's used heap plus ArrayBuffer backing storage,
+  // sampled after a forced garbage collection; growth = peak - baseline.
   const probe = await SharedWorkerProbe.attach(browser, page)
-  await probe.collectGarbage()
-  const baseline = await probe.memoryUsed()
-  let peak = baseline
-  let sampling = true
-  const sampler = (async () => {
-    while (sampling) {
-      await probe.collectGarbage()
-      peak = Math.max(peak, await probe.memoryUsed())
-      await new Promise(resolve => setTimeout(resolve, HEAP_SAMPLE_MS))
-    }
-  })()
+  const sampling = await probe.sampleMemory()
 
   await page.getByTestId('file-input').setInputFiles(path)
   const cid = await waitForImport(page, 'random-64MiB.bin')
-  sampling = false
-  await sampler
+  const { baseline, peak } = await sampling.stop()
   await probe.detach()
 
   expect(cid).toBe(expectedCid)

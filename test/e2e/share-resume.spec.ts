@@ -41,6 +41,18 @@ async function pastHalf (page: Page): Promise<void> {
   }, undefined, { timeout: FETCH_TIMEOUT })
 }
 
+/** A fresh browser follows the link and pauses the fetch once half of it is here; returns that page. */
+async function pausedHalfWay (browser: Browser, link: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage()
+  await openApp(page, network.appUrl)
+  await followShareLink(page, link)
+  await pastHalf(page)
+  await page.getByTestId('fetch-pause').click()
+  await expect(page.getByTestId('fetch-job')).toHaveAttribute('data-status', 'cancelled')
+  await expect(page.getByTestId('fetch-paused')).toContainText('What arrived is kept')
+  return page
+}
+
 /** On the Files screen: the unfinished fetch of the link, once no fetch of it runs; returns the blocks it holds. */
 async function unfinishedBlocks (page: Page): Promise<number> {
   await page.goto(`${network.appUrl}#/files`)
@@ -81,14 +93,7 @@ test('a share fetch paused half way keeps its blocks through garbage collection 
   test.setTimeout(420_000)
   const bytes = pseudoRandomBytes(SIZE, 81)
   const link = await sharer(browser, 'resume.bin', bytes)
-
-  const page = await (await browser.newContext()).newPage()
-  await openApp(page, network.appUrl)
-  await followShareLink(page, link)
-  await pastHalf(page)
-  await page.getByTestId('fetch-pause').click()
-  await expect(page.getByTestId('fetch-job')).toHaveAttribute('data-status', 'cancelled')
-  await expect(page.getByTestId('fetch-paused')).toContainText('What arrived is kept')
+  const page = await pausedHalfWay(browser, link)
 
   const kept = await unfinishedBlocks(page)
   expect(kept).toBeGreaterThanOrEqual(33)
@@ -125,13 +130,7 @@ test('a share fetch whose tab closed stops there, keeps its blocks, and resumes 
 test('Resume continues an unfinished fetch from the Files screen; discarding one lets the next garbage collection free its blocks', async ({ browser }) => {
   test.setTimeout(420_000)
   const link = await sharer(browser, 'resume.bin', pseudoRandomBytes(SIZE, 83))
-
-  const page = await (await browser.newContext()).newPage()
-  await openApp(page, network.appUrl)
-  await followShareLink(page, link)
-  await pastHalf(page)
-  await page.getByTestId('fetch-pause').click()
-  await expect(page.getByTestId('fetch-job')).toHaveAttribute('data-status', 'cancelled')
+  const page = await pausedHalfWay(browser, link)
   const kept = await unfinishedBlocks(page)
 
   // Resume goes on from what is here, with the link's sharer and size; paused again, it keeps more.
@@ -166,13 +165,7 @@ test('a fetch paused half way on the Open screen resumes there after a reload an
   test.setTimeout(420_000)
   const bytes = pseudoRandomBytes(SIZE, 84)
   const link = await sharer(browser, 'resume.bin', bytes)
-
-  const page = await (await browser.newContext()).newPage()
-  await openApp(page, network.appUrl)
-  await followShareLink(page, link)
-  await pastHalf(page)
-  await page.getByTestId('fetch-pause').click()
-  await expect(page.getByTestId('fetch-job')).toHaveAttribute('data-status', 'cancelled')
+  const page = await pausedHalfWay(browser, link)
   await expect(page.getByTestId('fetch-paused')).toContainText('Paused at')
   await expect(page.getByTestId('fetch-resume')).toBeVisible()
 

@@ -9,7 +9,6 @@ import { expect, test } from './fixtures.ts'
 import type { Page } from '@playwright/test'
 
 const BIG = 200 * 1024 * 1024
-const HEAP_SAMPLE_MS = 50
 
 /** A form on the page that posts to the share target as the browser does for the system share sheet. */
 async function shareForm (page: Page, fields: Record<string, string> = {}): Promise<void> {
@@ -52,26 +51,15 @@ test('two files shared to Pollen are added and the Files screen opens with the s
   await shareForm(page, { title: 'holiday', text: '', url: '' })
   await page.locator('form[data-testid="share-form"] input[type="file"]').setInputFiles([bigPath, smallPath])
 
-  // Memory as in import-large-file.spec.ts: the node's SharedWorker heap, garbage collected before each sample.
+  // Memory as in import-large-file.spec.ts: the node's SharedWorker, garbage collected before each sample.
   const probe = await SharedWorkerProbe.attach(browser, page)
-  await probe.collectGarbage()
-  const baseline = await probe.memoryUsed()
-  let peak = baseline
-  let sampling = true
-  const sampler = (async () => {
-    while (sampling) {
-      await probe.collectGarbage()
-      peak = Math.max(peak, await probe.memoryUsed())
-      await new Promise(resolve => setTimeout(resolve, HEAP_SAMPLE_MS))
-    }
-  })()
+  const sampling = await probe.sampleMemory()
 
   await page.evaluate(() => { (document.querySelector('form[data-testid="share-form"]') as HTMLFormElement).submit() })
   const rows = page.getByTestId('file-row')
   await expect(rows.filter({ hasText: 'shared-200MiB.bin' })).toHaveAttribute('data-cid', bigCid, { timeout: 240_000 })
   await expect(rows.filter({ hasText: 'shared note.txt' })).toHaveAttribute('data-cid', smallCid)
-  sampling = false
-  await sampler
+  const { baseline, peak } = await sampling.stop()
   await probe.detach()
 
   expect(page.url()).toMatch(/#\/files$/)

@@ -96,4 +96,31 @@ export class SharedWorkerProbe extends TargetSession {
   async collectGarbage (): Promise<void> {
     await this.send('HeapProfiler.collectGarbage')
   }
+
+  /**
+   * Samples the worker's memory every `intervalMs` from now, each time after
+   * a forced garbage collection (so what is measured is what the node still
+   * holds, not garbage V8 has yet to collect), until `stop` gives the
+   * baseline and the peak.
+   */
+  async sampleMemory (intervalMs = 50): Promise<{ stop: () => Promise<{ baseline: number, peak: number }> }> {
+    await this.collectGarbage()
+    const baseline = await this.memoryUsed()
+    let peak = baseline
+    let sampling = true
+    const sampler = (async () => {
+      while (sampling) {
+        await this.collectGarbage()
+        peak = Math.max(peak, await this.memoryUsed())
+        await new Promise(resolve => setTimeout(resolve, intervalMs))
+      }
+    })()
+    return {
+      stop: async () => {
+        sampling = false
+        await sampler
+        return { baseline, peak }
+      }
+    }
+  }
 }
