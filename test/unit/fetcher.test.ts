@@ -48,6 +48,8 @@ class FakeNetwork {
       libp2p: {
         peerId: { toString: () => SELF },
         getConnections: () => [],
+        addEventListener: () => {},
+        removeEventListener: () => {},
         dial: async (addrs: unknown[]) => { net.dialled.push(addrs.map(String)); throw new Error('connection refused') }
       },
       blockstore: {
