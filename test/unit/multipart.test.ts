@@ -25,6 +25,17 @@ async function readAll (stream: ReadableStream<Uint8Array>): Promise<Uint8Array>
   return new Uint8Array(await new Response(stream).arrayBuffer())
 }
 
+/**
+ * Where two byte arrays first differ (-1 when equal): Vitest's toEqual walks a
+ * typed array element by element, about a second for 300 KB.
+ */
+function firstDifference (a: Uint8Array, b: Uint8Array): number {
+  if (Buffer.from(a.buffer, a.byteOffset, a.length).equals(b)) return -1
+  let at = 0
+  while (at < a.length && at < b.length && a[at] === b[at]) at++
+  return at
+}
+
 interface ReadPart { name: string, filename?: string, contentType: string, bytes: Uint8Array }
 
 async function readParts (stream: ReadableStream<Uint8Array>, boundary: string): Promise<ReadPart[]> {
@@ -65,11 +76,11 @@ describe('readFormParts', () => {
         ['files', 'empty.txt', 'application/octet-stream']
       ])
       expect(new TextDecoder().decode(parts[0].bytes)).toBe('holiday')
-      expect(parts[1].bytes).toEqual(first)
+      expect(firstDifference(parts[1].bytes, first)).toBe(-1)
       expect(parts[2].bytes.length).toBe(0)
 
       const [trickyPart] = await readParts(chunked(trickyBody.bytes, sizes), boundaryOf(trickyBody.contentType))
-      expect(trickyPart.bytes).toEqual(tricky)
+      expect(firstDifference(trickyPart.bytes, tricky)).toBe(-1)
     }
   })
 
