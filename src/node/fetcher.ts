@@ -24,28 +24,22 @@
  */
 import toBuffer from 'it-to-buffer'
 import { peerIdFromCID, peerIdFromString } from '@libp2p/peer-id'
-import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { CID } from 'multiformats/cid'
 import { parseContentPath } from '../lib/content-path.ts'
-import { InvalidShareLinkError, QuotaExceededError, SizeLimitError, TimeoutError, isAbortError, isQuotaError } from '../lib/errors.ts'
+import { QuotaExceededError, SizeLimitError, TimeoutError, isAbortError, isQuotaError } from '../lib/errors.ts'
 import { formatBytes } from '../lib/format.ts'
 import { walkInParallel } from '../lib/parallel-walk.ts'
-import { addrsThroughRelay, addrsToDial } from '../lib/share-link.ts'
 import { sleep } from '../lib/sleep.ts'
 import { WantWindow } from '../lib/want-window.ts'
 import { isRelayed } from '../lib/transport-name.ts'
 import type { BlockSource, FetchArgs, FetchProgress, FetchSummary, SharerDial } from '../lib/protocol.ts'
-import type { Connection, IdentifyResult, PeerId } from '@libp2p/interface'
 import type { PollenHelia } from './create-node.ts'
 import { DEFAULT_CAR_STALL_MS, fetchCar } from '../lib/car-fetch.ts'
 import { explainReadError, type ContentReader } from './content.ts'
 import { blockLinks } from './dag-links.ts'
+import { SharerDialer } from './sharer-dial.ts'
 import type { FetchOutcome, RunningFetch, UnfinishedFetches } from './unfinished-fetches.ts'
 
-/** How long dialling the sharer may take before the fetch goes on without it. */
-export const DEFAULT_SHARER_DIAL_TIMEOUT_MS = 15_000
-/** How long to wait for identify to tell whether the sharer, reached through a relay, announces WebRTC. */
-export const DEFAULT_IDENTIFY_WAIT_MS = 5000
 /** How long the sharer may send nothing at all before every peer is asked too. */
 export const DEFAULT_SESSION_PATIENCE_MS = 3000
 const PROGRESS_INTERVAL_MS = 200
@@ -78,34 +72,6 @@ async function estimateAvailable (): Promise<number> {
 
 interface ProgressEvent { type: string, detail: any }
 
-/**
- * The share-link addresses that are dialled: the first MAX_SHARER_ADDRS, the
- * rest ignored unread. Refuses ones that are not multiaddrs with a peer ID.
- */
-export function sharerAddrs (addrs: string[]): Multiaddr[] {
-  return addrsToDial(addrs).dialled.map(text => {
-    let addr: Multiaddr
-    try {
-      addr = multiaddr(text)
-    } catch {
-      throw new InvalidShareLinkError(`"${text}" in the link is not a multiaddr`)
-    }
-    if (addr.getComponents().findLast(c => c.name === 'p2p') == null) throw new InvalidShareLinkError(`"${text}" in the link names no peer`)
-    return addr
-  })
-}
-
-/** An address for WebRTC signalled through a relay. */
-function isSignalledWebRtc (addr: Multiaddr): boolean {
-  const names = addr.getComponents().map(c => c.name)
-  return names.includes('p2p-circuit') && names.includes('webrtc')
-}
-
-/** The peer an address ends with (the last /p2p/ part), if it names one. */
-function lastPeer (addr: Multiaddr): string | undefined {
-  return addr.getComponents().findLast(c => c.name === 'p2p')?.value
-}
-
 function linksOf (cid: CID, block: Uint8Array): { cids: CID[], size: number } {
   return blockLinks(cid, block) ?? { cids: [], size: block.byteLength }
 }
@@ -124,7 +90,11 @@ function checkLimit (maxBytes: unknown): number {
 }
 
 export class Fetcher {
-  constructor (private readonly init: FetcherInit) {}
+  private readonly sharerDialer: SharerDialer
+
+  constructor (private readonly init: FetcherInit) {
+    this.sharerDialer = new SharerDialer({ libp2p: init.helia.libp2p, routing: init.helia.routing, bootstrap: init.bootstrap, relays: init.relays })
+  }
 
   async fetch (args: FetchArgs, signal: AbortSignal, onProgress: (progress: FetchProgress) => void): Promise<FetchSummary> {
     const parsed = parseContentPath(args.path)
@@ -138,7 +108,7 @@ export class Fetcher {
     if (args.limitFrom === 'link' && maxBytes - (hereBefore?.bytes ?? 0) > room) {
       throw this.roomError(args.path, room, `its link announces ${formatBytes(maxBytes)}${here(hereBefore?.bytes ?? 0)}`, 0)
     }
-    const { sharer, sharerAddrs: reachedAddrs } = await this.dialSharer(args.providers ?? [], args.sharer, signal)
+    const { sharer, sharerAddrs: reachedAddrs } = await this.sharerDialer.dial(args.providers ?? [], args.sharer, signal)
     if (sharer != null) onProgress({ type: 'fetch:sharer', sharer })
 
     const sources = new Map<string, BlockSource>()
@@ -411,160 +381,6 @@ export class Fetcher {
     if (known != null) return known
     sources.set(id, source)
     return source
-  }
-
-  /**
-   * Reaches the sharer: at the link's addresses and through this node's own
-   * relays (a short link names the peer only), a direct WebRTC connection
-   * first; then at whatever addresses the routers know for it.
-   */
-  private async dialSharer (addrs: string[], sharerId: string | undefined, signal: AbortSignal): Promise<{ sharer?: SharerDial, sharerAddrs?: Multiaddr[] }> {
-    if (addrs.length === 0 && sharerId == null) return {}
-    const parsed = sharerAddrs(addrs)
-    const { ignored } = addrsToDial(addrs)
-    const peer = sharerId ?? lastPeer(parsed[0])!
-    let peerId: PeerId
-    try {
-      peerId = peerIdFromString(peer)
-    } catch {
-      throw new InvalidShareLinkError(`"${peer}" in the link is not a peer ID`)
-    }
-    const named = parsed.filter(addr => lastPeer(addr) === peer)
-    const mine = [...named, ...this.throughOwnRelays(peer).filter(addr => !named.some(known => known.equals(addr)))]
-    const noted = ignored > 0 ? { ignoredAddrs: ignored } : {}
-    if (peer === this.init.helia.libp2p.peerId.toString()) return { sharer: { peer, reached: false, error: 'that is this browser: the content is local', ...noted } }
-    const errors: unknown[] = []
-    const dial = async (addrs: Multiaddr[]): Promise<Connection> => await this.init.helia.libp2p.dial(addrs, { signal: AbortSignal.any([signal, AbortSignal.timeout(DEFAULT_SHARER_DIAL_TIMEOUT_MS)]) })
-    const attempt = async (candidates: Multiaddr[]): Promise<{ sharer: SharerDial, sharerAddrs: Multiaddr[] } | undefined> => {
-      // An older link that lists WebRTC addresses says the sharer hosted WebRTC: a direct connection is tried first.
-      const listedDirect = named.filter(isSignalledWebRtc)
-      const relayedFirst = candidates.filter(addr => !isSignalledWebRtc(addr))
-      const tries = listedDirect.length > 0
-        ? (listedDirect.length < candidates.length ? [listedDirect, candidates] : [candidates])
-        : [relayedFirst.length > 0 ? relayedFirst : candidates]
-      for (const tried of tries) {
-        try {
-          let conn = await dial(tried)
-          // Otherwise the relayed connection first, then WebRTC signalled over it if the sharer announces it
-          // (identify tells): a sharer without WebRTC (WebKit) is not waited on in vain.
-          if (isRelayed(conn) && tried !== listedDirect) conn = await this.upgradeToWebRtc(conn, identify.addrsFor, dial, errors, signal)
-          const relayed = isRelayed(conn)
-          const directError = relayed && errors.length > 0 ? (errors[0] as Error).message : undefined
-          return { sharer: { peer, reached: true, addr: conn.remoteAddr.toString(), relayed, directError, ...noted }, sharerAddrs: candidates }
-        } catch (err) {
-          signal.throwIfAborted()
-          errors.push(err)
-        }
-      }
-      return undefined
-    }
-    const identify = this.watchIdentify(peer)
-    let reached: Awaited<ReturnType<typeof attempt>>
-    try {
-      reached = mine.length > 0 ? await attempt(mine) : undefined
-      if (reached == null) {
-        const routed = await this.routedAddrs(peerId, signal)
-        if (routed.length > 0) reached = await attempt(routed)
-      }
-    } finally {
-      identify.stop()
-    }
-    if (reached != null) return reached
-    const lastError = errors.at(-1) as Error | undefined
-    return { sharer: { peer, reached: false, error: lastError?.message ?? 'no relay of this browser, and no router, knows an address for it', ...noted } }
-  }
-
-  /**
-   * The sharer through this node's own relays, where it most likely holds a
-   * slot too: those holding a slot for this node and the bootstrap nodes, at
-   * the address this node is connected to them on, else (a page that just
-   * opened may not be connected yet) at their bootstrap address.
-   */
-  private throughOwnRelays (peer: string): Multiaddr[] {
-    const bases = new Map<string, string>()
-    const reserved = new Set(this.init.relays?.() ?? [])
-    for (const addr of this.init.bootstrap) {
-      const relay = addr.slice(addr.lastIndexOf('/p2p/') + 5)
-      if (relay !== peer) bases.set(relay, addr)
-    }
-    for (const conn of this.init.helia.libp2p.getConnections()) {
-      const relay = conn.remotePeer.toString()
-      if ((!reserved.has(relay) && !bases.has(relay)) || isRelayed(conn) || relay === peer) continue
-      bases.set(relay, lastPeer(conn.remoteAddr) === relay ? conn.remoteAddr.toString() : `${conn.remoteAddr.toString()}/p2p/${relay}`)
-    }
-    const addrs: Multiaddr[] = []
-    for (const base of bases.values()) {
-      try {
-        addrs.push(...addrsThroughRelay(base, peer).map(text => multiaddr(text)))
-      } catch {}
-    }
-    return addrs
-  }
-
-  /**
-   * A direct WebRTC connection signalled over `relayed`, when the sharer
-   * announces one (the dial waits for a page of this node to host it);
-   * `relayed` otherwise, or when the WebRTC dial fails (its error noted).
-   */
-  private async upgradeToWebRtc (relayed: Connection, announced: (conn: Connection, signal: AbortSignal) => Promise<Multiaddr[]>, dial: (addrs: Multiaddr[]) => Promise<Connection>, errors: unknown[], signal: AbortSignal): Promise<Connection> {
-    const peer = relayed.remotePeer.toString()
-    const signalled = (await announced(relayed, signal)).filter(isSignalledWebRtc).map(addr => lastPeer(addr) === peer ? addr : addr.encapsulate(`/p2p/${peer}`))
-    if (signalled.length === 0) return relayed
-    try {
-      return await dial(signalled)
-    } catch (err) {
-      signal.throwIfAborted()
-      errors.push(err)
-      return relayed
-    }
-  }
-
-  /**
-   * Starts listening for identify (which libp2p runs on every new
-   * connection, often before the dial that made it returns) on connections to
-   * `peer`; `addrsFor(conn)` then gives what the peer announced on `conn`,
-   * waiting for it up to DEFAULT_IDENTIFY_WAIT_MS.
-   */
-  private watchIdentify (peer: string): { addrsFor: (conn: Connection, signal: AbortSignal) => Promise<Multiaddr[]>, stop: () => void } {
-    const libp2p = this.init.helia.libp2p
-    const results = new Map<string, Multiaddr[]>()
-    const waiting = new Map<string, (addrs: Multiaddr[]) => void>()
-    const identified = (event: CustomEvent<IdentifyResult>): void => {
-      if (event.detail.peerId.toString() !== peer) return
-      results.set(event.detail.connection.id, event.detail.listenAddrs)
-      waiting.get(event.detail.connection.id)?.(event.detail.listenAddrs)
-    }
-    libp2p.addEventListener('peer:identify', identified)
-    return {
-      addrsFor: async (conn, signal) => {
-        const known = results.get(conn.id)
-        if (known != null) return known
-        return await new Promise<Multiaddr[]>(resolve => {
-          const finish = (addrs: Multiaddr[]): void => {
-            clearTimeout(timer)
-            waiting.delete(conn.id)
-            signal.removeEventListener('abort', aborted)
-            resolve(addrs)
-          }
-          const aborted = (): void => { finish([]) }
-          const timer = setTimeout(() => { finish([]) }, DEFAULT_IDENTIFY_WAIT_MS)
-          waiting.set(conn.id, finish)
-          signal.addEventListener('abort', aborted)
-        })
-      },
-      stop: () => { libp2p.removeEventListener('peer:identify', identified) }
-    }
-  }
-
-  /** The addresses the routers (delegate routers, the DHT when on) know for the sharer. */
-  private async routedAddrs (peerId: PeerId, signal: AbortSignal): Promise<Multiaddr[]> {
-    try {
-      const found = await this.init.helia.routing.findPeer(peerId.toCID(), { signal: AbortSignal.any([signal, AbortSignal.timeout(DEFAULT_SHARER_DIAL_TIMEOUT_MS)]) })
-      return found.multiaddrs.map(addr => lastPeer(addr) === peerId.toString() ? addr : addr.encapsulate(`/p2p/${peerId.toString()}`))
-    } catch {
-      signal.throwIfAborted()
-      return []
-    }
   }
 
   private sizeError (args: FetchArgs, maxBytes: number, summary: FetchSummary): SizeLimitError {
