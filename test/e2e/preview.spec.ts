@@ -91,3 +91,24 @@ test('a video recorded in the page previews with its metadata', async ({ page, a
   await expect.poll(() => page.getByTestId('video-preview').evaluate((video: HTMLVideoElement) => video.readyState)).toBeGreaterThanOrEqual(1)
   expect(await page.getByTestId('video-preview').evaluate((video: HTMLVideoElement) => video.videoWidth)).toBe(64)
 })
+
+test('the Download button stays where it first appeared while the preview loads', async ({ page, appUrl }) => {
+  await openApp(page, appUrl)
+  const text = `${'A line of a long text file.\n'.repeat(150_000)}`
+  await page.getByTestId('file-input').setInputFiles({ name: 'long.txt', mimeType: 'text/plain', buffer: Buffer.from(text) })
+  const cid = await waitForImport(page, 'long.txt')
+  // Where the button is the moment it is drawn: a person (or a driver) may aim at it from then on.
+  await page.evaluate(() => {
+    const record = (): void => {
+      const button = document.querySelector('[data-testid="download-button"]')
+      if (button != null && document.body.dataset.firstButtonTop == null) document.body.dataset.firstButtonTop = String(button.getBoundingClientRect().top)
+    }
+    new MutationObserver(record).observe(document.body, { childList: true, subtree: true })
+  })
+  await openPath(page, `/ipfs/${cid}`)
+  await expect(page.getByTestId('text-preview')).toBeVisible({ timeout: 60_000 })
+  await expect(page.getByTestId('open-status')).toHaveCount(0)
+  const first = Number(await page.evaluate(() => document.body.dataset.firstButtonTop))
+  const last = await page.getByTestId('download-button').evaluate(button => button.getBoundingClientRect().top)
+  expect(last).toBe(first)
+})
