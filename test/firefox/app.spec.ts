@@ -1,7 +1,7 @@
 /** The node in Firefox: start, add and read back, reload, a second tab. */
 import { expect, test } from '../e2e/fixtures.ts'
-import { expectedFileCid, pseudoRandomBytes, writeTempFile } from '../e2e/helpers/content.ts'
-import { addFile, attributeOf, launchFirefox, openApp, openPath, peerId, rowCid, textOf } from './helpers/firefox.ts'
+import { expectedFileCid, pseudoRandomBytes, sha256, sha256File, writeTempFile } from '../e2e/helpers/content.ts'
+import { addFile, attributeOf, downloadShown, launchFirefox, openApp, openPath, peerId, rowCid, textOf } from './helpers/firefox.ts'
 
 const MiB = 1024 * 1024
 
@@ -39,6 +39,9 @@ test('Firefox: the node starts, a file added reads back identical, and a reload 
     const textCid = await addFile(second, await writeTempFile('notes.txt', Buffer.from(text)), 'notes.txt')
     await openPath(second, textCid)
     await expect.poll(async () => await textOf(second, 'text-preview')).toBe(text)
+    // And as a download, through the service worker. (Last: after a download, BiDi counts a navigation as pending.)
+    await openPath(second, cid)
+    expect(await sha256File(await downloadShown(second, firefox, bytes.byteLength))).toBe(sha256(bytes))
   } finally {
     await firefox.close()
   }

@@ -1,21 +1,28 @@
 /**
  * Firefox for the tests: Debian's firefox-esr driven over WebDriver BiDi by
  * puppeteer-core (Playwright's Firefox is a patched build it cannot download
- * here). Each test launches its own, with a profile of its own in TMPDIR.
+ * here). Each test launches its own, with a profile of its own in TMPDIR, and
+ * opens its pages in a context whose downloads go to a folder the test reads.
  */
+import { readdir, stat } from 'node:fs/promises'
+import { join } from 'node:path'
 import puppeteer, { type Browser, type BrowserContext, type Frame, type Page } from 'puppeteer-core'
 import { expect } from '@playwright/test'
+import { tempDir } from '../../e2e/helpers/content.ts'
 
 export const FIREFOX_PATH = '/usr/bin/firefox-esr'
 
 export interface Firefox {
   browser: Browser
-  /** The context the test's pages open in. */
+  /** The context the test's pages open in: downloads land in `downloads`. */
   context: BrowserContext
+  /** Where downloads land. */
+  downloads: string
   close: () => Promise<void>
 }
 
 export async function launchFirefox (): Promise<Firefox> {
+  const downloads = await tempDir('pollen-firefox-downloads-')
   const browser = await puppeteer.launch({
     browser: 'firefox',
     executablePath: FIREFOX_PATH,
@@ -26,8 +33,8 @@ export async function launchFirefox (): Promise<Firefox> {
       'media.peerconnection.ice.loopback': true
     }
   })
-  const context = await browser.createBrowserContext()
-  return { browser, context, close: async () => { await browser.close() } }
+  const context = await browser.createBrowserContext({ downloadBehavior: { policy: 'allow', downloadPath: downloads } })
+  return { browser, context, downloads, close: async () => { await browser.close() } }
 }
 
 /** The text of the element with `data-testid`, '' while there is none. */
@@ -101,10 +108,29 @@ export async function fetchSource (page: Page, role: string): Promise<{ text: st
   }
 }
 
+/**
+ * Clicks Download on the file the viewer shows and returns the path of the saved file once it is whole.
+ * After it, puppeteer's BiDi page waits forever for the navigation the download ended: navigate no more.
+ */
+export async function downloadShown (page: Page, firefox: Firefox, size: number): Promise<string> {
+  const before = new Set(await readdir(firefox.downloads))
+  await click(page, 'download-button')
+  let saved = ''
+  await expect.poll(async () => {
+    const files = (await readdir(firefox.downloads)).filter(file => !before.has(file))
+    if (files.length !== 1 || files[0].endsWith('.part')) return -1
+    saved = join(firefox.downloads, files[0])
+    return (await stat(saved)).size
+  }, { timeout: 60_000 }).toBe(size)
+  return saved
+}
+
 /** Opens `path` (a CID, a share link) in the Open screen. */
 export async function openPath (page: Page, path: string): Promise<void> {
   await page.goto(new URL('#/open', page.url()).href)
   const input = await page.waitForSelector('[data-testid="open-input"]')
+  // The box keeps what was opened last.
+  await input!.evaluate(box => { (box as HTMLInputElement).value = ''; box.dispatchEvent(new Event('input', { bubbles: true })) })
   await input!.type(path)
   await click(page, 'open-button')
 }
