@@ -148,13 +148,18 @@ async function addFile (/** @type {Page} */ page, /** @type {string} */ file) {
   return /** @type {string} */ (await row.getAttribute('data-cid'))
 }
 
-/** Adds the file in page A and returns its share link once it carries A's /webrtc address and the file's size. */
+/**
+ * Adds the file in page A and returns its share link once A holds a relay slot and hosts WebRTC
+ * (the share panel says so: the link itself names the peer only) and the link carries the size.
+ */
 async function addAndShare (/** @type {Page} */ page, /** @type {string} */ file) {
   await addFile(page, file)
   await page.getByTestId('file-row').first().getByTestId('share-button').click()
   await page.waitForFunction(() => {
+    const panel = document.querySelector('[data-testid="share-panel"]')
     const link = /** @type {HTMLInputElement | null} */ (document.querySelector('[data-testid="share-link"]'))?.value ?? ''
-    return /p2p-circuit%2Fwebrtc/.test(link) && /[?&]size=\d+/.test(link)
+    return panel?.getAttribute('data-relayed') === 'true' && panel.getAttribute('data-webrtc') === 'true' &&
+      /[?&]peer=/.test(link) && /[?&]size=\d+/.test(link)
   }, undefined, { timeout: 30_000 })
   return await page.getByTestId('share-link').inputValue()
 }
@@ -740,6 +745,7 @@ ${failures.length > 0 ? `\n**Failed runs** (${failures.length}):\n\n${failures.m
     console.log(`transfer: wrote "## ${heading}" in ${RESULTS}`)
   }
   console.log(`\n${table(['way', 'MiB/s (median)', 'slowest', 'stalls', 'longest block wait, ms (median / max)', 'raw MiB/s', 'Pollen / raw', 'targets'], rows.map(r => r.map(c => c.replaceAll('**', ''))), ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'])}`)
+  if (extra.length > 0) console.log(`\n| figure | value |\n|---|---:|\n${extra.join('\n')}`)
   if (failures.length > 0) {
     console.error(`\ntransfer: *** ${failures.length} run(s) FAILED:\n${failures.map(f => `  ${f}`).join('\n')}`)
     process.exitCode = 1
