@@ -22,6 +22,7 @@ import { createHelia } from 'helia'
 import { gatewayRoutes } from './gateway.ts'
 import { createHttpServer } from './http-server.ts'
 import { ipnsRecords } from './ipns-records.ts'
+import { localPeers } from './local-peers.ts'
 import { localProviders } from './local-providers.ts'
 import { preloadRoutes } from './preload.ts'
 import { PreloadRetention, type RetentionStatus } from './preload-retention.ts'
@@ -93,6 +94,7 @@ export async function startInfraNode (options: InfraOptions, log: (event: Record
   })
   await helia.start()
   helia.addRouter(localProviders(helia.libp2p, blockstore))
+  helia.addRouter(localPeers(helia.libp2p))
   const ipns = ipnsRecords({ datastore, maxNames: options.ipns.maxNames, maxAgeMs: options.ipns.maxAgeMs, log })
   await ipns.start()
   helia.addRouter(ipns)

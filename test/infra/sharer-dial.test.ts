@@ -1,0 +1,82 @@
+/**
+ * A short share link names the sharer's peer ID only. When neither the link
+ * nor this node's own relays reach it, the sharer dial asks the routers: the
+ * infra node's delegated routing API (GET /routing/v1/peers/<id>) answers with
+ * the addresses it knows for a peer holding a slot on its relay.
+ */
+import '../unit/helpers/with-resolvers.ts'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { identify, identifyPush } from '@libp2p/identify'
+import { defaultLogger } from '@libp2p/logger'
+import { webSockets } from '@libp2p/websockets'
+import { delegatedHTTPRouter } from '@helia/delegated-routing-client'
+import { createLibp2p, type Libp2p } from 'libp2p'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { InvalidShareLinkError } from '../../src/lib/errors.ts'
+import { SharerDialer } from '../../src/node/sharer-dial.ts'
+import type { PollenHelia } from '../../src/node/create-node.ts'
+import { startTestInfra, waitFor, webSocketAddr } from './helpers.ts'
+
+let infra: Awaited<ReturnType<typeof startTestInfra>>
+let sharer: Libp2p
+let receiver: Libp2p
+let dialer: SharerDialer
+
+/** A Node.js peer as a browser node is for these purposes: WebSocket out, relayed in, its addresses pushed when they change. */
+async function peer (listen: string[] = []): Promise<Libp2p> {
+  return await createLibp2p({
+    addresses: { listen },
+    transports: [webSockets(), circuitRelayTransport()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: { denyDialMultiaddr: async () => false },
+    services: { identify: identify(), identifyPush: identifyPush() }
+  })
+}
+
+beforeAll(async () => {
+  infra = await startTestInfra()
+  sharer = await peer([`${webSocketAddr(infra)}/p2p-circuit`])
+  await waitFor(() => sharer.getMultiaddrs().some(addr => addr.toString().includes('/p2p-circuit')), 'a relay slot for the sharer', 30_000)
+  // The receiver knows no relay and no bootstrap node: only the router can tell it where the sharer is.
+  receiver = await peer()
+  const router = delegatedHTTPRouter({ url: infra.httpUrl })({ logger: defaultLogger() } as never)
+  dialer = new SharerDialer({ libp2p: receiver as PollenHelia['libp2p'], routing: router as unknown as PollenHelia['routing'], bootstrap: [] })
+}, 90_000)
+
+afterAll(async () => {
+  await receiver?.stop()
+  await sharer?.stop()
+  await infra?.dispose()
+})
+
+describe('the sharer dial', () => {
+  it('reaches a sharer named by its peer ID alone at the address the routers know, through its relay', async () => {
+    const url = `${infra.httpUrl}/routing/v1/peers/${sharer.peerId.toCID().toString()}`
+    // A peer's relayed address reaches the infra node by identify push once its slot is granted.
+    await waitFor(async () => {
+      const { Peers: peers } = await (await fetch(url, { headers: { accept: 'application/json' } })).json() as { Peers: Array<{ Addrs: string[] }> }
+      return peers[0]?.Addrs.length > 0 ? peers[0].Addrs : false
+    }, 'the router to know the sharer', 30_000)
+    const { sharer: dialled, sharerAddrs } = await dialer.dial([], sharer.peerId.toString(), AbortSignal.timeout(60_000))
+    expect(dialled).toMatchObject({ peer: sharer.peerId.toString(), reached: true, relayed: true })
+    expect(dialled?.addr).toContain(`/p2p/${infra.peerId}/p2p-circuit`)
+    expect(sharerAddrs?.map(String).every(addr => addr.endsWith(`/p2p/${sharer.peerId.toString()}`))).toBe(true)
+    expect(receiver.getConnections(sharer.peerId).length).toBeGreaterThan(0)
+  })
+
+  it('says so when no link address, relay or router knows the peer', async () => {
+    const stranger = await peer()
+    const id = stranger.peerId.toString()
+    await stranger.stop()
+    const { sharer: dialled } = await dialer.dial([], id, AbortSignal.timeout(60_000))
+    expect(dialled).toMatchObject({ peer: id, reached: false })
+    expect(dialled?.error).toBe('no relay of this browser, and no router, knows an address for it')
+  })
+
+  it('refuses a link whose peer is not a peer ID', async () => {
+    await expect(dialer.dial([], 'not-a-peer', AbortSignal.timeout(10_000))).rejects.toBeInstanceOf(InvalidShareLinkError)
+  })
+})
