@@ -2,7 +2,9 @@
  * A short share link names the sharer's peer ID only. When neither the link
  * nor this node's own relays reach it, the sharer dial asks the routers: the
  * infra node's delegated routing API (GET /routing/v1/peers/<id>) answers with
- * the addresses it knows for a peer holding a slot on its relay.
+ * the addresses it knows for a peer holding a slot on its relay
+ * (src/infra/local-peers.ts), with an ID Helia's client reads
+ * (docs/upstream/helia-routing-server-peer-ids.md).
  */
 import '../unit/helpers/with-resolvers.ts'
 import { noise } from '@chainsafe/libp2p-noise'
