@@ -149,6 +149,11 @@ export async function startReplayProxy (options: ReplayProxyOptions): Promise<Re
     return { ...answer, headers, body }
   }
 
+  // A replay still under way when the suite ends finishes after close(): its answer reaches nobody,
+  // and the caller's log is closed by then (an fs stream written after its end throws "write after end").
+  let closed = false
+  const report = (line: string): void => { if (!closed) options.onExchange?.(line) }
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
@@ -161,24 +166,24 @@ export async function startReplayProxy (options: ReplayProxyOptions): Promise<Re
     try {
       const answer = bodyToSuite(await options.replay({ side, url: url.href, method: req.method ?? 'GET', headers, body: chunks.length > 0 ? Buffer.concat(chunks) : undefined }), requestUrl, url)
       const out = answer.headers.map(([name, value]): [string, string] => [name, name.toLowerCase() === 'location' ? backToSuite(value, requestUrl, url) : value])
-      options.onExchange?.(`${req.method} ${requestUrl.href} -> ${side} ${url.href} -> ${answer.status}`)
+      report(`${req.method} ${requestUrl.href} -> ${side} ${url.href} -> ${answer.status}`)
       const written = out.filter(([name]) => !/^(transfer-encoding|connection)$/i.test(name)).map(([name, value]): [string, string] => [name, asLatin1(value)])
       // A value no HTTP/1.1 message can carry (a control character) is left out, and the suite's check of it fails.
       // eslint-disable-next-line no-control-regex
       const unwritable = written.filter(([, value]) => /[^\t\x20-\x7e\x80-\xff]/.test(value))
-      if (unwritable.length > 0) options.onExchange?.(`  headers left out, no HTTP/1.1 message can carry them: ${JSON.stringify(unwritable)}`)
+      if (unwritable.length > 0) report(`  headers left out, no HTTP/1.1 message can carry them: ${JSON.stringify(unwritable)}`)
       // A Content-Length that is not the body's would leave bytes on a kept-alive connection, which the
       // suite would read as the next response (a failure of some other test, by chance): the answer
       // goes as the gateway gave it, and the connection closes after it, so the mismatch fails this test.
       const declared = written.find(([name]) => name.toLowerCase() === 'content-length')?.[1]
       if (req.method !== 'HEAD' && declared != null && Number(declared) !== answer.body.byteLength) {
-        options.onExchange?.(`  Content-Length ${declared} but the body has ${answer.body.byteLength} bytes: connection closed after it`)
+        report(`  Content-Length ${declared} but the body has ${answer.body.byteLength} bytes: connection closed after it`)
         res.shouldKeepAlive = false
       }
       res.writeHead(answer.status, answer.statusText, written.filter(header => !unwritable.includes(header)).flat())
       res.end(req.method === 'HEAD' ? undefined : answer.body)
     } catch (err) {
-      options.onExchange?.(`${req.method} ${requestUrl.href} -> ${side} ${url.href} -> replay failed: ${(err as Error).message}`)
+      report(`${req.method} ${requestUrl.href} -> ${side} ${url.href} -> replay failed: ${(err as Error).message}`)
       res.writeHead(599, 'Replay failed', { 'content-type': 'text/plain' })
       res.end(`The conformance harness could not replay this request in the browser: ${(err as Error).message}\n`)
     }
@@ -198,6 +203,7 @@ export async function startReplayProxy (options: ReplayProxyOptions): Promise<Re
   return {
     url: `http://${gatewayHost}`,
     close: async () => {
+      closed = true
       server.closeAllConnections()
       await new Promise<void>(resolve => server.close(() => { resolve() }))
     }
