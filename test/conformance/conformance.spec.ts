@@ -102,11 +102,13 @@ async function runSuite (suite: ReturnType<typeof conformanceSuite>, gatewayUrl:
     env: { ...process.env, GATEWAY_CONFORMANCE_HOME: suite.home },
     stdio: ['ignore', 'pipe', 'pipe']
   })
-  child.stdout.pipe(log)
-  child.stderr.pipe(log)
+  // Both into one file: neither pipe may end it while the other still writes ("write after end").
+  child.stdout.pipe(log, { end: false })
+  child.stderr.pipe(log, { end: false })
   return await new Promise<number>((resolve, reject) => {
     child.once('error', reject)
-    child.once('exit', code => { resolve(code ?? 1) })
+    // 'close' comes after both output streams ended.
+    child.once('close', code => { log.end(() => { resolve(code ?? 1) }) })
   })
 }
 
