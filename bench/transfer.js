@@ -644,7 +644,8 @@ export async function run (options = {}) {
         const raw = result.raw == null ? `FAILED: ${result.rawError}` : `${result.raw.ms.toFixed(0)} ms (${rate(result.raw.ms)} MiB/s)`
         const infraCpu = result.infraCpuMs == null ? '' : `; infra node CPU ${result.infraCpuMs.toFixed(0)} ms`
         const busy = result.pollenBusyMs == null || result.rawBusyMs == null ? '' : `; machine CPU ${result.pollenBusyMs.toFixed(0)} ms (raw ${result.rawBusyMs.toFixed(0)} ms)`
-        console.log(`transfer: run ${i + 1}/${runs}, ${way.name}: Pollen ${pollen}; raw ${raw}${infraCpu}${busy}`)
+        const firstByte = result.pollen?.firstByteMs == null ? '' : `; first byte after ${result.pollen.firstByteMs.toFixed(0)} ms`
+        console.log(`transfer: run ${i + 1}/${runs}, ${way.name}: Pollen ${pollen}; raw ${raw}${infraCpu}${busy}${firstByte}`)
         if (result.pollen == null) console.error(`transfer: *** ${way.name}, run ${i + 1}: Pollen FAILED: ${result.pollenError}`)
       }
       await collectKuboGarbage(kubo)

@@ -46,7 +46,8 @@ export type ShimToHost =
   | { type: 'pc:addIceCandidate', pc: number, call: number, candidate: IceCandidate | null }
   | { type: 'pc:close', pc: number }
   | { type: 'dc:create', pc: number, dc: number, label: string, options: DataChannelOptions }
-  | { type: 'dc:send', dc: number, data: ArrayBuffer | string }
+  /** Messages to send on the channel, in order: every send the shim made in one task. */
+  | { type: 'dc:send', dc: number, data: Array<ArrayBuffer | string> }
   | { type: 'dc:threshold', dc: number, threshold: number }
   | { type: 'dc:close', dc: number }
 

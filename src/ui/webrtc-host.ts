@@ -67,8 +67,10 @@ export class WebRtcHost {
       case 'dc:send': {
         const entry = this.channels.get(message.dc)
         if (entry == null || entry.channel.readyState !== 'open') break
-        entry.channel.send(message.data as ArrayBuffer)
-        entry.handed += typeof message.data === 'string' ? new TextEncoder().encode(message.data).byteLength : message.data.byteLength
+        for (const data of message.data) {
+          entry.channel.send(data as ArrayBuffer)
+          entry.handed += typeof data === 'string' ? new TextEncoder().encode(data).byteLength : data.byteLength
+        }
         this.send({ type: 'dc:buffered', dc: message.dc, bufferedAmount: entry.channel.bufferedAmount, handed: entry.handed })
         break
       }

@@ -62,7 +62,7 @@ async function connect (a: Page, b: Page): Promise<void> {
   expect(typeof stateA.id).toBe('number')
 }
 
-test('the shim drives real peer connections: signalling, ICE, an open channel and 8 MiB with backpressure arrive identical', async ({ browser }) => {
+test('the shim drives real peer connections: signalling, ICE, an open channel, 8 MiB with backpressure arrive identical, and one task'\''s sends cross to the host in one post', async ({ browser }) => {
   const a = await harnessPage(browser)
   const b = await harnessPage(browser)
   await connect(a, b)
@@ -74,6 +74,15 @@ test('the shim drives real peer connections: signalling, ICE, an open channel an
   // bufferedAmount rose while the host still held data, and fell back through the low mark.
   expect(sent.mostBuffered).toBeGreaterThan(256 * 1024)
   expect(sent.lowEvents).toBeGreaterThan(0)
+
+  // The sends of one task cross to the host in one post, and arrive as the messages they were, in order.
+  const burst = b.evaluate(async () => await (globalThis as any).webrtcHarness.receiveMessages(16))
+  const { posts } = await a.evaluate(async () => await (globalThis as any).webrtcHarness.sendBurst(16, 16 * 1024))
+  expect(posts).toBe(1)
+  // Message i starts with the harness pattern's first byte XORed with i.
+  let x = 2463534242
+  x ^= x << 13; x ^= x >>> 17; x ^= x << 5
+  expect(await burst).toEqual(Array.from({ length: 16 }, (_, i) => [16 * 1024, (x & 0xff) ^ i]))
 
   // Closing on one side closes the other.
   await a.evaluate(async () => { await (globalThis as any).webrtcHarness.closeChannel() })

@@ -17,6 +17,8 @@ const channelReady: Promise<ShimDataChannel> = new Promise(resolve => {
   (globalThis as any).__resolveChannel = resolve
 })
 const states: string[] = []
+/** Messages the shim posted to the host carrying bytes to send ('dc:send'). */
+let sendPosts = 0
 
 function hex (buffer: ArrayBuffer): string {
   return [...new Uint8Array(buffer)].map(b => b.toString(16).padStart(2, '0')).join('')
@@ -38,6 +40,11 @@ const harness = {
   start (offerer: boolean): void {
     const channelPair = new MessageChannel()
     host = new WebRtcHost(channelPair.port1)
+    const post = channelPair.port2.postMessage.bind(channelPair.port2) as (message: { type: string }, transfer: Transferable[]) => void
+    channelPair.port2.postMessage = ((message: { type: string }, transfer: Transferable[]) => {
+      if (message.type === 'dc:send') sendPosts++
+      post(message, transfer)
+    }) as typeof channelPair.port2.postMessage
     link = new WebRtcLink(channelPair.port2)
     pc = new ShimPeerConnection(link, { iceServers: [] })
     pc.onicecandidate = (event: { candidate: { toJSON: () => unknown } | null }) => { if (event.candidate != null) candidates.push(event.candidate.toJSON()) }
@@ -117,6 +124,30 @@ const harness = {
     let at = 0
     for (const chunk of chunks) { all.set(chunk, at); at += chunk.byteLength }
     return hex(await crypto.subtle.digest('SHA-256', all))
+  },
+  /**
+   * Sends `count` messages of `size` bytes in one task, as @libp2p/webrtc
+   * sends a write; returns how many posts to the host carried them.
+   */
+  async sendBurst (count: number, size: number): Promise<{ posts: number }> {
+    const c = await channelReady
+    await waitOpen(c)
+    const before = sendPosts
+    for (let i = 0; i < count; i++) c.send(pattern(size).map(byte => byte ^ i))
+    await new Promise(resolve => setTimeout(resolve, 0))
+    return { posts: sendPosts - before }
+  },
+  /** The next `count` messages: each one's size and first byte, in the order they came. */
+  async receiveMessages (count: number): Promise<Array<[number, number]>> {
+    const c = await channelReady
+    const messages: Array<[number, number]> = []
+    await new Promise<void>(resolve => {
+      c.onmessage = (event: MessageEvent<ArrayBuffer>) => {
+        messages.push([event.data.byteLength, new Uint8Array(event.data)[0]])
+        if (messages.length === count) resolve()
+      }
+    })
+    return messages
   },
   async closeChannel (): Promise<void> {
     const c = await channelReady
