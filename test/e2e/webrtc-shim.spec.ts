@@ -62,7 +62,7 @@ async function connect (a: Page, b: Page): Promise<void> {
   expect(typeof stateA.id).toBe('number')
 }
 
-test('the shim drives real peer connections: signalling, ICE, an open channel, 8 MiB with backpressure arrive identical, and one task'\''s sends cross to the host in one post', async ({ browser }) => {
+test('the shim drives real peer connections: signalling, ICE, an open channel, 8 MiB with backpressure arrive identical, and the sends of one task cross to the host in one post', async ({ browser }) => {
   const a = await harnessPage(browser)
   const b = await harnessPage(browser)
   await connect(a, b)
