@@ -152,16 +152,12 @@ export class Fetcher {
 
     // Blocks wanted at once: enough bytes on their way to keep the senders busy.
     const window = new WantWindow()
-    // Peers a bitswap session asks; its blocks arrive without naming the sender.
-    const sessionPeers = new Set<string>()
     const onBlockEvent = (event: ProgressEvent): void => {
       if (event.type === 'helia:routing:find-providers:provider') {
         const id = event.detail.provider.id.toString()
         foundVia.set(id, event.detail.router)
         const known = sources.get(id)
         if (known != null) known.foundVia ??= event.detail.router
-      } else if (event.type === 'bitswap:found-provider') {
-        sessionPeers.add(event.detail.provider.id.toString())
       } else if (event.type === 'helia:block-broker:receive-block') {
         senders.set(event.detail.cid.toString(), this.source(event.detail.broker, event.detail.provider, sources, sharerPeer, foundVia))
       }
@@ -241,12 +237,6 @@ export class Fetcher {
       const local = foundStored && !asked
       // A block the sharer's CAR brought was counted as it arrived.
       if (local && viaCar.has(cid.toString())) { stillAlive(); return block }
-      if (!local && !senders.has(cid.toString()) && sessionPeers.size > 0) {
-        // Bitswap names the sender and gateways name themselves, except in a session:
-        // a block that came unnamed came from the session's peers.
-        const peers = [...sessionPeers]
-        senders.set(cid.toString(), this.source('bitswap', peerIdFromString(peers[0]).toCID(), sources, sharerPeer, foundVia, peers.length > 1 ? peers : undefined))
-      }
       stillAlive()
       summary.blocks++
       summary.bytes += block.byteLength
@@ -361,7 +351,7 @@ export class Fetcher {
     }
   }
 
-  private source (broker: string, provider: CID, sources: Map<string, BlockSource>, sharerPeer: string | undefined, foundVia: Map<string, string>, among?: string[]): BlockSource {
+  private source (broker: string, provider: CID, sources: Map<string, BlockSource>, sharerPeer: string | undefined, foundVia: Map<string, string>): BlockSource {
     let id: string
     let source: BlockSource
     if (broker === 'trustless-gateway') {
@@ -375,7 +365,6 @@ export class Fetcher {
         ? 'sharer'
         : this.init.bootstrap.some(addr => addr.endsWith(`/p2p/${id}`)) ? 'bootstrap' : 'provider'
       source = { kind: 'peer', id, role, relayed, foundVia: foundVia.get(id), blocks: 0, bytes: 0 }
-      if (among != null) { source.id = id = `one of ${among.join(', ')}`; source.role = 'provider' }
     }
     const known = sources.get(id)
     if (known != null) return known

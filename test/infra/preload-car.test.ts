@@ -9,6 +9,9 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { delegatedHTTPRouter } from '@helia/delegated-routing-client'
+import { defaultLogger } from '@libp2p/logger'
+import { peerIdFromCID } from '@libp2p/peer-id'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -93,6 +96,17 @@ describe('preload from a peer that serves CARs', () => {
     expect(done.car?.error).toBeUndefined()
     expect(done.car?.blocks).toBe(lines.length)
   }, 120_000)
+
+  it('then names itself a provider of it to Helia\'s routing client', async () => {
+    const infraPeer = webSocketAddr(infra).split('/p2p/').at(-1)
+    const router = delegatedHTTPRouter({ url: infra.httpUrl })({ logger: defaultLogger() } as never)
+    const found: string[] = []
+    // The record's ID must be a peer ID the client reads (docs/upstream/helia-routing-server-peer-ids.md); it drops others.
+    for await (const provider of router.findProviders!(CID.parse(connected.get().fixtures.dir), { signal: AbortSignal.timeout(30_000) })) {
+      found.push(CID.asCID(provider.id) != null ? peerIdFromCID(provider.id as unknown as CID).toString() : provider.id.toString())
+    }
+    expect(found).toContain(infraPeer)
+  }, 60_000)
 })
 
 describe('preload from a peer whose CAR lies about a block', () => {
