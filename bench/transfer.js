@@ -215,7 +215,7 @@ async function fetchLink (page, link, options) {
     bytes: Number(element.getAttribute('data-bytes')),
     text: element.textContent ?? ''
   })))
-  if (process.env.BENCH_DEBUG) console.log(sources.map(s => s.text).join('\n'))
+  if (process.env.BENCH_DEBUG) console.log([await page.getByTestId('fetch-sharer').textContent().catch(() => 'no sharer line'), ...sources.map(s => s.text)].join('\n'))
   const fromExpected = sources.filter(options.expected).reduce((sum, s) => sum + s.bytes, 0)
   const others = sources.filter(s => !options.expected(s) && s.bytes > 0)
   if (others.length > 0 || fromExpected < options.size) {

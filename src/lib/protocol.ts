@@ -146,6 +146,13 @@ export interface SharerDial {
   directError?: string
   /** Addresses of the link beyond MAX_SHARER_ADDRS, not dialled. */
   ignoredAddrs?: number
+  /** What reaching the sharer took, step by step: milliseconds from the start of the dial to the end of each step. */
+  steps?: SharerDialStep[]
+}
+
+export interface SharerDialStep {
+  step: 'relayed' | 'identified' | 'identify timed out' | 'direct' | 'direct failed' | 'routers asked'
+  ms: number
 }
 
 export type FetchProgress =

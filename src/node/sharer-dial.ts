@@ -9,7 +9,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { InvalidShareLinkError } from '../lib/errors.ts'
 import { addrsThroughRelay, addrsToDial } from '../lib/share-link.ts'
 import { isRelayed } from '../lib/transport-name.ts'
-import type { SharerDial } from '../lib/protocol.ts'
+import type { SharerDial, SharerDialStep } from '../lib/protocol.ts'
 import type { Connection, IdentifyResult, PeerId } from '@libp2p/interface'
 import type { PollenHelia } from './create-node.ts'
 
@@ -86,6 +86,9 @@ export class SharerDialer {
     const noted = ignored > 0 ? { ignoredAddrs: ignored } : {}
     if (peer === this.init.libp2p.peerId.toString()) return { sharer: { peer, reached: false, error: 'that is this browser: the content is local', ...noted } }
     const errors: unknown[] = []
+    const started = performance.now()
+    const steps: SharerDialStep[] = []
+    const mark = (step: SharerDialStep['step']): void => { steps.push({ step, ms: Math.round(performance.now() - started) }) }
     const dial = async (addrs: Multiaddr[]): Promise<Connection> => await this.init.libp2p.dial(addrs, { signal: AbortSignal.any([signal, AbortSignal.timeout(DEFAULT_SHARER_DIAL_TIMEOUT_MS)]) })
     const attempt = async (candidates: Multiaddr[]): Promise<Required<SharerDialResult> | undefined> => {
       // An older link that lists WebRTC addresses says the sharer hosted WebRTC: a direct connection is tried first.
@@ -97,12 +100,13 @@ export class SharerDialer {
       for (const tried of tries) {
         try {
           let conn = await dial(tried)
+          mark(isRelayed(conn) ? 'relayed' : 'direct')
           // Otherwise the relayed connection first, then WebRTC signalled over it if the sharer announces it
           // (identify tells): a sharer without WebRTC (WebKit) is not waited on in vain.
-          if (isRelayed(conn) && tried !== listedDirect) conn = await this.upgradeToWebRtc(conn, identify.addrsFor, dial, errors, signal)
+          if (isRelayed(conn) && tried !== listedDirect) conn = await this.upgradeToWebRtc(conn, identify.addrsFor, dial, errors, mark, signal)
           const relayed = isRelayed(conn)
           const directError = relayed && errors.length > 0 ? (errors[0] as Error).message : undefined
-          return { sharer: { peer, reached: true, addr: conn.remoteAddr.toString(), relayed, directError, ...noted }, sharerAddrs: candidates }
+          return { sharer: { peer, reached: true, addr: conn.remoteAddr.toString(), relayed, directError, steps, ...noted }, sharerAddrs: candidates }
         } catch (err) {
           signal.throwIfAborted()
           errors.push(err)
@@ -116,6 +120,7 @@ export class SharerDialer {
       reached = mine.length > 0 ? await attempt(mine) : undefined
       if (reached == null) {
         const routed = await this.routedAddrs(peerId, signal)
+        mark('routers asked')
         if (routed.length > 0) reached = await attempt(routed)
       }
     } finally {
@@ -123,7 +128,7 @@ export class SharerDialer {
     }
     if (reached != null) return reached
     const lastError = errors.at(-1) as Error | undefined
-    return { sharer: { peer, reached: false, error: lastError?.message ?? 'no relay of this browser, and no router, knows an address for it', ...noted } }
+    return { sharer: { peer, reached: false, error: lastError?.message ?? 'no relay of this browser, and no router, knows an address for it', steps, ...noted } }
   }
 
   /**
@@ -158,15 +163,20 @@ export class SharerDialer {
    * announces one (the dial waits for a page of this node to host it);
    * `relayed` otherwise, or when the WebRTC dial fails (its error noted).
    */
-  private async upgradeToWebRtc (relayed: Connection, announced: (conn: Connection, signal: AbortSignal) => Promise<Multiaddr[]>, dial: (addrs: Multiaddr[]) => Promise<Connection>, errors: unknown[], signal: AbortSignal): Promise<Connection> {
+  private async upgradeToWebRtc (relayed: Connection, announced: (conn: Connection, signal: AbortSignal) => Promise<Multiaddr[] | undefined>, dial: (addrs: Multiaddr[]) => Promise<Connection>, errors: unknown[], mark: (step: SharerDialStep['step']) => void, signal: AbortSignal): Promise<Connection> {
     const peer = relayed.remotePeer.toString()
-    const signalled = (await announced(relayed, signal)).filter(isSignalledWebRtc).map(addr => lastPeer(addr) === peer ? addr : addr.encapsulate(`/p2p/${peer}`))
+    const addrs = await announced(relayed, signal)
+    mark(addrs == null ? 'identify timed out' : 'identified')
+    const signalled = (addrs ?? []).filter(isSignalledWebRtc).map(addr => lastPeer(addr) === peer ? addr : addr.encapsulate(`/p2p/${peer}`))
     if (signalled.length === 0) return relayed
     try {
-      return await dial(signalled)
+      const direct = await dial(signalled)
+      mark('direct')
+      return direct
     } catch (err) {
       signal.throwIfAborted()
       errors.push(err)
+      mark('direct failed')
       return relayed
     }
   }
@@ -175,9 +185,9 @@ export class SharerDialer {
    * Starts listening for identify (which libp2p runs on every new
    * connection, often before the dial that made it returns) on connections to
    * `peer`; `addrsFor(conn)` then gives what the peer announced on `conn`,
-   * waiting for it up to DEFAULT_IDENTIFY_WAIT_MS.
+   * waiting for it up to DEFAULT_IDENTIFY_WAIT_MS (undefined when it did not come).
    */
-  private watchIdentify (peer: string): { addrsFor: (conn: Connection, signal: AbortSignal) => Promise<Multiaddr[]>, stop: () => void } {
+  private watchIdentify (peer: string): { addrsFor: (conn: Connection, signal: AbortSignal) => Promise<Multiaddr[] | undefined>, stop: () => void } {
     const libp2p = this.init.libp2p
     const results = new Map<string, Multiaddr[]>()
     const waiting = new Map<string, (addrs: Multiaddr[]) => void>()
@@ -191,15 +201,15 @@ export class SharerDialer {
       addrsFor: async (conn, signal) => {
         const known = results.get(conn.id)
         if (known != null) return known
-        return await new Promise<Multiaddr[]>(resolve => {
-          const finish = (addrs: Multiaddr[]): void => {
+        return await new Promise<Multiaddr[] | undefined>(resolve => {
+          const finish = (addrs: Multiaddr[] | undefined): void => {
             clearTimeout(timer)
             waiting.delete(conn.id)
             signal.removeEventListener('abort', aborted)
             resolve(addrs)
           }
           const aborted = (): void => { finish([]) }
-          const timer = setTimeout(() => { finish([]) }, DEFAULT_IDENTIFY_WAIT_MS)
+          const timer = setTimeout(() => { finish(undefined) }, DEFAULT_IDENTIFY_WAIT_MS)
           waiting.set(conn.id, finish)
           signal.addEventListener('abort', aborted)
         })

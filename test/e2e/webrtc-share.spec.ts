@@ -37,6 +37,8 @@ test('64 MiB cross from A to B over a direct WebRTC connection; with the relay s
   const pageB = await b.newPage()
   const sources = await openShared(pageB, link, 180_000)
   await expect(pageB.getByTestId('fetch-sharer')).toContainText('(direct)')
+  // The short link is dialled through the relay, then upgraded once identify shows the sharer's WebRTC address.
+  await expect(pageB.getByTestId('fetch-dial-steps')).toHaveText(/^Reaching it took [\d.]+ m?s: relayed at [\d.]+ m?s, identified at [\d.]+ m?s, direct at [\d.]+ m?s\.$/)
   await expect(sources('sharer')).toHaveAttribute('data-relayed', 'false')
   await expect(sources('sharer')).toContainText('Served 64.0 MiB')
   await expect(pageB.getByTestId('fetch-source')).toHaveCount(1)
