@@ -79,7 +79,6 @@ export class WebRtcLink {
   private readonly calls = new Map<number, { resolve: (value: any) => void, reject: (err: Error) => void }>()
   /** Sends of this task, by channel, not yet posted: a task's sends cross the port as one message. */
   private readonly sends = new Map<number, Array<ArrayBuffer | string>>()
-  private sendsQueued = false
   readonly connections = new Map<number, ShimPeerConnection>()
   readonly channels = new Map<number, ShimDataChannel>()
   private gone?: string
@@ -106,17 +105,15 @@ export class WebRtcLink {
    */
   queueSend (dc: number, data: ArrayBuffer | string): void {
     if (this.gone != null) return
+    // The first send since the last post schedules the next one.
+    if (this.sends.size === 0) queueMicrotask(() => { this.postSends() })
     let queued = this.sends.get(dc)
     if (queued == null) this.sends.set(dc, queued = [])
     queued.push(data)
-    if (this.sendsQueued) return
-    this.sendsQueued = true
-    queueMicrotask(() => { this.postSends() })
   }
 
   /** Posts the queued sends, before any other message so the host sees everything in the order it was made. */
   private postSends (): void {
-    this.sendsQueued = false
     if (this.sends.size === 0) return
     for (const [dc, data] of this.sends) {
       if (this.gone == null) this.port.postMessage({ type: 'dc:send', dc, data } satisfies ShimToHost, data.filter(item => typeof item !== 'string'))
