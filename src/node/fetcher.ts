@@ -40,7 +40,7 @@ import { blockLinks } from './dag-links.ts'
 import { SharerDialer } from './sharer-dial.ts'
 import type { FetchOutcome, RunningFetch, UnfinishedFetches } from './unfinished-fetches.ts'
 
-/** How long the sharer may send nothing at all before every peer is asked too. */
+/** How long the walk's session (the sharer, or the root's providers) may send nothing at all before every peer is asked too. */
 export const DEFAULT_SESSION_PATIENCE_MS = 3000
 const PROGRESS_INTERVAL_MS = 200
 /** Space a fetch leaves free under the quota, for the file list, settings and the blocks' bookkeeping. */
@@ -61,6 +61,8 @@ export interface FetcherInit {
   unfinished: UnfinishedFetches
   /** Told of the bytes of each block a CAR stream brings (bitswap's are counted where bitswap receives them). */
   onCarBytes?: (bytes: number) => void
+  /** How long the walk's session may deliver nothing before every peer is asked too (DEFAULT_SESSION_PATIENCE_MS). */
+  sessionPatienceMs?: number
 }
 
 async function estimateAvailable (): Promise<number> {
@@ -71,6 +73,7 @@ async function estimateAvailable (): Promise<number> {
 }
 
 interface ProgressEvent { type: string, detail: any }
+type Session = ReturnType<PollenHelia['blockstore']['createSession']>
 
 function linksOf (cid: CID, block: Uint8Array): { cids: CID[], size: number } {
   return blockLinks(cid, block) ?? { cids: [], size: block.byteLength }
@@ -187,30 +190,36 @@ export class Fetcher {
       report()
     }
 
-    // With the sharer connected, a session asks it alone first; only blocks it
-    // lacks send the session to the delegates' providers (and gateways last).
-    let session: ReturnType<PollenHelia['blockstore']['createSession']> | undefined
+    // The walk's blocks are asked of one session: the sharer alone first when it
+    // was reached, else the providers the routers name for the root, found once
+    // for the whole DAG. (Outside a session Helia asks the routers again for
+    // every block: a request to the delegate per block, which a big file turns
+    // into thousands, beyond what a public delegate's rate limit allows.) Only
+    // blocks the session's peers lack send it back to the routers, and gateways
+    // come last (gateway-fallback.ts).
     let lastFromSession = Date.now()
     // Resolves once the session has delivered nothing for the whole patience: a
     // block that waits its turn behind many others on a slow link is not a stall.
+    const patienceMs = this.init.sessionPatienceMs ?? DEFAULT_SESSION_PATIENCE_MS
     const sessionStalled = async (signal: AbortSignal): Promise<void> => {
       do {
-        await sleep(Math.max(0, lastFromSession + DEFAULT_SESSION_PATIENCE_MS - Date.now()), signal)
-      } while (Date.now() - lastFromSession < DEFAULT_SESSION_PATIENCE_MS)
+        await sleep(Math.max(0, lastFromSession + patienceMs - Date.now()), signal)
+      } while (Date.now() - lastFromSession < patienceMs)
     }
 
-    const fetchBlock = async (cid: CID, onProgress: (event: ProgressEvent) => void): Promise<Uint8Array> => {
+    const fetchBlock = async (session: Session, cid: CID, onProgress: (event: ProgressEvent) => void): Promise<Uint8Array> => {
       const anyone = async (signal: AbortSignal): Promise<Uint8Array> => await toBuffer(this.init.helia.blockstore.get(cid, { signal, onProgress }))
-      if (session == null) return await anyone(walkSignal)
-      // A sharer that stays silent (or sends bytes that match nothing) must
-      // not hold the fetch up: then every peer is asked as well.
+      // A session that stays silent (a sharer sending nothing, or bytes that
+      // match nothing), or that fails (no provider found), must not hold the
+      // fetch up: then every connected peer and the routers are asked as well.
       const race = new AbortController()
       const signal = AbortSignal.any([walkSignal, race.signal])
-      const current = session
+      const fromSession = toBuffer(session.get(cid, { signal, onProgress })).then(block => { lastFromSession = Date.now(); return block })
+      const sessionFailed = fromSession.then(async () => await new Promise<void>(() => {}), () => {})
       try {
         return await Promise.any([
-          toBuffer(current.get(cid, { signal, onProgress })).then(block => { lastFromSession = Date.now(); return block }),
-          sessionStalled(signal).then(async () => await anyone(signal))
+          fromSession,
+          Promise.race([sessionStalled(signal), sessionFailed]).then(async () => await anyone(signal))
         ])
       } catch (err) {
         throw (err as AggregateError).errors?.[0] ?? err
@@ -219,14 +228,14 @@ export class Fetcher {
       }
     }
 
-    const getBlock = async (cid: CID): Promise<Uint8Array> => {
+    const getBlock = async (session: Session, cid: CID): Promise<Uint8Array> => {
       // Helia reports a block it already holds; asking the store first would read the index twice.
       // A block one path (session or everyone) asked the network for and the other then found
       // stored came over the network all the same.
       let foundStored = false
       let asked = false
       const askedAt = performance.now()
-      const fetching = fetchBlock(cid, event => {
+      const fetching = fetchBlock(session, cid, event => {
         if (event.type === 'blocks:get:blockstore:get') foundStored = true
         else asked = true
         onBlockEvent(event)
@@ -254,6 +263,7 @@ export class Fetcher {
 
     let record: RunningFetch | undefined
     let outcome: FetchOutcome = 'stopped'
+    let session: Session | undefined
     try {
       const target = parsed.segments.length === 0
         ? parsed.cid
@@ -268,12 +278,10 @@ export class Fetcher {
         await this.carFromSharer(sharer.peer, target, Math.min(maxBytes, room), walkSignal, sharerSource, onCarBlock)
         carWaited()
       }
-      if (reachedAddrs != null) {
-        session = this.init.helia.blockstore.createSession(target, { providers: [reachedAddrs], signal: walkSignal })
-        lastFromSession = Date.now()
-      }
+      const walkSession = session = this.init.helia.blockstore.createSession(target, { providers: reachedAddrs == null ? undefined : [reachedAddrs], signal: walkSignal })
+      lastFromSession = Date.now()
       await walkInParallel([target], async cid => {
-        const links = linksOf(cid, await getBlock(cid))
+        const links = linksOf(cid, await getBlock(walkSession, cid))
         if (links.cids.length === 0) window.addLeaf(links.size)
         if (cid.equals(target)) {
           // The root's links carry the size of everything under them: a DAG that

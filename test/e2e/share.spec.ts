@@ -41,7 +41,9 @@ test('B (without WebRTC) gets A\'s shared bytes over the relay, D over a direct 
   const sourcesB = await openShared(pageB, link)
   await expect(pageB.getByTestId('fetch-sharer')).toContainText('Connected to the sharer')
   await expect(pageB.getByTestId('fetch-sharer')).toContainText('relayed')
-  // The sharer served the blocks, over the relay.
+  // The sharer served the blocks, over the relay (and no one else did).
+  await expect(pageB.getByTestId('fetch-job')).toHaveAttribute('data-status', 'done', { timeout: 60_000 })
+  expect(await pageB.getByTestId('fetch-source').allInnerTexts()).toEqual([expect.stringContaining('the sharer\'s browser')])
   const fromSharer = sourcesB('sharer')
   await expect(fromSharer).toHaveCount(1)
   await expect(fromSharer).toHaveAttribute('data-relayed', 'true')

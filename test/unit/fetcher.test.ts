@@ -45,7 +45,7 @@ class FakeNetwork {
 
   helia (): PollenHelia {
     const net = this
-    return {
+    const helia = {
       libp2p: {
         peerId: { toString: () => SELF },
         getConnections: () => [],
@@ -67,9 +67,12 @@ class FakeNetwork {
           if (!local && net.full.has(key)) throw Object.assign(new Error('Failed to put: QuotaExceededError'), { name: 'PutFailedError' })
           if (!local) { net.requested.push(key); net.stored.add(key) }
           yield block
-        }
+        },
+        // A session of the network as a whole: its gets are the store's (as a test may replace them).
+        createSession: () => ({ get: (cid: CID, options?: unknown) => helia.blockstore.get(cid, options as never), close: () => {} })
       }
-    } as unknown as PollenHelia
+    }
+    return helia as unknown as PollenHelia
   }
 }
 
