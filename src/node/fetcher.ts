@@ -111,7 +111,7 @@ export class Fetcher {
     if (args.limitFrom === 'link' && maxBytes - (hereBefore?.bytes ?? 0) > room) {
       throw this.roomError(args.path, room, `its link announces ${formatBytes(maxBytes)}${here(hereBefore?.bytes ?? 0)}`, 0)
     }
-    const { sharer, sharerAddrs: reachedAddrs } = await this.sharerDialer.dial(args.providers ?? [], args.sharer, signal)
+    const { sharer } = await this.sharerDialer.dial(args.providers ?? [], args.sharer, signal)
     if (sharer != null) onProgress({ type: 'fetch:sharer', sharer })
 
     const sources = new Map<string, BlockSource>()
@@ -278,7 +278,9 @@ export class Fetcher {
         await this.carFromSharer(sharer.peer, target, Math.min(maxBytes, room), walkSignal, sharerSource, onCarBlock)
         carWaited()
       }
-      const walkSession = session = this.init.helia.blockstore.createSession(target, { providers: reachedAddrs == null ? undefined : [reachedAddrs], signal: walkSignal })
+      // The sharer is named by its peer ID, connected already: by its addresses Helia would dial it again, and
+      // a second dial through a relay may fail, dropping the sharer from the session for good.
+      const walkSession = session = this.init.helia.blockstore.createSession(target, { providers: sharer?.reached === true ? [peerIdFromString(sharer.peer).toCID()] : undefined, signal: walkSignal })
       lastFromSession = Date.now()
       await walkInParallel([target], async cid => {
         const links = linksOf(cid, await getBlock(walkSession, cid))

@@ -29,8 +29,6 @@ export interface SharerDialerInit {
 export interface SharerDialResult {
   /** What the source list says of the sharer; absent when the link names none. */
   sharer?: SharerDial
-  /** The addresses the sharer was reached at, for the fetch's bitswap session. */
-  sharerAddrs?: Multiaddr[]
 }
 
 /**
@@ -106,7 +104,7 @@ export class SharerDialer {
           if (isRelayed(conn) && tried !== listedDirect) conn = await this.upgradeToWebRtc(conn, identify.addrsFor, dial, errors, mark, signal)
           const relayed = isRelayed(conn)
           const directError = relayed && errors.length > 0 ? (errors[0] as Error).message : undefined
-          return { sharer: { peer, reached: true, addr: conn.remoteAddr.toString(), relayed, directError, steps, ...noted }, sharerAddrs: candidates }
+          return { sharer: { peer, reached: true, addr: conn.remoteAddr.toString(), relayed, directError, steps, ...noted } }
         } catch (err) {
           signal.throwIfAborted()
           errors.push(err)

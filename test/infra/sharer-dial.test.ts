@@ -62,13 +62,12 @@ describe('the sharer dial', () => {
       const { Peers: peers } = await (await fetch(url, { headers: { accept: 'application/json' } })).json() as { Peers: Array<{ Addrs: string[] }> }
       return peers[0]?.Addrs.length > 0 ? peers[0].Addrs : false
     }, 'the router to know the sharer', 30_000)
-    const { sharer: dialled, sharerAddrs } = await dialer.dial([], sharer.peerId.toString(), AbortSignal.timeout(60_000))
+    const { sharer: dialled } = await dialer.dial([], sharer.peerId.toString(), AbortSignal.timeout(60_000))
     expect(dialled).toMatchObject({ peer: sharer.peerId.toString(), reached: true, relayed: true })
     expect(dialled?.addr).toContain(`/p2p/${infra.peerId}/p2p-circuit`)
     // What the dial took, step by step: this sharer announces no WebRTC, so identify ends it.
     expect(dialled?.steps?.map(step => step.step)).toEqual(['routers asked', 'relayed', 'identified'])
     expect(dialled?.steps?.every((step, i, all) => step.ms >= (all[i - 1]?.ms ?? 0))).toBe(true)
-    expect(sharerAddrs?.map(String).every(addr => addr.endsWith(`/p2p/${sharer.peerId.toString()}`))).toBe(true)
     expect(receiver.getConnections(sharer.peerId).length).toBeGreaterThan(0)
   })
 
