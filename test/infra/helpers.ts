@@ -2,13 +2,20 @@
  * What the infra node's limit tests share: an HTTP client that can pick its
  * source address (Linux routes all of 127.0.0.0/8 to the loopback interface,
  * so 127.0.0.2, 127.0.0.3... are distinct clients to per-IP limits), waiting
- * on a condition, and temporary infra nodes.
+ * on a condition, temporary infra nodes, and peers that reach each other
+ * through the infra node's relay.
  */
 import { randomBytes } from 'node:crypto'
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { identify, identifyPush } from '@libp2p/identify'
+import { webSockets } from '@libp2p/websockets'
+import { createLibp2p, type Libp2p } from 'libp2p'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { startInfraProcess } from '../../scripts/infra-process.js'
@@ -93,4 +100,16 @@ export function webSocketAddr (infra: InfraProcess): string {
   const addr = infra.multiaddrs.find((a: string) => /\/tcp\/\d+\/ws\/p2p\//.test(a))
   if (addr == null) throw new Error(`the infra node lists no WebSocket address: ${infra.multiaddrs.join(' ')}`)
   return addr
+}
+
+/** A Node.js peer as a browser node is for these purposes: WebSocket out, relayed in (when `listen` names a relay), its addresses pushed when they change. */
+export async function relayablePeer (listen: string[] = []): Promise<Libp2p> {
+  return await createLibp2p({
+    addresses: { listen },
+    transports: [webSockets(), circuitRelayTransport()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: { denyDialMultiaddr: async () => false },
+    services: { identify: identify(), identifyPush: identifyPush() }
+  })
 }

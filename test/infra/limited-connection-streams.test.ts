@@ -9,14 +9,9 @@
  * patches/libp2p+3.3.11.patch (docs/upstream/libp2p-limited-connection-streams.md).
  */
 import '../unit/helpers/with-resolvers.ts'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
-import { identify, identifyPush } from '@libp2p/identify'
-import { webSockets } from '@libp2p/websockets'
-import { createLibp2p, type Libp2p } from 'libp2p'
+import type { Libp2p } from 'libp2p'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { startTestInfra, waitFor, webSocketAddr } from './helpers.ts'
+import { relayablePeer, startTestInfra, waitFor, webSocketAddr } from './helpers.ts'
 
 const PROTOCOL = '/pollen-test/limited/1.0.0'
 
@@ -24,23 +19,13 @@ let infra: Awaited<ReturnType<typeof startTestInfra>>
 let sharer: Libp2p
 let receiver: Libp2p
 
-async function peer (listen: string[] = []): Promise<Libp2p> {
-  return await createLibp2p({
-    addresses: { listen },
-    transports: [webSockets(), circuitRelayTransport()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    connectionGater: { denyDialMultiaddr: async () => false },
-    services: { identify: identify(), identifyPush: identifyPush() }
-  })
-}
 
 beforeAll(async () => {
   infra = await startTestInfra()
-  sharer = await peer([`${webSocketAddr(infra)}/p2p-circuit`])
+  sharer = await relayablePeer([`${webSocketAddr(infra)}/p2p-circuit`])
   await sharer.handle(PROTOCOL, stream => { void stream.close() }, { runOnLimitedConnection: true, maxInboundStreams: 64 })
   await waitFor(() => sharer.getMultiaddrs().some(addr => addr.toString().includes('/p2p-circuit')), 'a relay slot for the sharer', 30_000)
-  receiver = await peer()
+  receiver = await relayablePeer()
   await receiver.dial(sharer.getMultiaddrs().filter(addr => addr.toString().includes('/p2p-circuit')))
   // The sharer's end of it opens a moment after the receiver's.
   await waitFor(() => sharer.getConnections(receiver.peerId).length === 1, 'the sharer to see the relayed connection', 30_000)

@@ -7,43 +7,27 @@
  * (docs/upstream/helia-routing-server-peer-ids.md).
  */
 import '../unit/helpers/with-resolvers.ts'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
-import { identify, identifyPush } from '@libp2p/identify'
 import { defaultLogger } from '@libp2p/logger'
-import { webSockets } from '@libp2p/websockets'
 import { delegatedHTTPRouter } from '@helia/delegated-routing-client'
-import { createLibp2p, type Libp2p } from 'libp2p'
+import type { Libp2p } from 'libp2p'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { InvalidShareLinkError } from '../../src/lib/errors.ts'
 import { SharerDialer } from '../../src/node/sharer-dial.ts'
 import type { PollenHelia } from '../../src/node/create-node.ts'
-import { startTestInfra, waitFor, webSocketAddr } from './helpers.ts'
+import { relayablePeer, startTestInfra, waitFor, webSocketAddr } from './helpers.ts'
 
 let infra: Awaited<ReturnType<typeof startTestInfra>>
 let sharer: Libp2p
 let receiver: Libp2p
 let dialer: SharerDialer
 
-/** A Node.js peer as a browser node is for these purposes: WebSocket out, relayed in, its addresses pushed when they change. */
-async function peer (listen: string[] = []): Promise<Libp2p> {
-  return await createLibp2p({
-    addresses: { listen },
-    transports: [webSockets(), circuitRelayTransport()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    connectionGater: { denyDialMultiaddr: async () => false },
-    services: { identify: identify(), identifyPush: identifyPush() }
-  })
-}
 
 beforeAll(async () => {
   infra = await startTestInfra()
-  sharer = await peer([`${webSocketAddr(infra)}/p2p-circuit`])
+  sharer = await relayablePeer([`${webSocketAddr(infra)}/p2p-circuit`])
   await waitFor(() => sharer.getMultiaddrs().some(addr => addr.toString().includes('/p2p-circuit')), 'a relay slot for the sharer', 30_000)
   // The receiver knows no relay and no bootstrap node: only the router can tell it where the sharer is.
-  receiver = await peer()
+  receiver = await relayablePeer()
   const router = delegatedHTTPRouter({ url: infra.httpUrl })({ logger: defaultLogger() } as never)
   dialer = new SharerDialer({ libp2p: receiver as PollenHelia['libp2p'], routing: router as unknown as PollenHelia['routing'], bootstrap: [] })
 }, 90_000)
@@ -72,7 +56,7 @@ describe('the sharer dial', () => {
   })
 
   it('says so when no link address, relay or router knows the peer', async () => {
-    const stranger = await peer()
+    const stranger = await relayablePeer()
     const id = stranger.peerId.toString()
     await stranger.stop()
     const { sharer: dialled } = await dialer.dial([], id, AbortSignal.timeout(60_000))
