@@ -2,14 +2,14 @@
  * Bitswap between two real Helia nodes, with the faults a busy network brings:
  * a send that fails or stalls, a want cancelled and wanted again, a block
  * dropped and wanted again, a want made while a peer is being told the whole
- * wantlist. Each test failed with @helia/bitswap 4.0.19 as published (the
+ * wantlist, a want lost with a connection that closed while another stays. Each test failed with @helia/bitswap 4.0.19 as published (the
  * block never came, or a cancel never reached the sender) and passes with
  * patches/@helia+bitswap+4.0.19.patch (docs/upstream/helia-bitswap.md).
  */
 import { base64 } from 'multiformats/bases/base64'
 import { afterEach, describe, expect, it } from 'vitest'
 import { BITSWAP_PROTOCOL, blockBytes, connect, failingWrite, faultOutgoingStreams, heldWrite, slowWrite, stalledWrite, startBitswapPeer, waitFor, type BitswapPeer } from './helpers/bitswap-peers.ts'
-import type { PeerId } from '@libp2p/interface'
+import type { PeerId, Stream } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
 function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
@@ -118,6 +118,31 @@ describe('bitswap under faults', () => {
     expect(sameBytes(await receiver.bitswap.want(cid, { signal: AbortSignal.timeout(WANT_TIMEOUT_MS) }), bytes)).toBe(true)
     // Collected as garbage, say, and wanted again at once.
     expect(sameBytes(await receiver.bitswap.want(cid, { signal: AbortSignal.timeout(WANT_TIMEOUT_MS) }), bytes)).toBe(true)
+  }, 60_000)
+
+  it('tells a peer its wantlist again when a connection that carried it closes while another stays', async () => {
+    const sender = await peer()
+    const receiver = await peer()
+    const bytes = blockBytes(14)
+    const cid = await sender.add(bytes)
+    await connect(receiver, sender)
+    // A second connection, as when a direct one joins a relayed one.
+    await receiver.libp2p.dial(sender.libp2p.getMultiaddrs(), { force: true })
+    await waitFor(() => receiver.libp2p.getConnections(sender.libp2p.peerId).length === 2, 'a second connection')
+
+    // The want leaves on a stream that takes its bytes and delivers nothing, as a connection that is dying does.
+    let lost: Stream | undefined
+    faultOutgoingStreams(receiver, stream => {
+      lost = stream
+      stream.send = () => true
+    })
+    const wanted = receiver.bitswap.want(cid, { signal: AbortSignal.timeout(WANT_TIMEOUT_MS) })
+    await waitFor(() => lost != null, 'the want to be written')
+    const carrier = receiver.libp2p.getConnections(sender.libp2p.peerId).find(conn => conn.streams.includes(lost!))
+    expect(carrier).toBeDefined()
+    await carrier!.close()
+
+    expect(sameBytes(await wanted, bytes)).toBe(true)
   }, 60_000)
 
   it('sends a new peer the wants made while it was being told the wantlist', async () => {
