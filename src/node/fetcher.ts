@@ -215,12 +215,12 @@ export class Fetcher {
       const race = new AbortController()
       const signal = AbortSignal.any([walkSignal, race.signal])
       const fromSession = toBuffer(session.get(cid, { signal, onProgress })).then(block => { lastFromSession = Date.now(); return block })
-      const sessionFailed = fromSession.then(async () => await new Promise<void>(() => {}), () => {})
+      const askEveryone = new Promise<void>((resolve, reject) => {
+        fromSession.catch(() => { resolve() })
+        sessionStalled(signal).then(resolve, reject)
+      })
       try {
-        return await Promise.any([
-          fromSession,
-          Promise.race([sessionStalled(signal), sessionFailed]).then(async () => await anyone(signal))
-        ])
+        return await Promise.any([fromSession, askEveryone.then(async () => await anyone(signal))])
       } catch (err) {
         throw (err as AggregateError).errors?.[0] ?? err
       } finally {
