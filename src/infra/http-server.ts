@@ -105,6 +105,14 @@ export async function createHttpServer (limits: HttpLimits, routeLimits: RouteRa
     clearInterval(summaries)
     summarise()
   })
+  // A close waits for every connection. One whose response was under way when
+  // it began stays open for keep-alive (72 s) once that response is sent, as
+  // only requests that arrive while closing are told `Connection: close`.
+  let closing = false
+  server.addHook('preClose', async () => { closing = true })
+  server.addHook('onResponse', async request => {
+    if (closing) request.raw.socket?.end()
+  })
 
   // Gives routes their own limits by method and URL, also those another
   // package registers (the delegated routing server). Added before the

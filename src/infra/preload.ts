@@ -33,6 +33,12 @@ export class PreloadTimeoutError extends Error {
   name = 'PreloadTimeoutError'
 }
 
+/** The node is shutting down: walks under way end with this, and the caller may preload again elsewhere or later. */
+export class PreloadStoppedError extends Error {
+  static name = 'PreloadStoppedError'
+  name = 'PreloadStoppedError'
+}
+
 /** A Helia node with libp2p: a preload asks a peer for a CAR over one of its connections. */
 export type PreloadHelia = Helia & { libp2p: Pick<Libp2p, 'getConnections'> }
 
@@ -157,6 +163,7 @@ function statusOf (err: Error): number {
   if (err instanceof PreloadTooLargeError) return 413
   if (err instanceof PreloadStorageFullError) return 507
   if (err instanceof PreloadTimeoutError) return 504
+  if (err instanceof PreloadStoppedError) return 503
   return 500
 }
 
@@ -168,6 +175,11 @@ async function refuse (reply: FastifyReply, status: number, message: string): Pr
 export function preloadRoutes (server: FastifyInstance, init: PreloadInit): void {
   const { helia, retention, limits } = init
   const slots = new WalkSlots(limits.maxWalks, limits.maxWalksPerIp)
+  // A walk may run for minutes (--preload-timeout); a stop does not wait for it.
+  const walks = new Set<AbortController>()
+  server.addHook('preClose', async () => {
+    for (const walk of walks) walk.abort(new PreloadStoppedError('this node is stopping: preload again once it is back, or through another node'))
+  })
 
   server.post<{ Querystring: { arg?: string, r?: string } }>('/api/v0/refs', {
     // CORS headers only for the app origins (the rest of the API answers any origin).
@@ -198,6 +210,7 @@ export function preloadRoutes (server: FastifyInstance, init: PreloadInit): void
 
     const recursive = request.query.r === 'true' || request.query.r === ''
     const controller = new AbortController()
+    walks.add(controller)
     // The response closes when it is sent or when the client goes away; either way the walk is over.
     reply.raw.on('close', () => { controller.abort(new Error('the client closed the connection')) })
     const timers = deadlines(controller, limits.idleTimeoutMs, limits.timeoutMs)
@@ -237,6 +250,7 @@ export function preloadRoutes (server: FastifyInstance, init: PreloadInit): void
         return error
       } finally {
         timers.clear()
+        walks.delete(controller)
         slot()
       }
     })()

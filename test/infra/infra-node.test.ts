@@ -2,6 +2,7 @@
  * The infra node as a process, over its real HTTP API and CLI.
  */
 import { execFile } from 'node:child_process'
+import { Agent, request as httpRequest } from 'node:http'
 import { createHash } from 'node:crypto'
 import { connect as tlsConnect } from 'node:tls'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -12,10 +13,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deploymentFor, startInfraProcess } from '../../scripts/infra-process.js'
 import { node22 } from '../../scripts/node22-process.js'
 import { selfSignedCertificate } from '../../scripts/self-signed.js'
+import { waitFor } from './helpers.ts'
 
 const APP_ORIGIN = 'http://app.localhost:1234'
 const MISSING = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
 let dataDir: string
+
+/** A request on a keep-alive agent (the helpers' `http` opens a connection of its own and closes it). */
+async function keptAliveRequest (agent: Agent, url: string, options: { method: string, headers: Record<string, string> }): Promise<{ status: number, body: string }> {
+  return await new Promise((resolve, reject) => {
+    const req = httpRequest(url, { ...options, agent }, res => {
+      const chunks: Buffer[] = []
+      res.on('data', chunk => chunks.push(chunk as Buffer))
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }) })
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
 let infra: Awaited<ReturnType<typeof startInfraProcess>>
 
 beforeAll(async () => {
@@ -84,6 +100,25 @@ describe('the infra node', () => {
     expect(await node.exited).toBe(0)
     expect(lines.some(line => line.includes('"event":"stopping"'))).toBe(true)
   }, 60_000)
+
+  // A preload may walk for minutes; its client's connection is kept alive (72 s) once answered.
+  // Without either fix the stop waits out the walk's idle timeout, then the keep-alive: past this test's timeout.
+  it('stops at once with a preload under way: the walk ends saying why, and its connection does not hold the stop', async () => {
+    const node = await startInfraProcess({ dataDir: await mkdtemp(join(tmpdir(), 'pollen-infra-stop-')), allowedOrigins: [APP_ORIGIN] })
+    const agent = new Agent({ keepAlive: true })
+    try {
+      const answer = keptAliveRequest(agent, `${node.httpUrl}/api/v0/refs?r=true&arg=${MISSING}`, { method: 'POST', headers: { Origin: APP_ORIGIN } })
+      await waitFor(async () => (await (await fetch(`${node.httpUrl}/preload`)).json()).walks === 1, 'the walk to begin')
+      const stopped = node.stop()
+      const { status, body } = await answer
+      expect(status).toBe(503)
+      expect(JSON.parse(body).Message).toContain('this node is stopping')
+      await stopped
+      expect(await node.exited).toBe(0)
+    } finally {
+      agent.destroy()
+    }
+  }, 45_000)
 })
 
 // Each test starts Node 22 (seconds on a busy 2-core machine): timeouts fit that, not an idle one.
