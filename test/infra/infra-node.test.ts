@@ -2,8 +2,8 @@
  * The infra node as a process, over its real HTTP API and CLI.
  */
 import { execFile } from 'node:child_process'
-import { Agent, request as httpRequest } from 'node:http'
 import { createHash } from 'node:crypto'
+import { Agent, request as httpRequest } from 'node:http'
 import { connect as tlsConnect } from 'node:tls'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -17,8 +17,6 @@ import { waitFor } from './helpers.ts'
 
 const APP_ORIGIN = 'http://app.localhost:1234'
 const MISSING = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
-let dataDir: string
-
 /** A request on a keep-alive agent (the helpers' `http` opens a connection of its own and closes it). */
 async function keptAliveRequest (agent: Agent, url: string, options: { method: string, headers: Record<string, string> }): Promise<{ status: number, body: string }> {
   return await new Promise((resolve, reject) => {
@@ -32,6 +30,8 @@ async function keptAliveRequest (agent: Agent, url: string, options: { method: s
     req.end()
   })
 }
+
+let dataDir: string
 let infra: Awaited<ReturnType<typeof startInfraProcess>>
 
 beforeAll(async () => {
@@ -101,10 +101,12 @@ describe('the infra node', () => {
     expect(lines.some(line => line.includes('"event":"stopping"'))).toBe(true)
   }, 60_000)
 
-  // A preload may walk for minutes; its client's connection is kept alive (72 s) once answered.
-  // Without either fix the stop waits out the walk's idle timeout, then the keep-alive: past this test's timeout.
+  // A preload may walk for minutes, and its connection is kept alive (72 s) once answered. Without the
+  // walk's abort the answer is a 504 after its idle timeout; without ending that connection the stop
+  // outlasts this test's timeout.
   it('stops at once with a preload under way: the walk ends saying why, and its connection does not hold the stop', async () => {
-    const node = await startInfraProcess({ dataDir: await mkdtemp(join(tmpdir(), 'pollen-infra-stop-')), allowedOrigins: [APP_ORIGIN] })
+    const stopDir = await mkdtemp(join(tmpdir(), 'pollen-infra-stop-'))
+    const node = await startInfraProcess({ dataDir: stopDir, allowedOrigins: [APP_ORIGIN] })
     const agent = new Agent({ keepAlive: true })
     try {
       const answer = keptAliveRequest(agent, `${node.httpUrl}/api/v0/refs?r=true&arg=${MISSING}`, { method: 'POST', headers: { Origin: APP_ORIGIN } })
@@ -117,6 +119,7 @@ describe('the infra node', () => {
       expect(await node.exited).toBe(0)
     } finally {
       agent.destroy()
+      await rm(stopDir, { recursive: true, force: true })
     }
   }, 45_000)
 })
