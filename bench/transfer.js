@@ -12,7 +12,8 @@
  *   from-infra  infra node → browser: a fresh context opens a share link of the root the infra node
  *               just preloaded (no sharer address), timed in the driver from the click on Fetch to
  *               the job's "done" (every block fetched, verified, stored). Raw: that page receives
- *               as many bytes over a WebSocket from the raw server.
+ *               as many bytes over a WebSocket from the raw server; and once more, hashing and
+ *               storing each message in IndexedDB as a receiving node must (a figure of its own).
  *   webrtc      browser → browser over a direct WebRTC connection: context A adds the file and
  *               copies its share link, context B opens it (relay, upgrade to /webrtc, bitswap,
  *               verify, store), timed as above. Raw: a new RTCPeerConnection pair between the same
@@ -95,6 +96,7 @@ const STEP_TIMEOUT_MS = 240_000
  * @typedef {object} Prepared one run of a way, set up
  * @property {() => Promise<PollenResult>} pollen the transfer through Pollen
  * @property {() => Promise<RawResult>} raw the raw pipe, same size
+ * @property {() => Promise<RawResult>} [stored] the raw pipe that also hashes and stores each message, as a receiving node must
  * @property {Array<{ name: string, page: Page, node: boolean }>} profiled what --profile records during `pollen`: a page's node (its SharedWorker) or the page itself
  */
 
@@ -264,6 +266,9 @@ async function pullRefs (url, options) {
   return { ms, waitMs }
 }
 
+/** How bench/lib/raw-pipe-worker.js's `down-stored` commits, in words. */
+const STORED_BATCH_WORDS = 'one transaction per 16 messages'
+
 /** Where bench/lib/raw-pipe-worker.js is served on the app's origin (copied into the app's root before the runs). */
 const RAW_PIPE_WORKER_PATH = '/bench/raw-pipe-worker.js'
 
@@ -272,14 +277,14 @@ const RAW_PIPE_WORKER_PATH = '/bench/raw-pipe-worker.js'
  * where the node runs too and where the DevTools protocol the driver holds does not watch the socket:
  * `up` sends `size` bytes to the raw server's sink, at most 4 MiB buffered, timed from the first send
  * to the server's answer that all arrived; `down` receives them from its source, timed from opening
- * the socket to its close, with the longest gap between messages. The app's own server serves the
+ * the socket to its close, with the longest gap between messages; `down-stored` receives them and
+ * hashes and stores each in IndexedDB, timed to the last commit. The app's own server serves the
  * script: Chromium puts a worker whose script the driver answered in the public address space, and
  * then refuses its connections to loopback.
  * @param {Page} page
- * @param {'up' | 'down'} op
  * @returns {Promise<RawResult>}
  */
-async function rawPipe (page, op, /** @type {number} */ port, /** @type {number} */ size) {
+async function rawPipe (page, /** @type {'up' | 'down' | 'down-stored'} */ op, /** @type {number} */ port, /** @type {number} */ size) {
   return await page.evaluate(async ({ path, op, port, size }) => {
     const worker = new SharedWorker(path, { name: 'raw-pipe' })
     try {
@@ -413,6 +418,7 @@ export const WAYS = [
       return {
         pollen: async () => await fetchLink(page, link, { size: env.size, expected: s => s.kind === 'peer' && s.role === 'bootstrap' && s.relayed === 'false', from: 'the infra node (the bootstrap peer)' }),
         raw: async () => await rawPipe(page, 'down', env.rawPort, env.size),
+        stored: async () => await rawPipe(page, 'down-stored', env.rawPort, env.size),
         profiled: [{ name: 'the receiving node', page, node: true }]
       }
     }
@@ -512,12 +518,14 @@ async function measuredStep (step, what, infraPid) {
  * @typedef {object} Measured one run of a way
  * @property {PollenResult} [pollen]
  * @property {RawResult} [raw]
+ * @property {RawResult} [stored] the raw pipe that also hashes and stores, where the way has one
  * @property {number} [infraCpuMs] CPU time (user and system) the infra node spent during the Pollen transfer
  * @property {number} [pollenBusyMs] CPU time the whole machine spent busy during the Pollen transfer
  * @property {number} [rawBusyMs] the same during the raw pipe's transfer
  * @property {string} [setupError] the run could not be set up (nothing was measured; not in the figures)
  * @property {string} [pollenError]
  * @property {string} [rawError]
+ * @property {string} [storedError]
  */
 
 /**
@@ -567,7 +575,8 @@ export function statsOf (way, measured, size) {
     waits,
     ratioMet: way.target == null ? undefined : ratio >= way.target,
     firstBytes: runs.flatMap(r => r.pollen?.firstByteMs == null ? [] : [r.pollen.firstByteMs]),
-    rawGaps: runs.flatMap(r => r.raw?.gapMs == null ? [] : [r.raw.gapMs])
+    rawGaps: runs.flatMap(r => r.raw?.gapMs == null ? [] : [r.raw.gapMs]),
+    storedRates: runs.flatMap(r => r.stored == null ? [] : [rate(r.stored.ms)])
   }
 }
 
@@ -626,7 +635,13 @@ export async function run (options = {}) {
               async () => {
                 const { value, error, busyMs } = await measuredStep(prepared.raw, `${way.key}: raw`, network.infra.pid)
                 Object.assign(result, { raw: value, rawError: error, rawBusyMs: busyMs })
-              }
+              },
+              ...(prepared.stored == null
+                ? []
+                : [async () => {
+                    const { value, error } = await measuredStep(/** @type {() => Promise<RawResult>} */ (prepared.stored), `${way.key}: raw, hashed and stored`, network.infra.pid)
+                    Object.assign(result, { stored: value, storedError: error })
+                  }])
             ]
             // Alternate which goes first, so neither always meets a warmer (or busier) machine.
             for (const step of i % 2 === 0 ? steps : steps.reverse()) await step()
@@ -645,7 +660,8 @@ export async function run (options = {}) {
         const infraCpu = result.infraCpuMs == null ? '' : `; infra node CPU ${result.infraCpuMs.toFixed(0)} ms`
         const busy = result.pollenBusyMs == null || result.rawBusyMs == null ? '' : `; machine CPU ${result.pollenBusyMs.toFixed(0)} ms (raw ${result.rawBusyMs.toFixed(0)} ms)`
         const firstByte = result.pollen?.firstByteMs == null ? '' : `; first byte after ${result.pollen.firstByteMs.toFixed(0)} ms`
-        console.log(`transfer: run ${i + 1}/${runs}, ${way.name}: Pollen ${pollen}; raw ${raw}${infraCpu}${busy}${firstByte}`)
+        const stored = result.stored != null ? `; raw, hashed and stored ${rate(result.stored.ms)} MiB/s` : result.storedError != null ? `; raw, hashed and stored FAILED: ${result.storedError}` : ''
+        console.log(`transfer: run ${i + 1}/${runs}, ${way.name}: Pollen ${pollen}; raw ${raw}${stored}${infraCpu}${busy}${firstByte}`)
         if (result.pollen == null) console.error(`transfer: *** ${way.name}, run ${i + 1}: Pollen FAILED: ${result.pollenError}`)
       }
       await collectKuboGarbage(kubo)
@@ -709,14 +725,16 @@ export async function run (options = {}) {
     ...ways.flatMap(way => (measured.get(way.key) ?? []).flatMap((r, i) => [
       ...(r.setupError == null ? [] : [`${way.name}, run ${i + 1}, setting up (not measured): ${r.setupError}`]),
       ...(r.pollenError == null ? [] : [`${way.name}, run ${i + 1}, Pollen: ${r.pollenError}`]),
-      ...(r.rawError == null ? [] : [`${way.name}, run ${i + 1}, raw: ${r.rawError}`])
+      ...(r.rawError == null ? [] : [`${way.name}, run ${i + 1}, raw: ${r.rawError}`]),
+      ...(r.storedError == null ? [] : [`${way.name}, run ${i + 1}, raw, hashed and stored: ${r.storedError}`])
     ])),
     ...new Set(profiles.filter(p => p.error != null).map(p => `${p.way.name}, the profiled run (not counted): ${p.error}`))
   ]
   const webrtc = stats.find(s => s.way.key === 'webrtc')
   const extra = [
     ...(webrtc != null && webrtc.firstBytes.length > 0 ? [`| browser → browser: share link to the first byte over the direct connection (median, slowest) | ${median(webrtc.firstBytes).toFixed(0)} ms, ${Math.max(...webrtc.firstBytes).toFixed(0)} ms |`] : []),
-    ...stats.filter(s => s.rawGaps.length > 0).map(s => `| ${s.way.name}: raw pipe's longest gap between messages (median, longest) | ${median(s.rawGaps).toFixed(0)} ms, ${Math.max(...s.rawGaps).toFixed(0)} ms |`)
+    ...stats.filter(s => s.rawGaps.length > 0).map(s => `| ${s.way.name}: raw pipe's longest gap between messages (median, longest) | ${median(s.rawGaps).toFixed(0)} ms, ${Math.max(...s.rawGaps).toFixed(0)} ms |`),
+    ...stats.filter(s => s.storedRates.length > 0).map(s => `| ${s.way.name}: the raw pipe that also hashes each message (WebCrypto SHA-256) and stores it in IndexedDB (${STORED_BATCH_WORDS}), as a receiving node must: median MiB/s, and that of the raw pipe alone; Pollen / it | ${median(s.storedRates).toFixed(1)} MiB/s, ${(median(s.storedRates) / s.rawMedian).toFixed(2)} of the raw pipe; ${(s.median / median(s.storedRates)).toFixed(2)} |`)
   ]
   const profileText = profiles.length === 0
     ? ''

@@ -4,9 +4,12 @@
  * node is: a page's WebSocket is watched by the DevTools protocol the driver holds (every frame's
  * payload goes to the driver as an event, base64), which made the raw pipe in a page four times
  * slower than the same pipe in a worker the driver does not watch. Served at
- * /bench/raw-pipe-worker.js of the app's origin. Ports connect with { op: 'up' | 'down', port, size }
- * and get { result } or { error }.
+ * /bench/raw-pipe-worker.js of the app's origin. Ports connect with
+ * { op: 'up' | 'down' | 'down-stored', port, size } and get { result } or { error }.
  */
+
+/** Messages stored per IndexedDB transaction by `downStored`, as the import's best raw pipeline does (bench/import.js). */
+const STORE_BATCH = 16
 
 /** Sends `size` bytes to the raw server's sink, at most 4 MiB buffered; ms from the first send to the server's answer. */
 async function up ({ port, size }) {
@@ -48,11 +51,62 @@ async function down ({ port, size }) {
   return { ms: performance.now() - started, gapMs }
 }
 
+/**
+ * Receives `size` bytes from the raw server's source as `down` does, and does with each message
+ * what a receiving node must do with a block: its SHA-256 (WebCrypto), then a put in IndexedDB,
+ * STORE_BATCH messages per transaction. Timed from opening the socket to the last transaction's
+ * commit; the database is deleted afterwards, outside the timing.
+ */
+async function downStored ({ port, size }) {
+  const name = `raw-pipe-stored-${Math.random().toString(36).slice(2)}`
+  const db = await new Promise((resolve, reject) => {
+    const open = indexedDB.open(name, 1)
+    open.onupgradeneeded = () => { open.result.createObjectStore('blocks') }
+    open.onsuccess = () => { resolve(open.result) }
+    open.onerror = () => { reject(open.error) }
+  })
+  try {
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/source?n=${size}`)
+    socket.binaryType = 'arraybuffer'
+    let received = 0
+    let batch = []
+    const commits = []
+    const commit = (hashed) => {
+      commits.push(Promise.all(hashed).then(blocks => new Promise((resolve, reject) => {
+        const tx = db.transaction('blocks', 'readwrite')
+        for (const { key, bytes } of blocks) tx.objectStore('blocks').put(bytes, key)
+        tx.oncomplete = resolve
+        tx.onerror = () => { reject(tx.error) }
+      })))
+    }
+    const started = performance.now()
+    await new Promise((resolve, reject) => {
+      socket.onmessage = event => {
+        const bytes = event.data
+        received += bytes.byteLength
+        batch.push(crypto.subtle.digest('SHA-256', bytes).then(digest => ({ key: new Uint8Array(digest), bytes })))
+        if (batch.length === STORE_BATCH) { commit(batch); batch = [] }
+      }
+      socket.onclose = resolve
+      socket.onerror = () => reject(new Error('the raw source failed'))
+    })
+    if (batch.length > 0) commit(batch)
+    await Promise.all(commits)
+    if (received !== size) throw new Error(`received ${received} of ${size} bytes`)
+    return { ms: performance.now() - started }
+  } finally {
+    db.close()
+    await new Promise(resolve => { const deleting = indexedDB.deleteDatabase(name); deleting.onsuccess = resolve; deleting.onerror = resolve })
+  }
+}
+
+const OPS = { up, down, 'down-stored': downStored }
+
 self.onconnect = event => {
   const port = event.ports[0]
   port.onmessage = async ({ data }) => {
     try {
-      port.postMessage({ result: await (data.op === 'up' ? up(data) : down(data)) })
+      port.postMessage({ result: await OPS[data.op](data) })
     } catch (err) {
       port.postMessage({ error: String(err?.message ?? err) })
     }
