@@ -6,7 +6,7 @@
  * through the infra node's relay.
  */
 import { randomBytes } from 'node:crypto'
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
+import { request as httpRequest, type Agent, type IncomingHttpHeaders } from 'node:http'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -37,14 +37,16 @@ export interface HttpRequestOptions {
   /** Sends the body in chunks without a Content-Length. */
   chunked?: boolean
   signal?: AbortSignal
+  /** A keep-alive agent to send it through, instead of a connection of its own. */
+  agent?: Agent
 }
 
-/** One HTTP request over a connection of its own; resolves with the whole answer. */
+/** One HTTP request over a connection of its own (or `agent`'s); resolves with the whole answer. */
 export async function http (url: string, options: HttpRequestOptions = {}): Promise<HttpAnswer> {
   return await new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...options.headers }
     if (options.body != null && options.chunked !== true) headers['Content-Length'] = String(Buffer.byteLength(options.body))
-    const req = httpRequest(url, { method: options.method ?? 'GET', headers, localAddress: options.from, agent: false, signal: options.signal }, res => {
+    const req = httpRequest(url, { method: options.method ?? 'GET', headers, localAddress: options.from, agent: options.agent ?? false, signal: options.signal }, res => {
       const chunks: Buffer[] = []
       res.on('data', chunk => chunks.push(chunk as Buffer))
       res.on('end', () => { resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }) })

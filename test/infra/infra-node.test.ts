@@ -3,7 +3,7 @@
  */
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { Agent, request as httpRequest } from 'node:http'
+import { Agent } from 'node:http'
 import { connect as tlsConnect } from 'node:tls'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -13,24 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deploymentFor, startInfraProcess } from '../../scripts/infra-process.js'
 import { node22 } from '../../scripts/node22-process.js'
 import { selfSignedCertificate } from '../../scripts/self-signed.js'
-import { waitFor } from './helpers.ts'
+import { http, waitFor } from './helpers.ts'
 
 const APP_ORIGIN = 'http://app.localhost:1234'
 const MISSING = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
-/** A request on a keep-alive agent (the helpers' `http` opens a connection of its own and closes it). */
-async function keptAliveRequest (agent: Agent, url: string, options: { method: string, headers: Record<string, string> }): Promise<{ status: number, body: string }> {
-  return await new Promise((resolve, reject) => {
-    const req = httpRequest(url, { ...options, agent }, res => {
-      const chunks: Buffer[] = []
-      res.on('data', chunk => chunks.push(chunk as Buffer))
-      res.on('end', () => { resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }) })
-      res.on('error', reject)
-    })
-    req.on('error', reject)
-    req.end()
-  })
-}
-
 let dataDir: string
 let infra: Awaited<ReturnType<typeof startInfraProcess>>
 
@@ -109,7 +95,7 @@ describe('the infra node', () => {
     const node = await startInfraProcess({ dataDir: stopDir, allowedOrigins: [APP_ORIGIN] })
     const agent = new Agent({ keepAlive: true })
     try {
-      const answer = keptAliveRequest(agent, `${node.httpUrl}/api/v0/refs?r=true&arg=${MISSING}`, { method: 'POST', headers: { Origin: APP_ORIGIN } })
+      const answer = http(`${node.httpUrl}/api/v0/refs?r=true&arg=${MISSING}`, { method: 'POST', headers: { Origin: APP_ORIGIN }, agent })
       await waitFor(async () => (await (await fetch(`${node.httpUrl}/preload`)).json()).walks === 1, 'the walk to begin')
       const stopped = node.stop()
       const { status, body } = await answer
