@@ -40,8 +40,11 @@
  *   --profile   after the measured runs, one more run of each way (not counted) with a CPU profile
  *               of the browser node's SharedWorker (both for webrtc, and the pages that host its
  *               peer connections); prints and records where their time went
- * BENCH_DEBUG=1 prints each fetch's sources and when each chunk of a refs answer came; BENCH_INFRA_LOG=file appends the infra node's log.
+ * BENCH_DEBUG=1 prints each fetch's sources and when each chunk of a refs answer came; BENCH_INFRA_LOG=file appends the infra node's log,
+ * with lines `MARK start <way> <run>` and `MARK end <way> <run> <infra node CPU ms>` around each Pollen transfer (to cut a --trace-gc log by transfer).
  * BENCH_CPU=1 prints the CPU time each kind of process (the infra node, Chromium's renderers, network service, browser) spent on each transfer.
+ * BENCH_PROFILE_DIR=DIR also writes each profiled browser target's CPU profile there, as
+ * <way>-<n>.cpuprofile (n in the order of the way's `profiled` list), for DevTools' Performance panel.
  * The infra node's side: POLLEN_NODE22_FLAGS="--cpu-prof --cpu-prof-dir=DIR" writes a CPU profile of
  * the infra node's whole life (scripts/node22-process.js) when the run ends.
  */
@@ -629,7 +632,9 @@ export async function run (options = {}) {
           if (prepared != null) {
             const steps = [
               async () => {
+                if (process.env.BENCH_INFRA_LOG) appendFileSync(process.env.BENCH_INFRA_LOG, `MARK start ${way.key} ${i + 1}\n`)
                 const { value, error, busyMs, infraCpuMs } = await measuredStep(prepared.pollen, `${way.key}: Pollen`, network.infra.pid)
+                if (process.env.BENCH_INFRA_LOG) appendFileSync(process.env.BENCH_INFRA_LOG, `MARK end ${way.key} ${i + 1} ${infraCpuMs}\n`)
                 Object.assign(result, { pollen: value, pollenError: error, pollenBusyMs: busyMs, infraCpuMs })
               },
               async () => {
@@ -678,6 +683,7 @@ export async function run (options = {}) {
           await Promise.all(targets.map(async ({ target }) => await target.detach()))
           for (let t = 0; t < targets.length; t++) {
             profiles.push({ way, name: targets[t].name, summary: await summarise(recorded[t], appRoot), error })
+            if (process.env.BENCH_PROFILE_DIR) await writeFile(join(process.env.BENCH_PROFILE_DIR, `${way.key}-${t + 1}.cpuprofile`), JSON.stringify(recorded[t]))
           }
           console.log(`transfer: profiled run, ${way.name}: ${value == null ? `FAILED: ${error}` : `${value.ms.toFixed(0)} ms`}`)
           for (const p of profiles.filter(p => p.way === way)) {
