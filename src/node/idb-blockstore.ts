@@ -33,6 +33,15 @@ function keyOf (cid: CID): string {
   return base32.encode(cid.multihash.bytes)
 }
 
+/**
+ * The bytes in a buffer of their own. IndexedDB stores a structured clone, and
+ * cloning a view clones its whole buffer: a block decoded from a bitswap
+ * message or a CAR chunk that held others would store all of them.
+ */
+function ownBuffer (bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice()
+}
+
 export class BatchingIdbBlockstore extends BaseBlockstore {
   private db?: IDBPDatabase
   /** Written or being written, readable until committed. */
@@ -67,7 +76,7 @@ export class BatchingIdbBlockstore extends BaseBlockstore {
       return cid
     }
     // Bytes are queued in the same tick as the call, so has() and close() see them at once.
-    const bytes = value instanceof Uint8Array ? value : await toBuffer(value)
+    const bytes = ownBuffer(value instanceof Uint8Array ? value : await toBuffer(value))
     const write: PendingWrite = { key, bytes, done: Promise.withResolvers<void>() }
     this.pending.set(key, write)
     this.queue.push(write)

@@ -136,6 +136,23 @@ describe('BatchingIdbBlockstore: batched puts', () => {
     await store.close()
   })
 
+  it('stores a block that is a view into a larger buffer (a message of several blocks) as its own bytes only', async () => {
+    const store = await openStore()
+    const message = new Uint8Array(256 * 1024).map((_, i) => (i * 31 + 7) % 251)
+    const bytes = message.subarray(1000, 1000 + 64 * 1024)
+    const cid = CID.createV1(raw.code, await sha256.digest(bytes))
+
+    await store.put(cid, bytes)
+
+    const stored: Uint8Array[] = []
+    for await (const part of store.get(cid)) stored.push(part)
+    expect(stored).toHaveLength(1)
+    // Structured cloning a view clones its whole buffer: the message, four times the block.
+    expect(stored[0].buffer.byteLength).toBe(bytes.byteLength)
+    expect(stored[0]).toEqual(bytes)
+    await store.close()
+  })
+
   it('rejects a put with an already-aborted signal and stores nothing', async () => {
     const store = await openStore()
     const [b] = await randomBlocks(1)
