@@ -20,6 +20,7 @@ import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import type { Bitswap, BitswapOptions } from '@helia/bitswap'
 import type { Libp2p, Stream } from '@libp2p/interface'
+import type { MultihashHasher } from 'multiformats/hashes/interface'
 
 export const BITSWAP_PROTOCOL = '/ipfs/bitswap/1.2.0'
 
@@ -34,9 +35,10 @@ export interface BitswapPeer {
   stop: () => Promise<void>
 }
 
-export async function startBitswapPeer (options: BitswapOptions = {}): Promise<BitswapPeer> {
+/** `hashers`: Helia's own, as its init takes them (the ones it checks blocks with). */
+export async function startBitswapPeer (options: BitswapOptions = {}, init: { hashers?: MultihashHasher[] } = {}): Promise<BitswapPeer> {
   const blockstore = new MemoryBlockstore()
-  const helia = withBitswap(withLibp2pLight(createHeliaLight({ blockstore, datastore: new MemoryDatastore() }), {
+  const helia = withBitswap(withLibp2pLight(createHeliaLight({ blockstore, datastore: new MemoryDatastore(), hashers: init.hashers }), {
     addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
