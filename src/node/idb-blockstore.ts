@@ -22,6 +22,8 @@ import type { Pair } from 'interface-blockstore'
 /** Most puts committed in one transaction. */
 export const DEFAULT_MAX_BATCH = 32
 const STORE = 'blocks'
+/** A block's least share of the buffer it is a view of for the buffer to be stored whole. */
+const MIN_STORED_SHARE = 0.9
 
 interface PendingWrite {
   key: string
@@ -34,12 +36,14 @@ function keyOf (cid: CID): string {
 }
 
 /**
- * The bytes in a buffer of their own. IndexedDB stores a structured clone, and
- * cloning a view clones its whole buffer: a block decoded from a bitswap
- * message or a CAR chunk that held others would store all of them.
+ * Bytes fit to store. IndexedDB stores a structured clone, and cloning a view
+ * clones its whole buffer: a block decoded from a bitswap message or a CAR
+ * chunk that held others would store all of them. A view that fills nearly all
+ * of its buffer (a message of one block and its few bytes of framing) is kept
+ * as it is, which spares copying every block of a transfer for a few bytes.
  */
 function ownBuffer (bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice()
+  return bytes.byteLength >= bytes.buffer.byteLength * MIN_STORED_SHARE ? bytes : bytes.slice()
 }
 
 export class BatchingIdbBlockstore extends BaseBlockstore {

@@ -136,7 +136,7 @@ describe('BatchingIdbBlockstore: batched puts', () => {
     await store.close()
   })
 
-  it('stores a block that is a view into a larger buffer (a message of several blocks) as its own bytes only', async () => {
+  it('stores a block that is a view into a larger buffer (a message of several blocks) as its own bytes, and one that nearly fills its buffer as it is', async () => {
     const store = await openStore()
     const message = new Uint8Array(256 * 1024).map((_, i) => (i * 31 + 7) % 251)
     const bytes = message.subarray(1000, 1000 + 64 * 1024)
@@ -150,6 +150,15 @@ describe('BatchingIdbBlockstore: batched puts', () => {
     // Structured cloning a view clones its whole buffer: the message, four times the block.
     expect(stored[0].buffer.byteLength).toBe(bytes.byteLength)
     expect(stored[0]).toEqual(bytes)
+
+    // A block with a few bytes of framing around it (a message of one block) is not copied for them.
+    const framed = message.subarray(16)
+    const framedCid = CID.createV1(raw.code, await sha256.digest(framed))
+    await store.put(framedCid, framed)
+    for await (const part of store.get(framedCid)) {
+      expect(part.buffer.byteLength).toBe(message.byteLength)
+      expect(part).toEqual(framed)
+    }
     await store.close()
   })
 
