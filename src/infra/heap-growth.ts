@@ -4,7 +4,7 @@
  * that die young. Under that load V8's own growing factor fell to about 1.5
  * after the first full GC of a transfer, leaving less room above the live heap
  * than its young generation takes; incremental marking then started again
- * right after each full GC: 10 to 15 full GCs in one 64 MiB preload, twice the
+ * right after each full GC: 5 to 15 full GCs in one 64 MiB preload, twice the
  * node's CPU (measured with --trace-gc and --trace-incremental-marking; see
  * bench/RESULTS.md). A fixed doubling leaves the room.
  */
