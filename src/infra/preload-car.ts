@@ -32,6 +32,8 @@ export interface PreloadCarOutcome {
   peer: string
   blocks: number
   bytes: number
+  /** CAR requests made (one over a yamux connection, a window of the file each over others). */
+  requests: number
   /** Why the stream ended before the whole DAG (not served, a stall, a wrong block), if it did. */
   error?: string
 }
@@ -66,7 +68,7 @@ export class PreloadCar {
 
   private async run (init: PreloadCarInit, peer: PeerId, root: CID): Promise<PreloadCarOutcome> {
     const { helia, hold } = init
-    const outcome: PreloadCarOutcome = { peer: peer.toString(), blocks: 0, bytes: 0 }
+    const outcome: PreloadCarOutcome = { peer: peer.toString(), blocks: 0, bytes: 0, requests: 0 }
     const blockstore = {
       has: async (cid: CID, options?: { signal?: AbortSignal }) => await helia.blockstore.has(cid, options),
       put: async (cid: CID, bytes: Uint8Array, options?: { signal?: AbortSignal }) => {
@@ -81,7 +83,11 @@ export class PreloadCar {
       }
     }
     try {
-      const result: CarFetchResult = await fetchCar({ libp2p: helia.libp2p, blockstore, getHasher: helia.getHasher, getCodec: helia.getCodec }, peer, root, { maxBytes: init.maxBytes, signal: init.signal })
+      const result: CarFetchResult = await fetchCar({ libp2p: helia.libp2p, blockstore, getHasher: helia.getHasher, getCodec: helia.getCodec }, peer, root, {
+        maxBytes: init.maxBytes,
+        signal: init.signal,
+        onProgress: event => { if (event.type === 'car-fetch:request') outcome.requests++ }
+      })
       if (!result.complete) outcome.error = result.reachedMaxBytes ? 'reached the walk\'s ceiling' : 'the stream ended before the whole DAG'
       return outcome
     } catch (err) {

@@ -21,7 +21,7 @@ import { http, refLines, waitFor, webSocketAddr, type InfraProcess } from './hel
 
 const APP_ORIGIN = 'http://app.localhost:1234'
 
-interface PreloadDone { event: 'preload:done', cid: string, blocks: number, bytes: number, car?: { peer: string, blocks: number, bytes: number, error?: string } }
+interface PreloadDone { event: 'preload:done', cid: string, blocks: number, bytes: number, car?: { peer: string, blocks: number, bytes: number, requests: number, error?: string } }
 
 let infra: InfraProcess
 let dataDir: string
@@ -79,12 +79,12 @@ function connectedPeer (flags: string[]): { get: () => CarPeer } {
 describe('preload from a peer that serves CARs', () => {
   const connected = connectedPeer([])
 
-  it('takes every block below the root from the stream, none over bitswap', async () => {
+  it('takes every block below the root from one stream (one request, over a yamux connection), none over bitswap', async () => {
     const peer = connected.get()
     const lines = await preload(peer.fixtures.big)
     expect(lines.length).toBe(64)
     const done = await preloadDone(peer.fixtures.big)
-    expect(done.car).toEqual({ peer: peer.peerId, blocks: 64, bytes: 64 * 1024 * 1024 })
+    expect(done.car).toEqual({ peer: peer.peerId, blocks: 64, bytes: 64 * 1024 * 1024, requests: 1 })
     expect(done.bytes).toBeGreaterThan(64 * 1024 * 1024)
     await expectHeld(lines.map(line => line.Ref).slice(0, 3))
   }, 120_000)
