@@ -182,7 +182,8 @@ export class SharerDialer {
   /**
    * Starts listening for identify (which libp2p runs on every new
    * connection, often before the dial that made it returns) on connections to
-   * `peer`; `addrsFor(conn)` then gives what the peer announced on `conn`,
+   * `peer`; `addrsFor(conn)` then gives what the peer announced on `conn` (on a
+   * connection identified before the watch, what the peer store holds from it),
    * waiting for it up to DEFAULT_IDENTIFY_WAIT_MS (undefined when it did not come).
    */
   private watchIdentify (peer: string): { addrsFor: (conn: Connection, signal: AbortSignal) => Promise<Multiaddr[] | undefined>, stop: () => void } {
@@ -195,10 +196,18 @@ export class SharerDialer {
       waiting.get(event.detail.connection.id)?.(event.detail.listenAddrs)
     }
     libp2p.addEventListener('peer:identify', identified)
+    const watching = Date.now()
     return {
       addrsFor: async (conn, signal) => {
         const known = results.get(conn.id)
         if (known != null) return known
+        // A connection open before this watch (libp2p answers a dial with it) was
+        // likely identified already, and identify runs once per connection: what it
+        // told is in the peer store (whose protocols only identify fills in).
+        if (conn.timeline.open < watching) {
+          const stored = await libp2p.peerStore.get(conn.remotePeer).catch(() => undefined)
+          if (stored != null && stored.protocols.length > 0) return stored.addresses.map(address => address.multiaddr)
+        }
         return await new Promise<Multiaddr[] | undefined>(resolve => {
           const finish = (addrs: Multiaddr[] | undefined): void => {
             clearTimeout(timer)

@@ -55,6 +55,15 @@ describe('the sharer dial', () => {
     expect(receiver.getConnections(sharer.peerId).length).toBeGreaterThan(0)
   })
 
+  it('reaching a sharer again over the relayed connection already open, takes what its identify told, without waiting for another', async () => {
+    const { sharer: first } = await dialer.dial([], sharer.peerId.toString(), AbortSignal.timeout(60_000))
+    expect(first).toMatchObject({ reached: true, relayed: true })
+    // libp2p answers the second dial with the open connection, whose identify ran before this dial listened for it.
+    const { sharer: again } = await dialer.dial([], sharer.peerId.toString(), AbortSignal.timeout(60_000))
+    expect(again).toMatchObject({ reached: true, relayed: true, addr: first?.addr })
+    expect(again?.steps?.map(step => step.step)).toEqual(['routers asked', 'relayed', 'identified'])
+  })
+
   it('says so when no link address, relay or router knows the peer', async () => {
     const stranger = await relayablePeer()
     const id = stranger.peerId.toString()
