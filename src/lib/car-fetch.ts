@@ -88,8 +88,6 @@ export interface CarFetchOptions extends AbortOptions, ProgressOptions<CarFetchP
   maxBytes?: number
   stallMs?: number
   maxBlockBytes?: number
-  /** Bytes of a file asked for in one CAR: all of it over yamux (`pacesSender`), DEFAULT_CAR_WINDOW_BYTES over others. */
-  windowBytes?: number
 }
 
 export interface CarFetchResult {
@@ -281,10 +279,10 @@ export async function fetchCar (components: CarFetchComponents, peer: PeerId, ci
       return fresh
     }
 
-    const window = options.windowBytes ?? (pacesSender(connection) ? Number.POSITIVE_INFINITY : DEFAULT_CAR_WINDOW_BYTES)
-    if (window === Number.POSITIVE_INFINITY) {
+    if (pacesSender(connection)) {
       await readCar('dag-scope=all')
     } else {
+      const window = DEFAULT_CAR_WINDOW_BYTES
       await readCar(`dag-scope=entity&entity-bytes=0:${window - 1}`)
       if (fileSize == null) {
         // Not a file (a folder, or a codec with no entity to range over): the rest as one CAR.
