@@ -40,7 +40,13 @@
  *   --profile   after the measured runs, one more run of each way (not counted) with a CPU profile
  *               of the browser node's SharedWorker (both for webrtc, and the pages that host its
  *               peer connections); prints and records where their time went
- * BENCH_DEBUG=1 prints each fetch's sources and when each chunk of a refs answer came; BENCH_INFRA_LOG=file appends the infra node's log,
+ * Each run's line gives the whole machine's CPU time (/proc/stat) and, when UDP datagrams were
+ * dropped for a full receive buffer (/proc/net/snmp) during the transfer, how many; the results
+ * give the machine's CPU per transfer and the speed that CPU allows with every core busy. A webrtc
+ * run whose first byte or a block waited more than 2 s prints the sharer dial's steps and its
+ * pages' peer connections: their events (creation, descriptions, candidates, ICE and connection
+ * states) and the longest time their transport moved no byte (bench/lib/rtc-timeline.js).
+ * BENCH_DEBUG=1 prints all that for every run, each fetch's sources and when each chunk of a refs answer came; BENCH_INFRA_LOG=file appends the infra node's log,
  * with lines `MARK start <way> <run>` and `MARK end <way> <run> <infra node CPU ms>` around each Pollen transfer (to cut a --trace-gc log by transfer).
  * BENCH_CPU=1 prints the CPU time each kind of process (the infra node, Chromium's renderers, network service, browser) spent on each transfer.
  * BENCH_PROFILE_DIR=DIR also writes each profiled browser target's CPU profile there, as
@@ -50,7 +56,7 @@
  */
 import { appendFileSync } from 'node:fs'
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
@@ -60,9 +66,10 @@ import { startLocalNetwork } from '../scripts/local-network.js'
 import { startNode22Process } from '../scripts/node22-process.js'
 import { contentFor, openApp, waitForFetch } from './lib/app.js'
 import { launchChromium, withTimeout } from './lib/browser.js'
+import { eventLines, keepPeerConnections, longestStill, sample } from './lib/rtc-timeline.js'
 import { runWhenMain } from './lib/cli.js'
 import { attachToNode, attachToPage, formatSlices, startProfiling, summarise } from './lib/profile.js'
-import { cpuByProcessKind, cpuSpent, machineBusyMs, processCpuMs } from './lib/process-cpu.js'
+import { cpuByProcessKind, cpuSpent, machineBusyMs, processCpuMs, udpReceiveDrops } from './lib/process-cpu.js'
 import { median, reflow, table, writeSection } from './lib/results.js'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
@@ -116,9 +123,10 @@ const STEP_TIMEOUT_MS = 240_000
  */
 
 /** A fresh browser context with the app open on `screen` and its node connected; closed after the run. */
-async function openContext (/** @type {Env} */ env, /** @type {string} */ screen) {
+async function openContext (/** @type {Env} */ env, /** @type {string} */ screen, { keepRtc = false } = {}) {
   const context = await env.browser.newContext()
   env.contexts.push(context)
+  if (keepRtc) await keepPeerConnections(context)
   const page = await context.newPage()
   await openApp(page, env.network.appUrl, screen)
   return { context, page }
@@ -195,13 +203,14 @@ async function transportsTo (/** @type {Page} */ page, /** @type {string} */ pee
  * over a direct connection. Fails unless every byte came from a source `expected` accepts.
  * @param {Page} page
  * @param {string} link
- * @param {{ size: number, expected: (source: Source) => boolean, from: string, firstByte?: boolean }} options
+ * @param {{ size: number, expected: (source: Source) => boolean, from: string, firstByte?: boolean, rtcPages?: { sender: Page, receiver: Page } }} options
  * @returns {Promise<PollenResult>}
  */
 async function fetchLink (page, link, options) {
   await page.getByTestId('open-input').fill(link)
   // A share link is offered first (size, sharer); the fetch starts at the person's click on Fetch.
   await page.getByTestId('open-button').click()
+  const stopSampling = options.rtcPages == null ? undefined : await Promise.all([sample(options.rtcPages.sender), sample(options.rtcPages.receiver)])
   const started = performance.now()
   await page.getByTestId('fetch-confirm').click()
   let firstByteMs
@@ -212,6 +221,15 @@ async function fetchLink (page, link, options) {
   await waitForFetch(page, STEP_TIMEOUT_MS)
   const ms = performance.now() - started
   const wait = await page.getByTestId('fetch-job').getAttribute('data-longest-block-wait-ms')
+  const timelines = stopSampling == null ? undefined : await Promise.all(stopSampling.map(async stop => await stop()))
+  const late = (firstByteMs ?? 0) > STALL_WAIT_MS || Number(wait) > STALL_WAIT_MS
+  if (timelines != null && (late || process.env.BENCH_DEBUG)) {
+    // Where the wait was: the peer connections' own byte counts, from the click on.
+    const sent = longestStill(timelines[0], 1)
+    const received = longestStill(timelines[1], 2)
+    console.log(`transport: the sender's peer connections sent nothing for ${sent.ms.toFixed(0)} ms from ${sent.at.toFixed(0)} ms; the receiver's received nothing for ${received.ms.toFixed(0)} ms from ${received.at.toFixed(0)} ms (${timelines[0].samples.at(-1)?.[1] ?? 0} bytes sent, ${timelines[1].samples.at(-1)?.[2] ?? 0} received, in ${timelines[1].samples.length} samples)`)
+    console.log(`transport: the sender's peer connections:\n${eventLines(timelines[0]).join('\n')}\nthe receiver's:\n${eventLines(timelines[1]).join('\n')}`)
+  }
   /** @type {Source[]} */
   const sources = await page.getByTestId('fetch-source').evaluateAll(elements => elements.map(element => ({
     role: element.getAttribute('data-role') ?? '',
@@ -220,7 +238,8 @@ async function fetchLink (page, link, options) {
     bytes: Number(element.getAttribute('data-bytes')),
     text: element.textContent ?? ''
   })))
-  if (process.env.BENCH_DEBUG) console.log([await page.getByTestId('fetch-sharer').textContent().catch(() => 'no sharer line'), ...sources.map(s => s.text)].join('\n'))
+  // A late first byte is a stall to explain: the sharer line holds the dial's steps and their times.
+  if (process.env.BENCH_DEBUG || late) console.log([await page.getByTestId('fetch-sharer').textContent().catch(() => 'no sharer line'), ...sources.map(s => s.text)].join('\n'))
   const fromExpected = sources.filter(options.expected).reduce((sum, s) => sum + s.bytes, 0)
   const others = sources.filter(s => !options.expected(s) && s.bytes > 0)
   if (others.length > 0 || fromExpected < options.size) {
@@ -434,11 +453,11 @@ export const WAYS = [
     stall: 'the fetch\'s longest block wait',
     how: 'context A adds the file and copies its share link; context B opens it: dial through the infra node\'s relay, upgrade to a direct WebRTC connection through the pages\' peer connections (src/node/webrtc-shim.ts), the DAG as CARs over libp2p from the sharer (bitswap for what they did not bring), verify, store. The deployment names no gateway, so only the sharer can serve; every byte must come from it over the direct connection',
     async prepare (env, run, seed) {
-      const a = await openContext(env, 'files')
+      const a = await openContext(env, 'files', { keepRtc: true })
       const link = await addAndShare(a.page, await fileFor(env, seed))
-      const b = await openContext(env, 'open')
+      const b = await openContext(env, 'open', { keepRtc: true })
       return {
-        pollen: async () => await fetchLink(b.page, link, { size: env.size, expected: s => s.role === 'sharer' && s.relayed === 'false', from: 'the sharer over a direct connection', firstByte: true }),
+        pollen: async () => await fetchLink(b.page, link, { size: env.size, expected: s => s.role === 'sharer' && s.relayed === 'false', from: 'the sharer over a direct connection', firstByte: true, rtcPages: { sender: a.page, receiver: b.page } }),
         raw: async () => await rawRtc(a.page, b.page, env.size),
         profiled: [
           { name: 'the sharer\'s node', page: a.page, node: true },
@@ -506,12 +525,14 @@ export const WAYS = [
 async function measuredStep (step, what, infraPid) {
   const infraCpu = processCpuMs(infraPid)
   const busy = machineBusyMs()
+  const drops = udpReceiveDrops()
   const kinds = process.env.BENCH_CPU ? cpuByProcessKind() : undefined
   const { value, error } = await attempt(step, what)
   if (kinds != null) console.log(`transfer: ${what} CPU by process: ${cpuSpent(kinds, cpuByProcessKind())}`)
   return {
     value,
     error,
+    udpDrops: drops == null ? undefined : (udpReceiveDrops() ?? NaN) - drops,
     busyMs: busy == null ? undefined : (machineBusyMs() ?? NaN) - busy,
     infraCpuMs: infraCpu == null ? undefined : (processCpuMs(infraPid) ?? NaN) - infraCpu
   }
@@ -525,6 +546,7 @@ async function measuredStep (step, what, infraPid) {
  * @property {number} [infraCpuMs] CPU time (user and system) the infra node spent during the Pollen transfer
  * @property {number} [pollenBusyMs] CPU time the whole machine spent busy during the Pollen transfer
  * @property {number} [rawBusyMs] the same during the raw pipe's transfer
+ * @property {number} [udpDrops] UDP datagrams the machine dropped for a full receive buffer during the Pollen transfer
  * @property {string} [setupError] the run could not be set up (nothing was measured; not in the figures)
  * @property {string} [pollenError]
  * @property {string} [rawError]
@@ -579,7 +601,9 @@ export function statsOf (way, measured, size) {
     ratioMet: way.target == null ? undefined : ratio >= way.target,
     firstBytes: runs.flatMap(r => r.pollen?.firstByteMs == null ? [] : [r.pollen.firstByteMs]),
     rawGaps: runs.flatMap(r => r.raw?.gapMs == null ? [] : [r.raw.gapMs]),
-    storedRates: runs.flatMap(r => r.stored == null ? [] : [rate(r.stored.ms)])
+    storedRates: runs.flatMap(r => r.stored == null ? [] : [rate(r.stored.ms)]),
+    pollenBusy: runs.flatMap(r => r.pollen == null || r.pollenBusyMs == null ? [] : [r.pollenBusyMs]),
+    rawBusy: runs.flatMap(r => r.raw == null || r.rawBusyMs == null ? [] : [r.rawBusyMs])
   }
 }
 
@@ -633,9 +657,9 @@ export async function run (options = {}) {
             const steps = [
               async () => {
                 if (process.env.BENCH_INFRA_LOG) appendFileSync(process.env.BENCH_INFRA_LOG, `MARK start ${way.key} ${i + 1}\n`)
-                const { value, error, busyMs, infraCpuMs } = await measuredStep(prepared.pollen, `${way.key}: Pollen`, network.infra.pid)
+                const { value, error, busyMs, infraCpuMs, udpDrops } = await measuredStep(prepared.pollen, `${way.key}: Pollen`, network.infra.pid)
                 if (process.env.BENCH_INFRA_LOG) appendFileSync(process.env.BENCH_INFRA_LOG, `MARK end ${way.key} ${i + 1} ${infraCpuMs}\n`)
-                Object.assign(result, { pollen: value, pollenError: error, pollenBusyMs: busyMs, infraCpuMs })
+                Object.assign(result, { pollen: value, pollenError: error, pollenBusyMs: busyMs, infraCpuMs, udpDrops })
               },
               async () => {
                 const { value, error, busyMs } = await measuredStep(prepared.raw, `${way.key}: raw`, network.infra.pid)
@@ -665,8 +689,9 @@ export async function run (options = {}) {
         const infraCpu = result.infraCpuMs == null ? '' : `; infra node CPU ${result.infraCpuMs.toFixed(0)} ms`
         const busy = result.pollenBusyMs == null || result.rawBusyMs == null ? '' : `; machine CPU ${result.pollenBusyMs.toFixed(0)} ms (raw ${result.rawBusyMs.toFixed(0)} ms)`
         const firstByte = result.pollen?.firstByteMs == null ? '' : `; first byte after ${result.pollen.firstByteMs.toFixed(0)} ms`
+        const drops = (result.udpDrops ?? 0) > 0 ? `; ${result.udpDrops} UDP datagrams dropped (receive buffer full)` : ''
         const stored = result.stored != null ? `; raw, hashed and stored ${rate(result.stored.ms)} MiB/s` : result.storedError != null ? `; raw, hashed and stored FAILED: ${result.storedError}` : ''
-        console.log(`transfer: run ${i + 1}/${runs}, ${way.name}: Pollen ${pollen}; raw ${raw}${stored}${infraCpu}${busy}${firstByte}`)
+        console.log(`transfer: run ${i + 1}/${runs}, ${way.name}: Pollen ${pollen}; raw ${raw}${stored}${infraCpu}${busy}${firstByte}${drops}`)
         if (result.pollen == null) console.error(`transfer: *** ${way.name}, run ${i + 1}: Pollen FAILED: ${result.pollenError}`)
       }
       await collectKuboGarbage(kubo)
@@ -742,6 +767,17 @@ export async function run (options = {}) {
     ...stats.filter(s => s.rawGaps.length > 0).map(s => `| ${s.way.name}: raw pipe's longest gap between messages (median, longest) | ${median(s.rawGaps).toFixed(0)} ms, ${Math.max(...s.rawGaps).toFixed(0)} ms |`),
     ...stats.filter(s => s.storedRates.length > 0).map(s => `| ${s.way.name}: the raw pipe that also hashes each message (WebCrypto SHA-256) and stores it in IndexedDB (${STORED_BATCH_WORDS}), as a receiving node must: median MiB/s, and that of the raw pipe alone; Pollen / it | ${median(s.storedRates).toFixed(1)} MiB/s, ${(median(s.storedRates) / s.rawMedian).toFixed(2)} of the raw pipe; ${(s.median / median(s.storedRates)).toFixed(2)} |`)
   ]
+  // The machine's CPU per transfer, every process counted: with every core busy, the most this CPU lets a way move.
+  const cores = availableParallelism()
+  const cpuRows = stats.filter(s => s.pollenBusy.length > 0 && s.rawBusy.length > 0).map(s => {
+    const pollenMs = median(s.pollenBusy)
+    const rawMs = median(s.rawBusy)
+    const cap = size / MiB / (pollenMs / cores / 1000)
+    return [s.way.name, pollenMs.toFixed(0), rawMs.toFixed(0), (pollenMs / rawMs).toFixed(1), cap.toFixed(1), (cap / s.rawMedian).toFixed(2)]
+  })
+  const cpuText = cpuRows.length === 0
+    ? ''
+    : `**The machine's CPU per transfer** (every process: browser, infra node, Kubo, driver; from /proc/stat, median of the runs). A way that keeps all ${cores} cores busy for its whole CPU time can move ${size / MiB} MiB no faster than ${cores} × size / CPU: the last two columns.\n\n${table(['way', 'Pollen, ms', 'raw pipe, ms', 'Pollen / raw', `MiB/s with all ${cores} cores busy`, 'that / raw pipe MiB/s'], cpuRows, ['l', 'r', 'r', 'r', 'r', 'r'])}\n`
   const profileText = profiles.length === 0
     ? ''
     : `**Profiles** (\`--profile\`: one more run of each way after the measured ones, not counted, with V8's sampling profiler on; self time by the innermost JavaScript frame's module through the build's source maps, bench/lib/profile.js):\n\n${table(['way', 'profiled', 'where the time went (share of the transfer)', 'busiest modules'], profiles.map(p => [
@@ -757,7 +793,7 @@ export async function run (options = {}) {
 ${table(['way', 'MiB/s (median)', 'slowest', 'stalls', 'longest block wait, ms (median / max)', 'raw pipe MiB/s (median)', 'Pollen / raw', 'targets (issue 13)'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'])}
 
 ${table(['way', `runs, MiB/s (* a stall)`, 'raw pipe runs, MiB/s'], runRows, ['l', 'r', 'r'])}
-${extra.length > 0 ? `\n| figure | value |\n|---|---:|\n${extra.join('\n')}\n` : ''}
+${extra.length > 0 ? `\n| figure | value |\n|---|---:|\n${extra.join('\n')}\n` : ''}${cpuText ? `\n${cpuText}` : ''}
 **How each way is measured**, and which measure says that a block waited:
 
 ${stats.map(s => `- ${s.way.name}: ${s.way.how}. Raw pipe: ${s.way.rawPipe}. A block waited: ${s.way.stall}.`).join('\n')}
@@ -771,6 +807,7 @@ ${failures.length > 0 ? `\n**Failed runs** (${failures.length}):\n\n${failures.m
   }
   console.log(`\n${table(['way', 'MiB/s (median)', 'slowest', 'stalls', 'longest block wait, ms (median / max)', 'raw MiB/s', 'Pollen / raw', 'targets'], rows.map(r => r.map(c => c.replaceAll('**', ''))), ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'])}`)
   if (extra.length > 0) console.log(`\n| figure | value |\n|---|---:|\n${extra.join('\n')}`)
+  if (cpuText) console.log(`\n${cpuText}`)
   if (failures.length > 0) {
     console.error(`\ntransfer: *** ${failures.length} run(s) FAILED:\n${failures.map(f => `  ${f}`).join('\n')}`)
     process.exitCode = 1

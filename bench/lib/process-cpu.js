@@ -85,3 +85,21 @@ export function cpuByProcessKind () {
 export function cpuSpent (before, after) {
   return [...after].map(([kind, ms]) => [kind, ms - (before.get(kind) ?? 0)]).filter(([, ms]) => Number(ms) >= 20).sort((a, b) => Number(b[1]) - Number(a[1])).map(([kind, ms]) => `${kind} ${ms} ms`).join(', ')
 }
+
+/**
+ * UDP datagrams the machine has dropped so far because a socket's receive buffer was full
+ * (RcvbufErrors of /proc/net/snmp); undefined without it. WebRTC and QUIC ride on UDP: a drop is
+ * a loss their congestion control and retransmission timers must recover from.
+ * @returns {number | undefined}
+ */
+export function udpReceiveDrops () {
+  let snmp
+  try {
+    snmp = readFileSync('/proc/net/snmp', 'utf8')
+  } catch {
+    return undefined
+  }
+  const [names, values] = snmp.split('\n').filter(line => line.startsWith('Udp:')).map(line => line.split(/\s+/))
+  const at = names?.indexOf('RcvbufErrors') ?? -1
+  return at > 0 && values != null ? Number(values[at]) : undefined
+}
