@@ -25,26 +25,36 @@ export async function keepPeerConnections (/** @type {BrowserContext} */ context
     const events = []
     Object.defineProperty(globalThis, '__benchPeerConnections', { value: kept })
     Object.defineProperty(globalThis, '__benchPeerConnectionEvents', { value: events })
+    /** A candidate as its address, port and type. */
+    const candidateText = (/** @type {{ candidate?: string } | null | undefined} */ candidate) => candidate?.candidate?.split(' ').slice(4, 8).join(' ') ?? 'end'
     globalThis.RTCPeerConnection = class extends Native {
+      index = kept.push(this) - 1
+
       constructor (/** @type {RTCConfiguration | undefined} */ config) {
         super(config)
-        const index = kept.push(this) - 1
-        const note = (/** @type {string} */ what) => { events.push([performance.now(), index, what]) }
-        note('created')
-        this.addEventListener('icegatheringstatechange', () => { note(`gathering ${this.iceGatheringState}`) })
-        this.addEventListener('iceconnectionstatechange', () => { note(`ice ${this.iceConnectionState}`) })
-        this.addEventListener('connectionstatechange', () => { note(`connection ${this.connectionState}`) })
-        this.addEventListener('icecandidate', event => { note(`local candidate ${event.candidate?.candidate.split(' ').slice(4, 8).join(' ') ?? 'end'}`) })
-        const addIceCandidate = this.addIceCandidate.bind(this)
-        this.addIceCandidate = async (/** @type {any} */ candidate) => {
-          note(`remote candidate ${candidate?.candidate?.split(' ').slice(4, 8).join(' ') ?? 'end'}`)
-          return await addIceCandidate(candidate)
-        }
-        const setRemoteDescription = this.setRemoteDescription.bind(this)
-        this.setRemoteDescription = async (/** @type {any} */ description) => {
-          note(`remote ${description?.type}`)
-          return await setRemoteDescription(description)
-        }
+        this.note('created')
+        this.addEventListener('icegatheringstatechange', () => { this.note(`gathering ${this.iceGatheringState}`) })
+        this.addEventListener('iceconnectionstatechange', () => { this.note(`ice ${this.iceConnectionState}`) })
+        this.addEventListener('connectionstatechange', () => { this.note(`connection ${this.connectionState}`) })
+        this.addEventListener('icecandidate', event => { this.note(`local candidate ${candidateText(event.candidate)}`) })
+      }
+
+      note (/** @type {string} */ what) { events.push([performance.now(), this.index, what]) }
+
+      async addIceCandidate (/** @type {any} */ candidate) {
+        this.note(`remote candidate ${candidateText(candidate)}`)
+        return await super.addIceCandidate(candidate)
+      }
+
+      async setRemoteDescription (/** @type {any} */ description) {
+        this.note(`remote ${description?.type}`)
+        return await super.setRemoteDescription(description)
+      }
+
+      // Closing fires no event of its own: a connection the node gave up on shows here.
+      close () {
+        this.note('closed by the page')
+        super.close()
       }
     }
   })
