@@ -4,7 +4,8 @@
  * own statistics (`getStats`, transport bytes) while a transfer runs. A wait the fetch saw with
  * the transport idle on both ends is one the network path or the sender's node made; one with
  * bytes arriving is the receiving node's own. The node's peer connections live in its pages
- * (src/ui/webrtc-host.ts), so every page of the context records the connections it makes.
+ * (src/ui/webrtc-host.ts), so every page of the context records the connections it makes, and
+ * their data channels' opening and closing.
  */
 
 /** @typedef {import('@playwright/test').Page} Page */
@@ -37,9 +38,25 @@ export async function keepPeerConnections (/** @type {BrowserContext} */ context
         this.addEventListener('iceconnectionstatechange', () => { this.note(`ice ${this.iceConnectionState}`) })
         this.addEventListener('connectionstatechange', () => { this.note(`connection ${this.connectionState}`) })
         this.addEventListener('icecandidate', event => { this.note(`local candidate ${candidateText(event.candidate)}`) })
+        this.addEventListener('datachannel', event => { this.watch(event.channel, 'opened by the remote') })
       }
 
       note (/** @type {string} */ what) { events.push([performance.now(), this.index, what]) }
+
+      /** A data channel's life: the node's dial waits on its `init` channel opening and closing. */
+      watch (/** @type {RTCDataChannel} */ channel, /** @type {string} */ how) {
+        const name = () => `channel ${channel.label || '(no label)'} ${channel.id ?? '(no id yet)'}`
+        this.note(`${name()} ${how}`)
+        for (const type of ['open', 'closing', 'close', 'error']) channel.addEventListener(type, () => { this.note(`${name()} ${type}`) })
+        const close = channel.close.bind(channel)
+        channel.close = () => { this.note(`${name()} closed by the page`); close() }
+      }
+
+      createDataChannel (/** @type {string} */ label, /** @type {RTCDataChannelInit | undefined} */ init) {
+        const channel = super.createDataChannel(label, init)
+        this.watch(channel, 'created')
+        return channel
+      }
 
       async addIceCandidate (/** @type {any} */ candidate) {
         this.note(`remote candidate ${candidateText(candidate)}`)

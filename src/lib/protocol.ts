@@ -151,8 +151,10 @@ export interface SharerDial {
 }
 
 export interface SharerDialStep {
-  step: 'relayed' | 'identified' | 'identify timed out' | 'direct' | 'direct failed' | 'routers asked'
+  step: 'relayed' | 'identified' | 'identify timed out' | 'direct' | 'direct failed' | 'direct attempt given up' | 'routers asked'
   ms: number
+  /** For a WebRTC attempt that failed or was given up: the last step it reached, in words. */
+  reached?: string
 }
 
 export type FetchProgress =

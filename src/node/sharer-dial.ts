@@ -48,6 +48,41 @@ export function sharerAddrs (addrs: string[]): Multiaddr[] {
   })
 }
 
+/**
+ * @libp2p/webrtc's progress events of a signalled dial, in words: where an
+ * attempt that failed or was given up had got to. Between exchanging
+ * candidates and closing the signalling stream, the dial waits for the peer
+ * connection and then opens and closes its `init` data channel.
+ */
+const WEBRTC_STEPS: Record<string, string> = {
+  'webrtc:open-signaling-stream': 'opening the signalling stream',
+  'webrtc:send-sdp-offer': 'sending the SDP offer',
+  'webrtc:read-sdp-answer': 'waiting for the SDP answer',
+  'webrtc:read-ice-candidates': 'exchanging ICE candidates, then opening and closing the init channel',
+  'webrtc:add-ice-candidate': 'exchanging ICE candidates, then opening and closing the init channel',
+  'webrtc:end-of-ice-candidates': 'exchanging ICE candidates, then opening and closing the init channel',
+  'webrtc:close-signaling-stream': 'closing the signalling stream, then upgrading the connection'
+}
+
+/**
+ * Follows a dial's progress events: each signalled WebRTC attempt (libp2p
+ * tries the peer's addresses one after another, each for a while) starts by
+ * opening a signalling stream; one that starts while another was under way
+ * means that one was given up.
+ */
+function followWebRtcAttempts (mark: (step: SharerDialStep['step'], reached?: string) => void): { onProgress: (event: { type: string }) => void, reached: () => string | undefined } {
+  let reached: string | undefined
+  return {
+    onProgress: event => {
+      const words = WEBRTC_STEPS[event.type]
+      if (words == null) return
+      if (event.type === 'webrtc:open-signaling-stream' && reached != null) mark('direct attempt given up', reached)
+      reached = words
+    },
+    reached: () => reached
+  }
+}
+
 /** An address for WebRTC signalled through a relay. */
 function isSignalledWebRtc (addr: Multiaddr): boolean {
   const names = addr.getComponents().map(c => c.name)
@@ -86,8 +121,8 @@ export class SharerDialer {
     const errors: unknown[] = []
     const started = performance.now()
     const steps: SharerDialStep[] = []
-    const mark = (step: SharerDialStep['step']): void => { steps.push({ step, ms: Math.round(performance.now() - started) }) }
-    const dial = async (addrs: Multiaddr[]): Promise<Connection> => await this.init.libp2p.dial(addrs, { signal: AbortSignal.any([signal, AbortSignal.timeout(DEFAULT_SHARER_DIAL_TIMEOUT_MS)]) })
+    const mark = (step: SharerDialStep['step'], reached?: string): void => { steps.push({ step, ms: Math.round(performance.now() - started), ...(reached != null ? { reached } : {}) }) }
+    const dial = async (addrs: Multiaddr[], onProgress?: (event: { type: string }) => void): Promise<Connection> => await this.init.libp2p.dial(addrs, { signal: AbortSignal.any([signal, AbortSignal.timeout(DEFAULT_SHARER_DIAL_TIMEOUT_MS)]), onProgress })
     const attempt = async (candidates: Multiaddr[]): Promise<Required<SharerDialResult> | undefined> => {
       // An older link that lists WebRTC addresses says the sharer hosted WebRTC: a direct connection is tried first.
       const listedDirect = named.filter(isSignalledWebRtc)
@@ -161,20 +196,21 @@ export class SharerDialer {
    * announces one (the dial waits for a page of this node to host it);
    * `relayed` otherwise, or when the WebRTC dial fails (its error noted).
    */
-  private async upgradeToWebRtc (relayed: Connection, announced: (conn: Connection, signal: AbortSignal) => Promise<Multiaddr[] | undefined>, dial: (addrs: Multiaddr[]) => Promise<Connection>, errors: unknown[], mark: (step: SharerDialStep['step']) => void, signal: AbortSignal): Promise<Connection> {
+  private async upgradeToWebRtc (relayed: Connection, announced: (conn: Connection, signal: AbortSignal) => Promise<Multiaddr[] | undefined>, dial: (addrs: Multiaddr[], onProgress?: (event: { type: string }) => void) => Promise<Connection>, errors: unknown[], mark: (step: SharerDialStep['step'], reached?: string) => void, signal: AbortSignal): Promise<Connection> {
     const peer = relayed.remotePeer.toString()
     const addrs = await announced(relayed, signal)
     mark(addrs == null ? 'identify timed out' : 'identified')
     const signalled = (addrs ?? []).filter(isSignalledWebRtc).map(addr => lastPeer(addr) === peer ? addr : addr.encapsulate(`/p2p/${peer}`))
     if (signalled.length === 0) return relayed
+    const attempts = followWebRtcAttempts(mark)
     try {
-      const direct = await dial(signalled)
+      const direct = await dial(signalled, attempts.onProgress)
       mark('direct')
       return direct
     } catch (err) {
       signal.throwIfAborted()
       errors.push(err)
-      mark('direct failed')
+      mark('direct failed', attempts.reached())
       return relayed
     }
   }

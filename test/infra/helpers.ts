@@ -14,6 +14,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { identify, identifyPush } from '@libp2p/identify'
+import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { CID } from 'multiformats/cid'
@@ -104,11 +105,15 @@ export function webSocketAddr (infra: InfraProcess): string {
   return addr
 }
 
-/** A Node.js peer as a browser node is for these purposes: WebSocket out, relayed in (when `listen` names a relay), its addresses pushed when they change. */
-export async function relayablePeer (listen: string[] = []): Promise<Libp2p> {
+/**
+ * A Node.js peer as a browser node is for these purposes: WebSocket out, relayed in (when `listen`
+ * names a relay), its addresses pushed when they change; `appendAnnounce` adds addresses it tells
+ * but does not listen on, `webRtc` lets it dial WebRTC signalled over a relay.
+ */
+export async function relayablePeer (listen: string[] = [], { appendAnnounce = [], webRtc = false }: { appendAnnounce?: string[], webRtc?: boolean } = {}): Promise<Libp2p> {
   return await createLibp2p({
-    addresses: { listen },
-    transports: [webSockets(), circuitRelayTransport()],
+    addresses: { listen, appendAnnounce },
+    transports: [webSockets(), circuitRelayTransport(), ...(webRtc ? [webRTC()] : [])],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: { denyDialMultiaddr: async () => false },

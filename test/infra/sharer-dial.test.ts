@@ -77,3 +77,32 @@ describe('the sharer dial', () => {
     await expect(dialer.dial([], 'not-a-peer', AbortSignal.timeout(10_000))).rejects.toBeInstanceOf(InvalidShareLinkError)
   })
 })
+
+describe('a sharer whose WebRTC signalling hangs', () => {
+  let stuck: Libp2p
+  let webRtcReceiver: Libp2p
+
+  beforeAll(async () => {
+    // It announces WebRTC through the relay at two addresses, but reads an offer and never answers it.
+    const relayed = `${webSocketAddr(infra)}/p2p-circuit`
+    stuck = await relayablePeer([relayed], { appendAnnounce: [`${relayed}/webrtc`, `${relayed.replace('/ip4/127.0.0.1/', '/dns4/localhost/')}/webrtc`] })
+    await stuck.handle('/webrtc-signaling/0.0.1', () => {}, { runOnLimitedConnection: true })
+    await waitFor(() => stuck.getMultiaddrs().some(addr => addr.toString().endsWith(`/p2p-circuit/p2p/${stuck.peerId.toString()}`)), 'a relay slot for the stuck sharer', 30_000)
+    webRtcReceiver = await relayablePeer([], { webRtc: true })
+  }, 90_000)
+
+  afterAll(async () => {
+    await webRtcReceiver?.stop()
+    await stuck?.stop()
+  })
+
+  it('the dial says which WebRTC step each attempt was stuck at, and goes on over the relay', async () => {
+    const webRtcDialer = new SharerDialer({ libp2p: webRtcReceiver as PollenHelia['libp2p'], routing: {} as PollenHelia['routing'], bootstrap: [webSocketAddr(infra)] })
+    const { sharer: dialled } = await webRtcDialer.dial([], stuck.peerId.toString(), AbortSignal.timeout(60_000))
+    expect(dialled).toMatchObject({ peer: stuck.peerId.toString(), reached: true, relayed: true })
+    expect(dialled?.directError).toBeDefined()
+    // libp2p gives each address a while (ADDRESS_DIAL_TIMEOUT), then tries the next.
+    expect(dialled?.steps?.map(step => step.step)).toEqual(['relayed', 'identified', 'direct attempt given up', 'direct failed'])
+    expect(dialled?.steps?.slice(2).map(step => step.reached)).toEqual(['waiting for the SDP answer', 'waiting for the SDP answer'])
+  }, 60_000)
+})
