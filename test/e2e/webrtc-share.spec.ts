@@ -122,6 +122,76 @@ async function openWithRelayedAddress (browser: Browser): Promise<{ a: BrowserCo
   return { a, peerA, circuit: await relayed.innerText() }
 }
 
+/**
+ * Makes B's pages answer B's node late while a WebRTC connection is being made: adding a remote
+ * candidate (which the page does at once) is reported done, and the connection up, only once the
+ * sharer has closed the connection's `init` data channel. That is the order a loaded machine gives
+ * now and then: the sharer's end upgrades (its muxer closes that channel) while B's node still
+ * waits for the page. libp2p's WebRTC dial then waited for the channel to open, an event long
+ * gone, until its per-address timeout (docs/upstream/libp2p-webrtc-init-channel.md).
+ */
+async function answerAfterInitCloses (context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const Native = globalThis.RTCPeerConnection
+    globalThis.RTCPeerConnection = class extends Native {
+      private initChannel?: RTCDataChannel
+
+      constructor (config?: RTCConfiguration) {
+        super(config)
+        // Listening before the app does, this listener can hold the event back from it.
+        this.addEventListener('connectionstatechange', event => {
+          if (this.connectionState !== 'connected' || (event as Event & { held?: boolean }).held === true || !this.initOpen()) return
+          event.stopImmediatePropagation()
+          void this.initClosed().then(() => { this.dispatchEvent(Object.assign(new Event('connectionstatechange'), { held: true })) })
+        })
+      }
+
+      createDataChannel (label: string, init?: RTCDataChannelInit): RTCDataChannel {
+        const channel = super.createDataChannel(label, init)
+        if (label === 'init') this.initChannel = channel
+        return channel
+      }
+
+      async addIceCandidate (candidate?: RTCIceCandidateInit | null): Promise<void> {
+        await super.addIceCandidate(candidate ?? undefined)
+        await this.initClosed()
+      }
+
+      private initOpen (): boolean {
+        return this.initChannel != null && this.initChannel.readyState !== 'closed'
+      }
+
+      private async initClosed (): Promise<void> {
+        const init = this.initChannel
+        if (init == null || init.readyState === 'closed') return
+        await new Promise(resolve => { init.addEventListener('close', resolve, { once: true }) })
+      }
+    }
+  })
+}
+
+test('the sharer closes the init data channel before this browser saw the connection up: the first WebRTC attempt still connects', async ({ browser }) => {
+  test.setTimeout(120_000)
+  const bytes = pseudoRandomBytes(MiB + 5, 54)
+  const a = await browser.newContext()
+  const pageA = await a.newPage()
+  await openApp(pageA, network.appUrl)
+  const peerA = await peerId(pageA)
+  await addFile(pageA, 'early-close.bin', bytes)
+  const link = await shareLink(pageA, 'early-close.bin', peerA, { webrtc: true })
+
+  const b = await browser.newContext()
+  await answerAfterInitCloses(b)
+  const pageB = await b.newPage()
+  const sources = await openShared(pageB, link)
+  await expect(pageB.getByTestId('fetch-sharer')).toContainText('(direct)')
+  // No attempt given up: before the fix, this one waited out libp2p's 6 s per address, then failed on the next.
+  await expect(pageB.getByTestId('fetch-dial-steps')).toHaveText(/^Reaching it took [\d.]+ m?s: relayed at [\d.]+ m?s, identified at [\d.]+ m?s, direct at [\d.]+ m?s\.$/)
+  await expect(sources('sharer')).toHaveAttribute('data-relayed', 'false')
+  expect(await downloadShownDigest(pageB)).toBe(sha256(bytes))
+  await Promise.all([a.close(), b.close()])
+})
+
 test('a relayed connection to another browser, made by hand, is upgraded to a direct WebRTC connection', async ({ browser }) => {
   // Dialling A's relayed address without /webrtc gives a relayed connection only.
   const { a, peerA, circuit } = await openWithRelayedAddress(browser)
