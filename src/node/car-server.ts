@@ -11,7 +11,7 @@
  * is not here is 404; a block missing further down ends the CAR there (the
  * stream is reset, so the reader knows it is incomplete). The CAR is encoded
  * as it is sent (@ipld/car's writer waits for each chunk to be taken, and
- * car-walk.ts reads a block only when the next is wanted).
+ * car-walk.ts reads one block ahead of what was taken).
  *
  * Why not @helia/verified-fetch, which answers `?format=car` too: its CAR
  * comes from @helia/car, whose walkers read ahead without bound (see
@@ -24,7 +24,7 @@ import { Response, responseToStream, streamToRequest, type HeaderInfo } from '@l
 import { CarWriter } from '@ipld/car/writer'
 import { TimeoutError } from '../lib/errors.ts'
 import { CAR_TYPE, GATEWAY_PROTOCOL, RAW_TYPE, parseTrustlessRequest, type CarScope, type TrustlessRequest } from '../lib/trustless-request.ts'
-import { isIdentity, read, resolvePath, scopeBlocks, type CarBlock, type CarWalkComponents } from './car-walk.ts'
+import { isIdentity, read, readAhead, resolvePath, scopeBlocks, type CarBlock, type CarWalkComponents } from './car-walk.ts'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
@@ -171,7 +171,7 @@ export class CarServer {
     const name = `${parsed.cid}${parsed.segments.length === 0 ? '' : `_${parsed.segments.at(-1) ?? ''}`}.car`.replace(/[^\x20-\x7e]|["\\]/g, '_')
     const headers = { 'content-type': carType(parsed.car), 'content-disposition': `attachment; filename="${name}"`, 'accept-ranges': 'none', etag, ...common }
     if (parsed.head) return new Response(null, { status: 200, headers })
-    const blocks = concat(resolved.blocks, scopeBlocks(this.init, resolved.target, parsed.car, { signal: options.signal }), block => { options.onBlock?.(parsed.cid, block) })
+    const blocks = concat(resolved.blocks, readAhead(scopeBlocks(this.init, resolved.target, parsed.car, { signal: options.signal })), block => { options.onBlock?.(parsed.cid, block) })
     return new Response(pulled(carBytes(resolved.target, blocks), options.onPull ?? (() => {})), { status: 200, headers })
   }
 

@@ -1,7 +1,7 @@
 /**
  * The blocks of a trustless CAR, read from this node's own blockstore, depth
  * first, one block each time the reader asks for the next: a slow peer never
- * makes this node read ahead of what it sends.
+ * makes this node read far ahead of what it sends (`readAhead` bounds how far).
  *
  * Written here rather than taken from @helia/car: its walkers (@helia/utils'
  * depth-first walker, which its UnixFS exporter always uses) read every block
@@ -22,6 +22,13 @@ import type { CodecLoader } from '@helia/interface'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
+
+/**
+ * Blocks a CAR response reads ahead of what it sends: the next block's read
+ * (a few milliseconds per MiB from IndexedDB) overlaps the sending of this
+ * one, instead of leaving the connection idle between blocks.
+ */
+export const DEFAULT_READ_AHEAD_BLOCKS = 1
 
 export interface CarBlock {
   cid: CID
@@ -146,5 +153,30 @@ async function * shards (components: CarWalkComponents, block: CarBlock, options
     if (link.Name?.length === prefixLength) {
       yield * shards(components, { cid: link.Hash, bytes: await read(components, link.Hash, options) }, options)
     }
+  }
+}
+
+/**
+ * `source`, run up to `depth` items ahead of its reader: the items are still
+ * made one at a time, in order, but the next is under way while the reader
+ * handles this one. A reader that stops early stops the source.
+ */
+export async function * readAhead<T> (source: AsyncIterable<T>, depth = DEFAULT_READ_AHEAD_BLOCKS): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]()
+  const ahead: Array<Promise<IteratorResult<T>>> = []
+  try {
+    while (true) {
+      while (ahead.length <= depth) {
+        const next = iterator.next()
+        // Awaited in turn below; a reader that stopped first leaves it unread.
+        next.catch(() => {})
+        ahead.push(next)
+      }
+      const next = await ahead.shift()!
+      if (next.done === true) return
+      yield next.value
+    }
+  } finally {
+    await iterator.return?.()
   }
 }
