@@ -322,6 +322,17 @@ async function rawPipe (page, /** @type {'up' | 'down' | 'down-stored'} */ op, /
 }
 
 /**
+ * What the raw data channel keeps queued: it sends while the channel holds at most RAW_RTC_QUEUE
+ * bytes and then waits for it to fall to RAW_RTC_REFILL. The raw pipe's best on this machine
+ * (2026-12-05, 64 MiB of 64 KiB messages, 4 runs each): 64 KiB, 21 MiB/s and no pause over 250 ms;
+ * 256 KiB, 17 MiB/s; 4 MiB, 12 to 15 MiB/s with three to six pauses of 400 ms or more in every run
+ * (a larger queue leaves SCTP bursts that overflow the UDP socket, whose lost packets wait out
+ * SCTP's 400 ms minimum retransmission timeout).
+ */
+const RAW_RTC_QUEUE = 64 * 1024
+const RAW_RTC_REFILL = 16 * 1024
+
+/**
  * A raw RTCDataChannel from page A to page B, signalled by the driver with complete descriptions
  * (no trickle); milliseconds from the first send to B holding `size` bytes, and B's longest gap
  * between messages (SCTP's pauses on loopback).
@@ -364,21 +375,21 @@ async function rawRtc (pageA, pageB, size) {
     while (pc.iceGatheringState !== 'complete') await new Promise(resolve => { pc.onicegatheringstatechange = resolve })
     return pc.localDescription?.toJSON()
   }, { offer, size })
-  const started = await pageA.evaluate(async ({ answer, size }) => {
+  const started = await pageA.evaluate(async ({ answer, size, queue, refill }) => {
     const bench = /** @type {any} */ (globalThis)
     const pc = /** @type {RTCPeerConnection} */ (bench.benchPc)
     const dc = /** @type {RTCDataChannel} */ (bench.benchDc)
     await pc.setRemoteDescription(/** @type {RTCSessionDescriptionInit} */ (answer))
     if (dc.readyState !== 'open') await new Promise(resolve => { dc.onopen = resolve })
     const message = crypto.getRandomValues(new Uint8Array(64 * 1024))
-    dc.bufferedAmountLowThreshold = 1024 * 1024
+    dc.bufferedAmountLowThreshold = refill
     const started = performance.timeOrigin + performance.now()
     for (let sent = 0; sent < size; sent += message.length) {
-      if (dc.bufferedAmount > 4 * 1024 * 1024) await new Promise(resolve => { dc.onbufferedamountlow = resolve })
+      if (dc.bufferedAmount > queue) await new Promise(resolve => { dc.onbufferedamountlow = resolve })
       dc.send(message.subarray(0, Math.min(message.length, size - sent)))
     }
     return started
-  }, { answer, size })
+  }, { answer, size, queue: RAW_RTC_QUEUE, refill: RAW_RTC_REFILL })
   /** @type {{ finished: number, gapMs: number }} */
   const { finished, gapMs } = await pageB.evaluate(async () => await /** @type {any} */ (globalThis).benchReceived)
   await Promise.all([pageA, pageB].map(page => page.evaluate(() => { /** @type {any} */ (globalThis).benchPc.close() })))
@@ -449,7 +460,7 @@ export const WAYS = [
     key: 'webrtc',
     name: 'browser → browser (WebRTC)',
     target: 0.8,
-    rawPipe: 'raw RTCDataChannel page A → page B, 64 KiB messages',
+    rawPipe: 'raw RTCDataChannel page A → page B, 64 KiB messages, at most 64 KiB queued',
     stall: 'the fetch\'s longest block wait',
     how: 'context A adds the file and copies its share link; context B opens it: dial through the infra node\'s relay, upgrade to a direct WebRTC connection through the pages\' peer connections (src/node/webrtc-shim.ts), the DAG as CARs over libp2p from the sharer (bitswap for what they did not bring), verify, store. The deployment names no gateway, so only the sharer can serve; every byte must come from it over the direct connection',
     async prepare (env, run, seed) {

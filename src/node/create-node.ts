@@ -44,12 +44,15 @@ export const LISTEN_ADDRS: readonly string[] = ['/p2p-circuit', '/webrtc']
  * Bytes a WebRTC stream's data channel may hold unsent before the stream waits
  * (@libp2p/webrtc's default is 2 MiB). SCTP sends what a channel holds in
  * bursts; a burst larger than the UDP socket's send buffer (208 KiB by Linux's
- * default) is partly dropped (Chromium logs `UDP send … failed with error 11`),
- * and SCTP waits a retransmission timeout for it: 6 of 20 transfers between two
- * browsers had a block wait over 2 s with 2 MiB, none of 8 with 256 KiB, at a
- * third more speed (bench/RESULTS.md).
+ * default) is partly dropped (Chromium counts the packets in
+ * `packetsDiscardedOnSend`), and SCTP waits a retransmission timeout, at least
+ * 400 ms, for them. Between two browsers here (bench/transfer.js, 64 MiB): with
+ * 2 MiB, 6 of 20 transfers had a block wait over 2 s; with 256 KiB and one core
+ * kept busy, 1 of 18 did, its blocks coming in bursts 400 ms apart; with 64 KiB
+ * and both cores kept busy, none of 25; on an idle machine 64 KiB moves 7 % less
+ * per second than 256 KiB. A raw data channel shows the same (RAW_RTC_QUEUE there).
  */
-export const DEFAULT_DATA_CHANNEL_MAX_BUFFERED = 256 * 1024
+export const DEFAULT_DATA_CHANNEL_MAX_BUFFERED = 64 * 1024
 
 /** The public Amino DHT's protocol. */
 export const DHT_PROTOCOL = '/ipfs/kad/1.0.0'
