@@ -18,6 +18,16 @@ async function addFile (page: Page, name: string, bytes: Buffer): Promise<string
   return await waitForImport(page, name)
 }
 
+/** Browser A, in a context of its own: it adds `bytes` as `name` and shares it, once it hosts WebRTC. */
+async function sharer (browser: Browser, name: string, bytes: Buffer): Promise<{ a: BrowserContext, pageA: Page, peerA: string, link: string }> {
+  const a = await browser.newContext()
+  const pageA = await a.newPage()
+  await openApp(pageA, network.appUrl)
+  const peerA = await peerId(pageA)
+  await addFile(pageA, name, bytes)
+  return { a, pageA, peerA, link: await shareLink(pageA, name, peerA, { webrtc: true }) }
+}
+
 /** The peer's rows on the Peers screen that are WebRTC connections, direct. */
 function directWebRtcRows (page: Page, peer: string) {
   return page.locator(`[data-testid="peer-row"][data-peer="${peer}"][data-transport="WebRTC"][data-relayed="false"]`)
@@ -26,12 +36,7 @@ function directWebRtcRows (page: Page, peer: string) {
 test('64 MiB cross from A to B over a direct WebRTC connection; with the relay stopped, a second transfer still completes', async ({ browser }) => {
   test.setTimeout(240_000)
   const first = pseudoRandomBytes(64 * MiB, 51)
-  const a = await browser.newContext()
-  const pageA = await a.newPage()
-  await openApp(pageA, network.appUrl)
-  const peerA = await peerId(pageA)
-  await addFile(pageA, 'big.bin', first)
-  const link = await shareLink(pageA, 'big.bin', peerA, { webrtc: true })
+  const { a, pageA, peerA, link } = await sharer(browser, 'big.bin', first)
 
   const b = await browser.newContext()
   const pageB = await b.newPage()
@@ -73,12 +78,7 @@ test('64 MiB cross from A to B over a direct WebRTC connection; with the relay s
 test('the tab hosting A\'s WebRTC closes mid-transfer: the connection is re-made through A\'s other tab within 10 s and the bytes arrive whole', async ({ browser }) => {
   test.setTimeout(240_000)
   const bytes = pseudoRandomBytes(64 * MiB, 53)
-  const a = await browser.newContext()
-  const hostTab = await a.newPage()
-  await openApp(hostTab, network.appUrl)
-  const peerA = await peerId(hostTab)
-  await addFile(hostTab, 'handover.bin', bytes)
-  const link = await shareLink(hostTab, 'handover.bin', peerA, { webrtc: true })
+  const { a, pageA: hostTab, peerA, link } = await sharer(browser, 'handover.bin', bytes)
   // The first tab holds the host lock; the second waits for it.
   const otherTab = await a.newPage()
   await openApp(otherTab, network.appUrl, 'node')
@@ -173,12 +173,7 @@ async function answerAfterInitCloses (context: BrowserContext): Promise<void> {
 test('the sharer closes the init data channel before this browser saw the connection up: the first WebRTC attempt still connects', async ({ browser }) => {
   test.setTimeout(120_000)
   const bytes = pseudoRandomBytes(MiB + 5, 54)
-  const a = await browser.newContext()
-  const pageA = await a.newPage()
-  await openApp(pageA, network.appUrl)
-  const peerA = await peerId(pageA)
-  await addFile(pageA, 'early-close.bin', bytes)
-  const link = await shareLink(pageA, 'early-close.bin', peerA, { webrtc: true })
+  const { a, link } = await sharer(browser, 'early-close.bin', bytes)
 
   const b = await browser.newContext()
   await answerAfterInitCloses(b)
