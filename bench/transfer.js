@@ -324,10 +324,11 @@ async function rawPipe (page, /** @type {'up' | 'down' | 'down-stored'} */ op, /
 /**
  * What the raw data channel keeps queued: it sends while the channel holds at most RAW_RTC_QUEUE
  * bytes and then waits for it to fall to RAW_RTC_REFILL. The raw pipe's best on this machine
- * (2026-12-05, 64 MiB of 64 KiB messages, 4 runs each): 64 KiB, 21 MiB/s and no pause over 250 ms;
- * 256 KiB, 17 MiB/s; 4 MiB, 12 to 15 MiB/s with three to six pauses of 400 ms or more in every run
- * (a larger queue leaves SCTP bursts that overflow the UDP socket, whose lost packets wait out
- * SCTP's 400 ms minimum retransmission timeout).
+ * (2026-12-05, 64 MiB of 64 KiB messages, 4 runs each, one core kept busy by another process):
+ * 64 KiB, 21 MiB/s and no pause over 250 ms; 256 KiB, 17 MiB/s; 4 MiB, 12 to 15 MiB/s with three
+ * to six pauses of 400 ms or more in every run (a larger queue leaves SCTP bursts that overflow the
+ * UDP socket, whose lost packets wait out SCTP's 400 ms minimum retransmission timeout). Idle, in
+ * full runs: 64 KiB 29.6 MiB/s, 4 MiB 15.6 (bench/RESULTS.md).
  */
 const RAW_RTC_QUEUE = 64 * 1024
 const RAW_RTC_REFILL = 16 * 1024
