@@ -54,15 +54,20 @@ export function sharerAddrs (addrs: string[]): Multiaddr[] {
  * candidates and closing the signalling stream, the dial waits for the peer
  * connection and then opens and closes its `init` data channel.
  */
+const CANDIDATES_STEP = 'exchanging ICE candidates, then opening and closing the init channel'
 const WEBRTC_STEPS: Record<string, string> = {
   'webrtc:open-signaling-stream': 'opening the signalling stream',
   'webrtc:send-sdp-offer': 'sending the SDP offer',
   'webrtc:read-sdp-answer': 'waiting for the SDP answer',
-  'webrtc:read-ice-candidates': 'exchanging ICE candidates, then opening and closing the init channel',
-  'webrtc:add-ice-candidate': 'exchanging ICE candidates, then opening and closing the init channel',
-  'webrtc:end-of-ice-candidates': 'exchanging ICE candidates, then opening and closing the init channel',
+  'webrtc:read-ice-candidates': CANDIDATES_STEP,
+  'webrtc:add-ice-candidate': CANDIDATES_STEP,
+  'webrtc:end-of-ice-candidates': CANDIDATES_STEP,
   'webrtc:close-signaling-stream': 'closing the signalling stream, then upgrading the connection'
 }
+
+/** A libp2p dial's progress events, by name (@libp2p/webrtc's are not in the dial's own types). */
+type DialProgress = (event: { type: string }) => void
+type Mark = (step: SharerDialStep['step'], reached?: string) => void
 
 /**
  * Follows a dial's progress events: each signalled WebRTC attempt (libp2p
@@ -70,7 +75,7 @@ const WEBRTC_STEPS: Record<string, string> = {
  * opening a signalling stream; one that starts while another was under way
  * means that one was given up.
  */
-function followWebRtcAttempts (mark: (step: SharerDialStep['step'], reached?: string) => void): { onProgress: (event: { type: string }) => void, reached: () => string | undefined } {
+function followWebRtcAttempts (mark: Mark): { onProgress: DialProgress, reached: () => string | undefined } {
   let reached: string | undefined
   return {
     onProgress: event => {
@@ -121,8 +126,8 @@ export class SharerDialer {
     const errors: unknown[] = []
     const started = performance.now()
     const steps: SharerDialStep[] = []
-    const mark = (step: SharerDialStep['step'], reached?: string): void => { steps.push({ step, ms: Math.round(performance.now() - started), ...(reached != null ? { reached } : {}) }) }
-    const dial = async (addrs: Multiaddr[], onProgress?: (event: { type: string }) => void): Promise<Connection> => await this.init.libp2p.dial(addrs, { signal: AbortSignal.any([signal, AbortSignal.timeout(DEFAULT_SHARER_DIAL_TIMEOUT_MS)]), onProgress })
+    const mark: Mark = (step, reached) => { steps.push({ step, ms: Math.round(performance.now() - started), ...(reached != null ? { reached } : {}) }) }
+    const dial = async (addrs: Multiaddr[], onProgress?: DialProgress): Promise<Connection> => await this.init.libp2p.dial(addrs, { signal: AbortSignal.any([signal, AbortSignal.timeout(DEFAULT_SHARER_DIAL_TIMEOUT_MS)]), onProgress })
     const attempt = async (candidates: Multiaddr[]): Promise<Required<SharerDialResult> | undefined> => {
       // An older link that lists WebRTC addresses says the sharer hosted WebRTC: a direct connection is tried first.
       const listedDirect = named.filter(isSignalledWebRtc)
@@ -196,7 +201,7 @@ export class SharerDialer {
    * announces one (the dial waits for a page of this node to host it);
    * `relayed` otherwise, or when the WebRTC dial fails (its error noted).
    */
-  private async upgradeToWebRtc (relayed: Connection, announced: (conn: Connection, signal: AbortSignal) => Promise<Multiaddr[] | undefined>, dial: (addrs: Multiaddr[], onProgress?: (event: { type: string }) => void) => Promise<Connection>, errors: unknown[], mark: (step: SharerDialStep['step'], reached?: string) => void, signal: AbortSignal): Promise<Connection> {
+  private async upgradeToWebRtc (relayed: Connection, announced: (conn: Connection, signal: AbortSignal) => Promise<Multiaddr[] | undefined>, dial: (addrs: Multiaddr[], onProgress?: DialProgress) => Promise<Connection>, errors: unknown[], mark: Mark, signal: AbortSignal): Promise<Connection> {
     const peer = relayed.remotePeer.toString()
     const addrs = await announced(relayed, signal)
     mark(addrs == null ? 'identify timed out' : 'identified')
