@@ -106,7 +106,7 @@ const STEP_TIMEOUT_MS = 240_000
  * @typedef {object} Prepared one run of a way, set up
  * @property {() => Promise<PollenResult>} pollen the transfer through Pollen
  * @property {() => Promise<RawResult>} raw the raw pipe, same size
- * @property {() => Promise<RawResult>} [stored] the raw pipe that also hashes and stores each message, as a receiving node must
+ * @property {() => Promise<RawResult>} [stored] the raw pipe with the least storage work any node must add (the way's `storedPipe`)
  * @property {Array<{ name: string, page: Page, node: boolean }>} profiled what --profile records during `pollen`: a page's node (its SharedWorker) or the page itself
  */
 
@@ -116,6 +116,7 @@ const STEP_TIMEOUT_MS = 240_000
  * @property {string} name
  * @property {number} [target] the Pollen / raw ratio issue 13 asks for
  * @property {string} rawPipe the raw pipe in words
+ * @property {string} [storedPipe] in words, the raw pipe with the storage work any node must add, where the way measures one
  * @property {string} stall which measure says a block waited
  * @property {string} how how a run is made and timed
  * @property {boolean} [kubo] needs Kubo
@@ -288,8 +289,11 @@ async function pullRefs (url, options) {
   return { ms, waitMs }
 }
 
+/** Blocks per IndexedDB transaction in the stored raw pipes, as the import's best raw pipeline (bench/import.js); bench/lib/raw-pipe-worker.js has its own. */
+const STORE_BATCH = 16
+
 /** How bench/lib/raw-pipe-worker.js's `down-stored` commits, in words. */
-const STORED_BATCH_WORDS = 'one transaction per 16 messages'
+const STORED_BATCH_WORDS = `one transaction per ${STORE_BATCH} messages`
 
 /** Where bench/lib/raw-pipe-worker.js is served on the app's origin (copied into the app's root before the runs). */
 const RAW_PIPE_WORKER_PATH = '/bench/raw-pipe-worker.js'
@@ -336,64 +340,147 @@ const RAW_RTC_REFILL = 16 * 1024
 /**
  * A raw RTCDataChannel from page A to page B, signalled by the driver with complete descriptions
  * (no trickle); milliseconds from the first send to B holding `size` bytes, and B's longest gap
- * between messages (SCTP's pauses on loopback).
+ * between messages (SCTP's pauses on loopback). With `stored`, the least work any two nodes must
+ * add: A holds `size` bytes as 1 MiB blocks in IndexedDB (put there before the clock starts) and
+ * reads each (one read ahead) before sending it, and B puts each block back together, hashes it
+ * (WebCrypto SHA-256) and stores it, STORE_BATCH per transaction, timed to the last commit.
  * @param {Page} pageA
  * @param {Page} pageB
  * @param {number} size
+ * @param {{ stored?: boolean }} [options]
  * @returns {Promise<RawResult>}
  */
-async function rawRtc (pageA, pageB, size) {
+async function rawRtc (pageA, pageB, size, options = {}) {
+  const stored = options.stored === true
+  const database = `raw-rtc-${Math.random().toString(36).slice(2)}`
   // Each page waits for its own candidates, so one description carries them all.
-  const offer = await pageA.evaluate(async () => {
+  const offer = await pageA.evaluate(async ({ stored, database, size, block }) => {
     const bench = /** @type {any} */ (globalThis)
     const pc = new RTCPeerConnection()
     bench.benchPc = pc
     bench.benchDc = pc.createDataChannel('bench', { negotiated: true, id: 0 })
+    bench.benchDb = undefined
+    if (stored) {
+      const db = /** @type {IDBDatabase} */ (await new Promise((resolve, reject) => {
+        const open = indexedDB.open(database, 1)
+        open.onupgradeneeded = () => { open.result.createObjectStore('blocks') }
+        open.onsuccess = () => { resolve(open.result) }
+        open.onerror = () => { reject(open.error) }
+      }))
+      const tx = db.transaction('blocks', 'readwrite')
+      for (let i = 0; i * block < size; i++) {
+        const bytes = new Uint8Array(Math.min(block, size - i * block))
+        for (let at = 0; at < bytes.length; at += 65536) crypto.getRandomValues(bytes.subarray(at, at + 65536))
+        tx.objectStore('blocks').put(bytes, i)
+      }
+      await new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onerror = () => { reject(tx.error) } })
+      bench.benchDb = db
+    }
     await pc.setLocalDescription(await pc.createOffer())
     while (pc.iceGatheringState !== 'complete') await new Promise(resolve => { pc.onicegatheringstatechange = resolve })
     return pc.localDescription?.toJSON()
-  })
-  const answer = await pageB.evaluate(async ({ offer, size }) => {
+  }, { stored, database, size, block: MiB })
+  const answer = await pageB.evaluate(async ({ offer, size, stored, database, block, batchSize }) => {
     const bench = /** @type {any} */ (globalThis)
     const pc = new RTCPeerConnection()
     bench.benchPc = pc
     const dc = pc.createDataChannel('bench', { negotiated: true, id: 0 })
     dc.binaryType = 'arraybuffer'
+    /** @type {IDBDatabase | undefined} */
+    const db = !stored
+      ? undefined
+      : await new Promise((resolve, reject) => {
+        const open = indexedDB.open(`${database}-received`, 1)
+        open.onupgradeneeded = () => { open.result.createObjectStore('blocks') }
+        open.onsuccess = () => { resolve(open.result) }
+        open.onerror = () => { reject(open.error) }
+      })
+    bench.benchDb = db
     let received = 0
     let last = 0
     let gapMs = 0
-    bench.benchReceived = new Promise(resolve => {
+    // stored: the block being put back together, the hashed blocks of the next transaction, the commits
+    let current = new Uint8Array(Math.min(block, size))
+    let filled = 0
+    /** @type {Array<Promise<{ key: ArrayBuffer, bytes: Uint8Array }>>} */
+    let batch = []
+    /** @type {Array<Promise<unknown>>} */
+    const commits = []
+    const commit = (/** @type {typeof batch} */ hashed) => {
+      commits.push(Promise.all(hashed).then(async blocks => await new Promise((resolve, reject) => {
+        const tx = /** @type {IDBDatabase} */ (db).transaction('blocks', 'readwrite')
+        for (const { key, bytes } of blocks) tx.objectStore('blocks').put(bytes, key)
+        tx.oncomplete = resolve
+        tx.onerror = () => { reject(tx.error) }
+      })))
+    }
+    bench.benchReceived = new Promise((resolve, reject) => {
       dc.onmessage = event => {
         const now = performance.timeOrigin + performance.now()
         if (last > 0) gapMs = Math.max(gapMs, now - last)
         last = now
         received += event.data.byteLength
-        if (received >= size) resolve({ finished: now, gapMs })
+        if (stored) {
+          current.set(new Uint8Array(event.data), filled)
+          filled += event.data.byteLength
+          if (filled === current.length) {
+            const bytes = current
+            batch.push(crypto.subtle.digest('SHA-256', bytes).then(digest => ({ key: digest, bytes })))
+            if (batch.length === batchSize || received >= size) { commit(batch); batch = [] }
+            current = new Uint8Array(Math.min(block, size - received))
+            filled = 0
+          }
+        }
+        if (received < size) return
+        if (!stored) { resolve({ finished: now, gapMs }); return }
+        Promise.all(commits).then(() => { resolve({ finished: performance.timeOrigin + performance.now(), gapMs }) }, reject)
       }
     })
     await pc.setRemoteDescription(/** @type {RTCSessionDescriptionInit} */ (offer))
     await pc.setLocalDescription(await pc.createAnswer())
     while (pc.iceGatheringState !== 'complete') await new Promise(resolve => { pc.onicegatheringstatechange = resolve })
     return pc.localDescription?.toJSON()
-  }, { offer, size })
-  const started = await pageA.evaluate(async ({ answer, size, queue, refill }) => {
+  }, { offer, size, stored, database, block: MiB, batchSize: STORE_BATCH })
+  const started = await pageA.evaluate(async ({ answer, size, queue, refill, stored, block }) => {
     const bench = /** @type {any} */ (globalThis)
     const pc = /** @type {RTCPeerConnection} */ (bench.benchPc)
     const dc = /** @type {RTCDataChannel} */ (bench.benchDc)
     await pc.setRemoteDescription(/** @type {RTCSessionDescriptionInit} */ (answer))
     if (dc.readyState !== 'open') await new Promise(resolve => { dc.onopen = resolve })
-    const message = crypto.getRandomValues(new Uint8Array(64 * 1024))
+    const random = new Uint8Array(stored ? 0 : block)
+    for (let at = 0; at < random.length; at += 65536) crypto.getRandomValues(random.subarray(at, at + 65536))
+    const read = async (/** @type {number} */ i) => {
+      if (!stored) return random.subarray(0, Math.min(block, size - i * block))
+      return await new Promise((resolve, reject) => {
+        const request = /** @type {IDBDatabase} */ (bench.benchDb).transaction('blocks').objectStore('blocks').get(i)
+        request.onsuccess = () => { resolve(request.result) }
+        request.onerror = () => { reject(request.error) }
+      })
+    }
+    const message = 64 * 1024
     dc.bufferedAmountLowThreshold = refill
     const started = performance.timeOrigin + performance.now()
-    for (let sent = 0; sent < size; sent += message.length) {
-      if (dc.bufferedAmount > queue) await new Promise(resolve => { dc.onbufferedamountlow = resolve })
-      dc.send(message.subarray(0, Math.min(message.length, size - sent)))
+    let next = read(0)
+    for (let i = 0; i * block < size; i++) {
+      const bytes = /** @type {Uint8Array<ArrayBuffer>} */ (await next)
+      if ((i + 1) * block < size) next = read(i + 1)
+      for (let at = 0; at < bytes.length; at += message) {
+        if (dc.bufferedAmount > queue) await new Promise(resolve => { dc.onbufferedamountlow = resolve })
+        dc.send(bytes.subarray(at, at + message))
+      }
     }
     return started
-  }, { answer, size, queue: RAW_RTC_QUEUE, refill: RAW_RTC_REFILL })
+  }, { answer, size, queue: RAW_RTC_QUEUE, refill: RAW_RTC_REFILL, stored, block: MiB })
   /** @type {{ finished: number, gapMs: number }} */
   const { finished, gapMs } = await pageB.evaluate(async () => await /** @type {any} */ (globalThis).benchReceived)
-  await Promise.all([pageA, pageB].map(page => page.evaluate(() => { /** @type {any} */ (globalThis).benchPc.close() })))
+  await Promise.all([pageA, pageB].map(page => page.evaluate(async () => {
+    const bench = /** @type {any} */ (globalThis)
+    bench.benchPc.close()
+    const db = /** @type {IDBDatabase | undefined} */ (bench.benchDb)
+    if (db == null) return
+    db.close()
+    await new Promise(resolve => { const deleting = indexedDB.deleteDatabase(db.name); deleting.onsuccess = resolve; deleting.onerror = resolve })
+  })))
   return { ms: finished - started, gapMs }
 }
 
@@ -435,6 +522,7 @@ export const WAYS = [
     name: 'infra node → browser',
     target: 0.7,
     rawPipe: 'raw WebSocket server → page\'s shared worker, 1 MiB messages',
+    storedPipe: `the raw pipe that also hashes each message (WebCrypto SHA-256) and stores it in IndexedDB (${STORED_BATCH_WORDS}), as a receiving node must`,
     stall: 'the fetch\'s longest block wait',
     how: 'a fresh context opens a share link (no sharer address) of the root the infra node preloaded in this run\'s browser → infra node transfer, and fetches every block from the infra node (bitswap over WebSocket), verifies and stores it',
     async prepare (env, run, seed) {
@@ -462,6 +550,7 @@ export const WAYS = [
     name: 'browser → browser (WebRTC)',
     target: 0.8,
     rawPipe: 'raw RTCDataChannel page A → page B, 64 KiB messages, at most 64 KiB queued',
+    storedPipe: `the raw data channel whose sender reads each 1 MiB block from IndexedDB before sending it (one read ahead) and whose receiver hashes each (WebCrypto SHA-256) and stores it (one transaction per ${STORE_BATCH} blocks), as a sharer and a receiving node must`,
     stall: 'the fetch\'s longest block wait',
     how: 'context A adds the file and copies its share link; context B opens it: dial through the infra node\'s relay, upgrade to a direct WebRTC connection through the pages\' peer connections (src/node/webrtc-shim.ts), the DAG as CARs over libp2p from the sharer (bitswap for what they did not bring), verify, store. The deployment names no gateway, so only the sharer can serve; every byte must come from it over the direct connection',
     async prepare (env, run, seed) {
@@ -471,6 +560,7 @@ export const WAYS = [
       return {
         pollen: async () => await fetchLink(b.page, link, { size: env.size, expected: s => s.role === 'sharer' && s.relayed === 'false', from: 'the sharer over a direct connection', firstByte: true, rtcPages: { sender: a.page, receiver: b.page } }),
         raw: async () => await rawRtc(a.page, b.page, env.size),
+        stored: async () => await rawRtc(a.page, b.page, env.size, { stored: true }),
         profiled: [
           { name: 'the sharer\'s node', page: a.page, node: true },
           { name: 'the sharer\'s page (its peer connections)', page: a.page, node: false },
@@ -680,7 +770,7 @@ export async function run (options = {}) {
               ...(prepared.stored == null
                 ? []
                 : [async () => {
-                    const { value, error } = await measuredStep(/** @type {() => Promise<RawResult>} */ (prepared.stored), `${way.key}: raw, hashed and stored`, network.infra.pid)
+                    const { value, error } = await measuredStep(/** @type {() => Promise<RawResult>} */ (prepared.stored), `${way.key}: raw, stored`, network.infra.pid)
                     Object.assign(result, { stored: value, storedError: error })
                   }])
             ]
@@ -702,7 +792,7 @@ export async function run (options = {}) {
         const busy = result.pollenBusyMs == null || result.rawBusyMs == null ? '' : `; machine CPU ${result.pollenBusyMs.toFixed(0)} ms (raw ${result.rawBusyMs.toFixed(0)} ms)`
         const firstByte = result.pollen?.firstByteMs == null ? '' : `; first byte after ${result.pollen.firstByteMs.toFixed(0)} ms`
         const drops = (result.udpDrops ?? 0) > 0 ? `; ${result.udpDrops} UDP datagrams dropped (receive buffer full)` : ''
-        const stored = result.stored != null ? `; raw, hashed and stored ${rate(result.stored.ms)} MiB/s` : result.storedError != null ? `; raw, hashed and stored FAILED: ${result.storedError}` : ''
+        const stored = result.stored != null ? `; raw, stored ${rate(result.stored.ms)} MiB/s` : result.storedError != null ? `; raw, stored FAILED: ${result.storedError}` : ''
         console.log(`transfer: run ${i + 1}/${runs}, ${way.name}: Pollen ${pollen}; raw ${raw}${stored}${infraCpu}${busy}${firstByte}${drops}`)
         if (result.pollen == null) console.error(`transfer: *** ${way.name}, run ${i + 1}: Pollen FAILED: ${result.pollenError}`)
       }
@@ -769,7 +859,7 @@ export async function run (options = {}) {
       ...(r.setupError == null ? [] : [`${way.name}, run ${i + 1}, setting up (not measured): ${r.setupError}`]),
       ...(r.pollenError == null ? [] : [`${way.name}, run ${i + 1}, Pollen: ${r.pollenError}`]),
       ...(r.rawError == null ? [] : [`${way.name}, run ${i + 1}, raw: ${r.rawError}`]),
-      ...(r.storedError == null ? [] : [`${way.name}, run ${i + 1}, raw, hashed and stored: ${r.storedError}`])
+      ...(r.storedError == null ? [] : [`${way.name}, run ${i + 1}, raw, stored: ${r.storedError}`])
     ])),
     ...new Set(profiles.filter(p => p.error != null).map(p => `${p.way.name}, the profiled run (not counted): ${p.error}`))
   ]
@@ -777,7 +867,7 @@ export async function run (options = {}) {
   const extra = [
     ...(webrtc != null && webrtc.firstBytes.length > 0 ? [`| browser → browser: share link to the first byte over the direct connection (median, slowest) | ${median(webrtc.firstBytes).toFixed(0)} ms, ${Math.max(...webrtc.firstBytes).toFixed(0)} ms |`] : []),
     ...stats.filter(s => s.rawGaps.length > 0).map(s => `| ${s.way.name}: raw pipe's longest gap between messages (median, longest) | ${median(s.rawGaps).toFixed(0)} ms, ${Math.max(...s.rawGaps).toFixed(0)} ms |`),
-    ...stats.filter(s => s.storedRates.length > 0).map(s => `| ${s.way.name}: the raw pipe that also hashes each message (WebCrypto SHA-256) and stores it in IndexedDB (${STORED_BATCH_WORDS}), as a receiving node must: median MiB/s, and that of the raw pipe alone; Pollen / it | ${median(s.storedRates).toFixed(1)} MiB/s, ${(median(s.storedRates) / s.rawMedian).toFixed(2)} of the raw pipe; ${(s.median / median(s.storedRates)).toFixed(2)} |`)
+    ...stats.filter(s => s.storedRates.length > 0).map(s => `| ${s.way.name}: ${s.way.storedPipe}: median MiB/s, and that of the raw pipe alone; Pollen / it | ${median(s.storedRates).toFixed(1)} MiB/s, ${(median(s.storedRates) / s.rawMedian).toFixed(2)} of the raw pipe; ${(s.median / median(s.storedRates)).toFixed(2)} |`)
   ]
   // The machine's CPU per transfer, every process counted: with every core busy, the most this CPU lets a way move.
   const cores = availableParallelism()
