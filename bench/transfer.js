@@ -48,7 +48,8 @@
  * states) and the longest time their transport moved no byte (bench/lib/rtc-timeline.js).
  * BENCH_DEBUG=1 prints all that for every run, each fetch's sources and when each chunk of a refs answer came; BENCH_INFRA_LOG=file appends the infra node's log,
  * with lines `MARK start <way> <run>` and `MARK end <way> <run> <infra node CPU ms>` around each Pollen transfer (to cut a --trace-gc log by transfer).
- * BENCH_CPU=1 prints the CPU time each kind of process (the infra node, Chromium's renderers, network service, browser) spent on each transfer.
+ * BENCH_CPU=1 prints the CPU time each kind of process (the infra node, Chromium's renderers, network service, browser) spent on each transfer;
+ * BENCH_CPU=threads also each of Chromium's threads, by name.
  * BENCH_PROFILE_DIR=DIR also writes each profiled browser target's CPU profile there, as
  * <way>-<n>.cpuprofile (n in the order of the way's `profiled` list), for DevTools' Performance panel.
  * The infra node's side: POLLEN_NODE22_FLAGS="--cpu-prof --cpu-prof-dir=DIR" writes a CPU profile of
@@ -302,15 +303,17 @@ const RAW_PIPE_WORKER_PATH = '/bench/raw-pipe-worker.js'
  * The raw WebSocket pipe, run in a SharedWorker of the page's origin (bench/lib/raw-pipe-worker.js),
  * where the node runs too and where the DevTools protocol the driver holds does not watch the socket:
  * `up` sends `size` bytes to the raw server's sink, at most 4 MiB buffered, timed from the first send
- * to the server's answer that all arrived; `down` receives them from its source, timed from opening
- * the socket to its close, with the longest gap between messages; `down-stored` receives them and
- * hashes and stores each in IndexedDB, timed to the last commit. The app's own server serves the
+ * to the server's answer that all arrived; `up-stored` reads each 1 MiB block from IndexedDB before
+ * sending it and the server hashes each and writes it to a file before it answers; `down` receives
+ * them from its source, timed from opening the socket to its close, with the longest gap between
+ * messages; `down-stored` receives them and hashes and stores each in IndexedDB, timed to the last
+ * commit. The app's own server serves the
  * script: Chromium puts a worker whose script the driver answered in the public address space, and
  * then refuses its connections to loopback.
  * @param {Page} page
  * @returns {Promise<RawResult>}
  */
-async function rawPipe (page, /** @type {'up' | 'down' | 'down-stored'} */ op, /** @type {number} */ port, /** @type {number} */ size) {
+async function rawPipe (page, /** @type {'up' | 'up-stored' | 'down' | 'down-stored'} */ op, /** @type {number} */ port, /** @type {number} */ size) {
   return await page.evaluate(async ({ path, op, port, size }) => {
     const worker = new SharedWorker(path, { name: 'raw-pipe' })
     try {
@@ -501,6 +504,7 @@ export const WAYS = [
     name: 'browser → infra node',
     target: 0.7,
     rawPipe: 'page\'s shared worker → raw WebSocket server, 1 MiB messages',
+    storedPipe: 'the raw pipe whose sender reads each 1 MiB block from IndexedDB before sending it (one read ahead) and whose server hashes each (SHA-256) and writes it to a file of its own before it answers, as a sending node and the infra node must',
     stall: 'longest gap between the preload answer\'s refs lines',
     how: 'the page added the file; the driver calls the infra node\'s preload endpoint (`POST /api/v0/refs?r=true`), which walks the DAG and takes its blocks from the browser, as one CAR stream over libp2p from the peer that sent the root over bitswap (src/infra/preload-car.ts), timed to the end of its answer; the infra node must then hold the whole file',
     async prepare (env, run, seed) {
@@ -513,6 +517,7 @@ export const WAYS = [
           return result
         },
         raw: async () => await rawPipe(page, 'up', env.rawPort, env.size),
+        stored: async () => await rawPipe(page, 'up-stored', env.rawPort, env.size),
         profiled: [{ name: 'the sending node', page, node: true }]
       }
     }
@@ -610,6 +615,7 @@ export const WAYS = [
       return {
         pollen: async () => await pullRefs(`${kubo.apiUrl}/api/v0/refs?r=true&arg=${root}`, { minRefs: Math.floor(env.size / MiB) }),
         raw: async () => await rawPipe(page, 'up', env.rawPort, env.size),
+        stored: async () => await rawPipe(page, 'up-stored', env.rawPort, env.size),
         profiled: [{ name: 'the sending node', page, node: true }]
       }
     }
@@ -628,9 +634,10 @@ async function measuredStep (step, what, infraPid) {
   const infraCpu = processCpuMs(infraPid)
   const busy = machineBusyMs()
   const drops = udpReceiveDrops()
-  const kinds = process.env.BENCH_CPU ? cpuByProcessKind() : undefined
+  const threads = process.env.BENCH_CPU === 'threads'
+  const kinds = process.env.BENCH_CPU ? cpuByProcessKind({ threads }) : undefined
   const { value, error } = await attempt(step, what)
-  if (kinds != null) console.log(`transfer: ${what} CPU by process: ${cpuSpent(kinds, cpuByProcessKind())}`)
+  if (kinds != null) console.log(`transfer: ${what} CPU by process: ${cpuSpent(kinds, cpuByProcessKind({ threads }))}`)
   return {
     value,
     error,

@@ -44,12 +44,34 @@ export function machineBusyMs () {
 }
 
 /**
+ * CPU time so far of each thread of process `pid`, by the thread's name (threads of one name added up).
+ * @param {number} pid
+ * @returns {Map<string, number>} name → ms
+ */
+function threadCpuMs (pid) {
+  /** @type {Map<string, number>} */
+  const threads = new Map()
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      const ms = (Number(fields[11]) + Number(fields[12])) * 1000 / TICKS_PER_SECOND
+      threads.set(name, (threads.get(name) ?? 0) + ms)
+    } catch {}
+  }
+  return threads
+}
+
+/**
  * CPU time so far of every process of the machine, by what it is: Chromium's processes by their
  * --type (renderer, utility for the network service, gpu-process, the browser itself), others by
- * name. Differences of two snapshots say which process did the work (BENCH_DEBUG in transfer.js).
+ * name; with `threads`, Chromium's also by thread ("chromium renderer 123/WebRTC_Network").
+ * Differences of two snapshots say which process did the work (BENCH_CPU in transfer.js).
+ * @param {{ threads?: boolean }} [options]
  * @returns {Map<string, number>} kind → ms
  */
-export function cpuByProcessKind () {
+export function cpuByProcessKind ({ threads = false } = {}) {
   /** @type {Map<string, number>} */
   const kinds = new Map()
   let pids
@@ -72,6 +94,9 @@ export function cpuByProcessKind () {
         ? `chromium ${service ?? (type === 'renderer' ? `renderer ${pid}` : type) ?? 'browser'}`
         : /node/.test(name) ? `node ${cmdline.slice(1).find(a => !a.startsWith('-'))?.split('/').slice(-2).join('/')}` : name
       kinds.set(kind, (kinds.get(kind) ?? 0) + ms)
+      if (threads && kind.startsWith('chromium')) {
+        for (const [thread, threadMs] of threadCpuMs(Number(pid))) kinds.set(`${kind}/${thread}`, (kinds.get(`${kind}/${thread}`) ?? 0) + threadMs)
+      }
     } catch {}
   }
   return kinds

@@ -5,26 +5,78 @@
  * payload goes to the driver as an event, base64), which made the raw pipe in a page four times
  * slower than the same pipe in a worker the driver does not watch. Served at
  * /bench/raw-pipe-worker.js of the app's origin. Ports connect with
- * { op: 'up' | 'down' | 'down-stored', port, size } and get { result } or { error }.
+ * { op: 'up' | 'up-stored' | 'down' | 'down-stored', port, size } and get { result } or { error }.
  */
 
 /** Messages stored per IndexedDB transaction by `downStored`, as the import's best raw pipeline does (bench/import.js). */
 const STORE_BATCH = 16
 
+/** The size of a block, and of each message of the stored pipes. */
+const BLOCK = 1024 * 1024
+
+async function openDatabase (name) {
+  return await new Promise((resolve, reject) => {
+    const open = indexedDB.open(name, 1)
+    open.onupgradeneeded = () => { open.result.createObjectStore('blocks') }
+    open.onsuccess = () => { resolve(open.result) }
+    open.onerror = () => { reject(open.error) }
+  })
+}
+
+async function deleteDatabase (db) {
+  db.close()
+  await new Promise(resolve => { const deleting = indexedDB.deleteDatabase(db.name); deleting.onsuccess = resolve; deleting.onerror = resolve })
+}
+
 /** Sends `size` bytes to the raw server's sink, at most 4 MiB buffered; ms from the first send to the server's answer. */
 async function up ({ port, size }) {
   const message = new Uint8Array(1024 * 1024)
   for (let i = 0; i < message.length; i += 65536) crypto.getRandomValues(message.subarray(i, i + 65536))
-  const socket = new WebSocket(`ws://127.0.0.1:${port}/sink?n=${size}`)
+  return await send(`ws://127.0.0.1:${port}/sink?n=${size}`, size, i => message.subarray(0, Math.min(message.length, size - i * message.length)))
+}
+
+/**
+ * `up` with what a sending and a receiving node must add: the page holds `size` bytes as 1 MiB
+ * blocks in IndexedDB (put there before the clock starts) and reads each, one read ahead, before
+ * sending it; the server hashes each and writes it to a file of its own (`store=1`) before it
+ * answers. The database is deleted afterwards, outside the timing.
+ */
+async function upStored ({ port, size }) {
+  const db = await openDatabase(`raw-pipe-up-${Math.random().toString(36).slice(2)}`)
+  try {
+    const tx = db.transaction('blocks', 'readwrite')
+    for (let i = 0; i * BLOCK < size; i++) {
+      const bytes = new Uint8Array(Math.min(BLOCK, size - i * BLOCK))
+      for (let at = 0; at < bytes.length; at += 65536) crypto.getRandomValues(bytes.subarray(at, at + 65536))
+      tx.objectStore('blocks').put(bytes, i)
+    }
+    await new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onerror = () => reject(tx.error) })
+    return await send(`ws://127.0.0.1:${port}/sink?n=${size}&store=1`, size, async i => await new Promise((resolve, reject) => {
+      const request = db.transaction('blocks').objectStore('blocks').get(i)
+      request.onsuccess = () => resolve(request.result)
+      request.onerror = () => reject(request.error)
+    }))
+  } finally {
+    await deleteDatabase(db)
+  }
+}
+
+/** Sends block 0, 1, … of `size` bytes (`block(i)` reads one, one read ahead) on a new socket to `url`, at most 4 MiB buffered; ms from before the first read to the server's answer. */
+async function send (url, size, block) {
+  const socket = new WebSocket(url)
   await new Promise((resolve, reject) => { socket.onopen = resolve; socket.onerror = () => reject(new Error('the raw sink refused')) })
-  const done = new Promise(resolve => { socket.onmessage = resolve })
+  const done = new Promise((resolve, reject) => { socket.onmessage = resolve; socket.onclose = () => reject(new Error('the raw sink closed before its answer')) })
   const started = performance.now()
-  for (let sent = 0; sent < size; sent += message.length) {
-    while (socket.bufferedAmount > 4 * message.length) await new Promise(resolve => setTimeout(resolve, 1))
-    socket.send(message.subarray(0, Math.min(message.length, size - sent)))
+  let next = block(0)
+  for (let i = 0; i * BLOCK < size; i++) {
+    const bytes = await next
+    if ((i + 1) * BLOCK < size) next = block(i + 1)
+    while (socket.bufferedAmount > 4 * BLOCK) await new Promise(resolve => setTimeout(resolve, 1))
+    socket.send(bytes)
   }
   await done
   const ms = performance.now() - started
+  socket.onclose = null
   socket.close()
   return { ms }
 }
@@ -58,13 +110,7 @@ async function down ({ port, size }) {
  * commit; the database is deleted afterwards, outside the timing.
  */
 async function downStored ({ port, size }) {
-  const name = `raw-pipe-stored-${Math.random().toString(36).slice(2)}`
-  const db = await new Promise((resolve, reject) => {
-    const open = indexedDB.open(name, 1)
-    open.onupgradeneeded = () => { open.result.createObjectStore('blocks') }
-    open.onsuccess = () => { resolve(open.result) }
-    open.onerror = () => { reject(open.error) }
-  })
+  const db = await openDatabase(`raw-pipe-stored-${Math.random().toString(36).slice(2)}`)
   try {
     const socket = new WebSocket(`ws://127.0.0.1:${port}/source?n=${size}`)
     socket.binaryType = 'arraybuffer'
@@ -95,12 +141,11 @@ async function downStored ({ port, size }) {
     if (received !== size) throw new Error(`received ${received} of ${size} bytes`)
     return { ms: performance.now() - started }
   } finally {
-    db.close()
-    await new Promise(resolve => { const deleting = indexedDB.deleteDatabase(name); deleting.onsuccess = resolve; deleting.onerror = resolve })
+    await deleteDatabase(db)
   }
 }
 
-const OPS = { up, down, 'down-stored': downStored }
+const OPS = { up, 'up-stored': upStored, down, 'down-stored': downStored }
 
 self.onconnect = event => {
   const port = event.ports[0]
