@@ -8,7 +8,9 @@
  *   to-infra    browser → infra node: the page added the file; the driver calls the infra node's
  *               preload endpoint (POST /api/v0/refs?r=true) and times it to the end of the answer
  *               (the infra node walks the DAG and pulls every block from the browser over bitswap).
- *               Raw: the same page sends as many bytes over a WebSocket to bench/raw-ws-server.js.
+ *               Raw: the same page sends as many bytes over a WebSocket to bench/raw-ws-server.js;
+ *               and once more reading each block from IndexedDB first, the server hashing and
+ *               writing each to a file (the least storage work any two nodes must add).
  *   from-infra  infra node → browser: a fresh context opens a share link of the root the infra node
  *               just preloaded (no sharer address), timed in the driver from the click on Fetch to
  *               the job's "done" (every block fetched, verified, stored). Raw: that page receives
@@ -17,14 +19,16 @@
  *   webrtc      browser → browser over a direct WebRTC connection: context A adds the file and
  *               copies its share link, context B opens it (relay, upgrade to /webrtc, bitswap,
  *               verify, store), timed as above. Raw: a new RTCPeerConnection pair between the same
- *               two pages, one data channel. Both DTLS-encrypted; no gateway in the deployment,
- *               so the sharer must serve every block.
+ *               two pages, one data channel; and once more with A reading each block from
+ *               IndexedDB and B hashing and storing it. All DTLS-encrypted; no gateway in the
+ *               deployment, so the sharer must serve every block.
  *   kubo-ws     Kubo → browser over WebSocket: Kubo adds the file (Pollen's import profile), a
  *   kubo-wt     fresh context opens a share link whose only address is Kubo's WebSocket (kubo-ws)
  *               or WebTransport (kubo-wt) address. Raw: the raw WebSocket server → that page.
  *   to-kubo     browser → Kubo: the page added the file and connected to Kubo over WebSocket; the
  *               driver calls Kubo's `refs -r` (its RPC, as a preload node) and times it to the end
- *               of the answer. Raw: the page → the raw WebSocket server.
+ *               of the answer. Raw: the page → the raw WebSocket server, and as for to-infra with
+ *               the storage work.
  *
  * A run is a stall when its speed is below half its way's median, or when one block waited more
  * than 2 s: for a browser receiving, the fetch summary's longest block wait (src/node/fetcher.ts,
@@ -487,6 +491,9 @@ async function rawRtc (pageA, pageB, size, options = {}) {
   return { ms: finished - started, gapMs }
 }
 
+/** `up-stored` of rawPipe in words, for a way whose receiver is `receiver`. */
+const upStoredWords = (/** @type {string} */ receiver) => `the raw pipe whose sender reads each 1 MiB block from IndexedDB before sending it (one read ahead) and whose server hashes each (SHA-256) and writes it to a file of its own before it answers, as a sending node and ${receiver} must`
+
 /** The infra node's preload of `root`, pulled from whichever browser holds it. */
 async function preloadToInfra (/** @type {Env} */ env, /** @type {string} */ root) {
   const result = await pullRefs(`${env.network.infra.httpUrl}/api/v0/refs?r=true&arg=${root}`, { origin: env.network.appOrigin, minRefs: Math.floor(env.size / MiB) })
@@ -504,7 +511,7 @@ export const WAYS = [
     name: 'browser → infra node',
     target: 0.7,
     rawPipe: 'page\'s shared worker → raw WebSocket server, 1 MiB messages',
-    storedPipe: 'the raw pipe whose sender reads each 1 MiB block from IndexedDB before sending it (one read ahead) and whose server hashes each (SHA-256) and writes it to a file of its own before it answers, as a sending node and the infra node must',
+    storedPipe: upStoredWords('the infra node'),
     stall: 'longest gap between the preload answer\'s refs lines',
     how: 'the page added the file; the driver calls the infra node\'s preload endpoint (`POST /api/v0/refs?r=true`), which walks the DAG and takes its blocks from the browser, as one CAR stream over libp2p from the peer that sent the root over bitswap (src/infra/preload-car.ts), timed to the end of its answer; the infra node must then hold the whole file',
     async prepare (env, run, seed) {
@@ -605,6 +612,7 @@ export const WAYS = [
     name: 'browser → Kubo',
     kubo: true,
     rawPipe: 'page\'s shared worker → raw WebSocket server, 1 MiB messages',
+    storedPipe: upStoredWords('Kubo'),
     stall: 'longest gap between Kubo\'s `refs -r` lines',
     how: 'the page added the file and connected to Kubo\'s WebSocket address (Peers screen); the driver calls Kubo\'s RPC `refs -r` on the root, as a preload does (Kubo pulls every block from the browser over bitswap), timed to the end of its answer',
     async prepare (env, run, seed) {
