@@ -72,7 +72,8 @@ import { startNode22Process } from '../scripts/node22-process.js'
 import { contentFor, openApp, waitForFetch } from './lib/app.js'
 import { launchChromium, withTimeout } from './lib/browser.js'
 import { eventLines, keepPeerConnections, longestStill, sample } from './lib/rtc-timeline.js'
-import { rawRtc, STORE_BATCH } from './lib/raw-rtc.js'
+import { rawRtc } from './lib/raw-rtc.js'
+import { RAW_STORE_PATH, STORE_BATCH } from './lib/raw-store.js'
 import { runWhenMain } from './lib/cli.js'
 import { attachToNode, attachToPage, formatSlices, startProfiling, summarise } from './lib/profile.js'
 import { cpuByProcessKind, cpuSpent, machineBusyMs, processCpuMs, udpReceiveDrops } from './lib/process-cpu.js'
@@ -579,6 +580,7 @@ export async function run (options = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'pollen-bench-transfer-'))
   await mkdir(join(appRoot, dirname(RAW_PIPE_WORKER_PATH)), { recursive: true })
   await copyFile(join(BENCH, 'lib', 'raw-pipe-worker.js'), join(appRoot, RAW_PIPE_WORKER_PATH))
+  await copyFile(join(BENCH, 'lib', 'raw-store.js'), join(appRoot, RAW_STORE_PATH))
   const infraDataDir = await mkdtemp(join(tmpdir(), 'pollen-bench-infra-'))
   // No gateway: every block must cross the way's own connection (the infra node's gateway would step in after a pause).
   const network = await startLocalNetwork({ root: appRoot, infraDataDir, autoPreload: false, gatewayFallback: false, log: process.env.BENCH_INFRA_LOG ? line => { appendFileSync(/** @type {string} */ (process.env.BENCH_INFRA_LOG), line + '\n') } : undefined })

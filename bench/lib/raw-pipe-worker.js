@@ -8,29 +8,13 @@
  * { op: 'up' | 'up-stored' | 'down' | 'down-stored', port, size } and get { result } or { error }.
  */
 
-/** Messages stored per IndexedDB transaction by `downStored`, as the import's best raw pipeline does (bench/import.js). */
-const STORE_BATCH = 16
-
-/** The size of a block, and of each message of the stored pipes. */
-const BLOCK = 1024 * 1024
-
-async function openDatabase (name) {
-  return await new Promise((resolve, reject) => {
-    const open = indexedDB.open(name, 1)
-    open.onupgradeneeded = () => { open.result.createObjectStore('blocks') }
-    open.onsuccess = () => { resolve(open.result) }
-    open.onerror = () => { reject(open.error) }
-  })
-}
-
-async function deleteDatabase (db) {
-  db.close()
-  await new Promise(resolve => { const deleting = indexedDB.deleteDatabase(db.name); deleting.onsuccess = resolve; deleting.onerror = resolve })
-}
+/** The stored pipes' storage work (bench/lib/raw-store.js), served beside this script. */
+const loadStore = async () => await import('./raw-store.js')
 
 /** Sends `size` bytes to the raw server's sink, at most 4 MiB buffered; ms from the first send to the server's answer. */
 async function up ({ port, size }) {
-  const message = new Uint8Array(1024 * 1024)
+  const { BLOCK } = await loadStore()
+  const message = new Uint8Array(BLOCK)
   for (let i = 0; i < message.length; i += 65536) crypto.getRandomValues(message.subarray(i, i + 65536))
   return await send(`ws://127.0.0.1:${port}/sink?n=${size}`, size, i => message.subarray(0, Math.min(message.length, size - i * message.length)))
 }
@@ -42,20 +26,11 @@ async function up ({ port, size }) {
  * answers. The database is deleted afterwards, outside the timing.
  */
 async function upStored ({ port, size }) {
-  const db = await openDatabase(`raw-pipe-up-${Math.random().toString(36).slice(2)}`)
+  const { openDatabase, putRandomBlocks, readBlock, deleteDatabase } = await loadStore()
+  const db = await openDatabase()
   try {
-    const tx = db.transaction('blocks', 'readwrite')
-    for (let i = 0; i * BLOCK < size; i++) {
-      const bytes = new Uint8Array(Math.min(BLOCK, size - i * BLOCK))
-      for (let at = 0; at < bytes.length; at += 65536) crypto.getRandomValues(bytes.subarray(at, at + 65536))
-      tx.objectStore('blocks').put(bytes, i)
-    }
-    await new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onerror = () => reject(tx.error) })
-    return await send(`ws://127.0.0.1:${port}/sink?n=${size}&store=1`, size, async i => await new Promise((resolve, reject) => {
-      const request = db.transaction('blocks').objectStore('blocks').get(i)
-      request.onsuccess = () => resolve(request.result)
-      request.onerror = () => reject(request.error)
-    }))
+    await putRandomBlocks(db, size)
+    return await send(`ws://127.0.0.1:${port}/sink?n=${size}&store=1`, size, async i => await readBlock(db, i))
   } finally {
     await deleteDatabase(db)
   }
@@ -63,6 +38,7 @@ async function upStored ({ port, size }) {
 
 /** Sends block 0, 1, … of `size` bytes (`block(i)` reads one, one read ahead) on a new socket to `url`, at most 4 MiB buffered; ms from before the first read to the server's answer. */
 async function send (url, size, block) {
+  const { BLOCK } = await loadStore()
   const socket = new WebSocket(url)
   await new Promise((resolve, reject) => { socket.onopen = resolve; socket.onerror = () => reject(new Error('the raw sink refused')) })
   const done = new Promise((resolve, reject) => { socket.onmessage = resolve; socket.onclose = () => reject(new Error('the raw sink closed before its answer')) })
@@ -110,34 +86,23 @@ async function down ({ port, size }) {
  * commit; the database is deleted afterwards, outside the timing.
  */
 async function downStored ({ port, size }) {
-  const db = await openDatabase(`raw-pipe-stored-${Math.random().toString(36).slice(2)}`)
+  const { openDatabase, BlockStorer, deleteDatabase } = await loadStore()
+  const db = await openDatabase()
   try {
     const socket = new WebSocket(`ws://127.0.0.1:${port}/source?n=${size}`)
     socket.binaryType = 'arraybuffer'
+    const storer = new BlockStorer(db)
     let received = 0
-    let batch = []
-    const commits = []
-    const commit = (hashed) => {
-      commits.push(Promise.all(hashed).then(blocks => new Promise((resolve, reject) => {
-        const tx = db.transaction('blocks', 'readwrite')
-        for (const { key, bytes } of blocks) tx.objectStore('blocks').put(bytes, key)
-        tx.oncomplete = resolve
-        tx.onerror = () => { reject(tx.error) }
-      })))
-    }
     const started = performance.now()
     await new Promise((resolve, reject) => {
       socket.onmessage = event => {
-        const bytes = event.data
-        received += bytes.byteLength
-        batch.push(crypto.subtle.digest('SHA-256', bytes).then(digest => ({ key: new Uint8Array(digest), bytes })))
-        if (batch.length === STORE_BATCH) { commit(batch); batch = [] }
+        received += event.data.byteLength
+        storer.add(event.data)
       }
       socket.onclose = resolve
       socket.onerror = () => reject(new Error('the raw source failed'))
     })
-    if (batch.length > 0) commit(batch)
-    await Promise.all(commits)
+    await storer.flush()
     if (received !== size) throw new Error(`received ${received} of ${size} bytes`)
     return { ms: performance.now() - started }
   } finally {

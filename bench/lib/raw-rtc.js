@@ -4,13 +4,11 @@
  * with or without the storage work any two nodes must add.
  */
 
+import { BLOCK, RAW_STORE_PATH } from './raw-store.js'
+
 /** @typedef {import('@playwright/test').Page} Page */
 /** @typedef {{ ms: number, gapMs?: number }} RawResult */
-
-const MiB = 1024 * 1024
-
-/** Blocks per IndexedDB transaction in the stored raw pipes, as the import's best raw pipeline (bench/import.js); bench/lib/raw-pipe-worker.js has its own. */
-export const STORE_BATCH = 16
+/** @typedef {typeof import('./raw-store.js')} RawStore */
 
 /**
  * What the raw data channel keeps queued: it sends while the channel holds at most RAW_RTC_QUEUE
@@ -30,7 +28,7 @@ const RAW_RTC_REFILL = 16 * 1024
  * between messages (SCTP's pauses on loopback). With `stored`, the least work any two nodes must
  * add: A holds `size` bytes as 1 MiB blocks in IndexedDB (put there before the clock starts) and
  * reads each (one read ahead) before sending it, and B puts each block back together, hashes it
- * (WebCrypto SHA-256) and stores it, STORE_BATCH per transaction, timed to the last commit.
+ * and stores it (bench/lib/raw-store.js), timed to the last commit.
  * @param {Page} pageA
  * @param {Page} pageB
  * @param {number} size
@@ -39,117 +37,79 @@ const RAW_RTC_REFILL = 16 * 1024
  */
 export async function rawRtc (pageA, pageB, size, options = {}) {
   const stored = options.stored === true
-  const database = `raw-rtc-${Math.random().toString(36).slice(2)}`
   // Each page waits for its own candidates, so one description carries them all.
-  const offer = await pageA.evaluate(async ({ stored, database, size, block }) => {
+  const offer = await pageA.evaluate(async ({ stored, size, storePath }) => {
     const bench = /** @type {any} */ (globalThis)
     const pc = new RTCPeerConnection()
     bench.benchPc = pc
     bench.benchDc = pc.createDataChannel('bench', { negotiated: true, id: 0 })
     bench.benchDb = undefined
     if (stored) {
-      const db = /** @type {IDBDatabase} */ (await new Promise((resolve, reject) => {
-        const open = indexedDB.open(database, 1)
-        open.onupgradeneeded = () => { open.result.createObjectStore('blocks') }
-        open.onsuccess = () => { resolve(open.result) }
-        open.onerror = () => { reject(open.error) }
-      }))
-      const tx = db.transaction('blocks', 'readwrite')
-      for (let i = 0; i * block < size; i++) {
-        const bytes = new Uint8Array(Math.min(block, size - i * block))
-        for (let at = 0; at < bytes.length; at += 65536) crypto.getRandomValues(bytes.subarray(at, at + 65536))
-        tx.objectStore('blocks').put(bytes, i)
-      }
-      await new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onerror = () => { reject(tx.error) } })
-      bench.benchDb = db
+      const store = /** @type {RawStore} */ (await import(storePath))
+      bench.benchDb = await store.openDatabase()
+      await store.putRandomBlocks(bench.benchDb, size)
     }
     await pc.setLocalDescription(await pc.createOffer())
     while (pc.iceGatheringState !== 'complete') await new Promise(resolve => { pc.onicegatheringstatechange = resolve })
     return pc.localDescription?.toJSON()
-  }, { stored, database, size, block: MiB })
-  const answer = await pageB.evaluate(async ({ offer, size, stored, database, block, batchSize }) => {
+  }, { stored, size, storePath: RAW_STORE_PATH })
+  const answer = await pageB.evaluate(async ({ offer, size, stored, block, storePath }) => {
     const bench = /** @type {any} */ (globalThis)
     const pc = new RTCPeerConnection()
     bench.benchPc = pc
     const dc = pc.createDataChannel('bench', { negotiated: true, id: 0 })
     dc.binaryType = 'arraybuffer'
-    /** @type {IDBDatabase | undefined} */
-    const db = !stored
-      ? undefined
-      : await new Promise((resolve, reject) => {
-        const open = indexedDB.open(`${database}-received`, 1)
-        open.onupgradeneeded = () => { open.result.createObjectStore('blocks') }
-        open.onsuccess = () => { resolve(open.result) }
-        open.onerror = () => { reject(open.error) }
-      })
-    bench.benchDb = db
+    const store = stored ? /** @type {RawStore} */ (await import(storePath)) : undefined
+    bench.benchDb = await store?.openDatabase()
+    const storer = store == null ? undefined : new store.BlockStorer(bench.benchDb)
     let received = 0
     let last = 0
     let gapMs = 0
-    // stored: the block being put back together, the hashed blocks of the next transaction, the commits
+    // The block being put back together: the sender's messages never cross a block's end.
     let current = new Uint8Array(Math.min(block, size))
     let filled = 0
-    /** @type {Array<Promise<{ key: ArrayBuffer, bytes: Uint8Array }>>} */
-    let batch = []
-    /** @type {Array<Promise<unknown>>} */
-    const commits = []
-    const commit = (/** @type {typeof batch} */ hashed) => {
-      commits.push(Promise.all(hashed).then(async blocks => await new Promise((resolve, reject) => {
-        const tx = /** @type {IDBDatabase} */ (db).transaction('blocks', 'readwrite')
-        for (const { key, bytes } of blocks) tx.objectStore('blocks').put(bytes, key)
-        tx.oncomplete = resolve
-        tx.onerror = () => { reject(tx.error) }
-      })))
-    }
     bench.benchReceived = new Promise((resolve, reject) => {
       dc.onmessage = event => {
         const now = performance.timeOrigin + performance.now()
         if (last > 0) gapMs = Math.max(gapMs, now - last)
         last = now
         received += event.data.byteLength
-        if (stored) {
+        if (storer != null) {
           current.set(new Uint8Array(event.data), filled)
           filled += event.data.byteLength
           if (filled === current.length) {
-            const bytes = current
-            batch.push(crypto.subtle.digest('SHA-256', bytes).then(digest => ({ key: digest, bytes })))
-            if (batch.length === batchSize || received >= size) { commit(batch); batch = [] }
+            storer.add(current)
             current = new Uint8Array(Math.min(block, size - received))
             filled = 0
           }
         }
         if (received < size) return
-        if (!stored) { resolve({ finished: now, gapMs }); return }
-        Promise.all(commits).then(() => { resolve({ finished: performance.timeOrigin + performance.now(), gapMs }) }, reject)
+        if (storer == null) { resolve({ finished: now, gapMs }); return }
+        storer.flush().then(() => { resolve({ finished: performance.timeOrigin + performance.now(), gapMs }) }, reject)
       }
     })
     await pc.setRemoteDescription(/** @type {RTCSessionDescriptionInit} */ (offer))
     await pc.setLocalDescription(await pc.createAnswer())
     while (pc.iceGatheringState !== 'complete') await new Promise(resolve => { pc.onicegatheringstatechange = resolve })
     return pc.localDescription?.toJSON()
-  }, { offer, size, stored, database, block: MiB, batchSize: STORE_BATCH })
-  const started = await pageA.evaluate(async ({ answer, size, queue, refill, stored, block }) => {
+  }, { offer, size, stored, block: BLOCK, storePath: RAW_STORE_PATH })
+  const started = await pageA.evaluate(async ({ answer, size, queue, refill, block, storePath }) => {
     const bench = /** @type {any} */ (globalThis)
     const pc = /** @type {RTCPeerConnection} */ (bench.benchPc)
     const dc = /** @type {RTCDataChannel} */ (bench.benchDc)
     await pc.setRemoteDescription(/** @type {RTCSessionDescriptionInit} */ (answer))
     if (dc.readyState !== 'open') await new Promise(resolve => { dc.onopen = resolve })
-    const random = new Uint8Array(stored ? 0 : block)
+    const db = /** @type {IDBDatabase | undefined} */ (bench.benchDb)
+    const store = db == null ? undefined : /** @type {RawStore} */ (await import(storePath))
+    const random = new Uint8Array(db == null ? block : 0)
     for (let at = 0; at < random.length; at += 65536) crypto.getRandomValues(random.subarray(at, at + 65536))
-    const read = async (/** @type {number} */ i) => {
-      if (!stored) return random.subarray(0, Math.min(block, size - i * block))
-      return await new Promise((resolve, reject) => {
-        const request = /** @type {IDBDatabase} */ (bench.benchDb).transaction('blocks').objectStore('blocks').get(i)
-        request.onsuccess = () => { resolve(request.result) }
-        request.onerror = () => { reject(request.error) }
-      })
-    }
+    const read = async (/** @type {number} */ i) => db == null || store == null ? random.subarray(0, Math.min(block, size - i * block)) : await store.readBlock(db, i)
     const message = 64 * 1024
     dc.bufferedAmountLowThreshold = refill
     const started = performance.timeOrigin + performance.now()
     let next = read(0)
     for (let i = 0; i * block < size; i++) {
-      const bytes = /** @type {Uint8Array<ArrayBuffer>} */ (await next)
+      const bytes = await next
       if ((i + 1) * block < size) next = read(i + 1)
       for (let at = 0; at < bytes.length; at += message) {
         if (dc.bufferedAmount > queue) await new Promise(resolve => { dc.onbufferedamountlow = resolve })
@@ -157,16 +117,13 @@ export async function rawRtc (pageA, pageB, size, options = {}) {
       }
     }
     return started
-  }, { answer, size, queue: RAW_RTC_QUEUE, refill: RAW_RTC_REFILL, stored, block: MiB })
+  }, { answer, size, queue: RAW_RTC_QUEUE, refill: RAW_RTC_REFILL, block: BLOCK, storePath: RAW_STORE_PATH })
   /** @type {{ finished: number, gapMs: number }} */
   const { finished, gapMs } = await pageB.evaluate(async () => await /** @type {any} */ (globalThis).benchReceived)
-  await Promise.all([pageA, pageB].map(page => page.evaluate(async () => {
+  await Promise.all([pageA, pageB].map(page => page.evaluate(async storePath => {
     const bench = /** @type {any} */ (globalThis)
     bench.benchPc.close()
-    const db = /** @type {IDBDatabase | undefined} */ (bench.benchDb)
-    if (db == null) return
-    db.close()
-    await new Promise(resolve => { const deleting = indexedDB.deleteDatabase(db.name); deleting.onsuccess = resolve; deleting.onerror = resolve })
-  })))
+    if (bench.benchDb != null) await /** @type {RawStore} */ (await import(storePath)).deleteDatabase(bench.benchDb)
+  }, RAW_STORE_PATH)))
   return { ms: finished - started, gapMs }
 }
